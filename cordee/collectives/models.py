@@ -1,0 +1,128 @@
+import zoneinfo
+from decimal import Decimal
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cordee.core.markdown import render_markdown
+
+TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+slug_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    _("Use lowercase letters, digits and hyphens only (for example: studio-cordee)."),
+)
+
+
+class Collective(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(
+        _("address of the page"), max_length=60, unique=True, validators=[slug_validator],
+        error_messages={"unique": _("This address is already taken by another collective.")},
+    )
+    tagline = models.CharField(_("tagline"), max_length=160, blank=True)
+    description = models.TextField(_("description"), blank=True, help_text=_("Markdown is supported."))
+    expertises = models.JSONField(_("expertises"), default=list, blank=True)
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="Europe/Paris")
+    website = models.URLField(_("website"), blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    is_published = models.BooleanField(_("published"), default=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # Generic sender identities of the automated emails (the seed's feedback@ address).
+    feedback_sender_name = models.CharField(_("feedback sender name"), max_length=120, blank=True)
+    feedback_sender_email = models.EmailField(_("feedback sender address"), blank=True)
+    notification_sender_name = models.CharField(_("notification sender name"), max_length=120, blank=True)
+    notification_sender_email = models.EmailField(_("notification sender address"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("collective")
+        verbose_name_plural = _("collectives")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("collectives:dashboard", args=[self.slug])
+
+    def get_public_url(self):
+        return reverse("public:collective", args=[self.slug])
+
+    @property
+    def description_html(self) -> str:
+        return render_markdown(self.description)
+
+    def feedback_sender(self) -> str:
+        """The generic address surveys come from, e.g. "Feedback — Studio Cordée" <feedback+studio@…>."""
+        return formataddr(
+            (
+                self.feedback_sender_name or f"Feedback — {self.name}",
+                self.feedback_sender_email or f"feedback+{self.slug}@{settings.EMAIL_SENDER_DOMAIN}",
+            )
+        )
+
+    def notification_sender(self) -> str:
+        return formataddr(
+            (
+                self.notification_sender_name or self.name,
+                self.notification_sender_email or f"noreply+{self.slug}@{settings.EMAIL_SENDER_DOMAIN}",
+            )
+        )
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Admin")
+        MEMBER = "member", _("Member")
+
+    collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role, default=Role.MEMBER)
+    title = models.CharField(_("title in the collective"), max_length=120, blank=True,
+                             help_text=_("For example: UX designer, back-end developer."))
+    skills = models.JSONField(_("skills"), default=list, blank=True)
+    day_rate = models.DecimalField(
+        _("day rate (€, excl. VAT)"), max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["joined_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["collective", "user"], name="membership_unique_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.collective}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+
+class Reference(models.Model):
+    """A past project shown on the public page."""
+
+    collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="references")
+    title = models.CharField(_("title"), max_length=160)
+    client_name = models.CharField(_("client"), max_length=160, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True,
+                                            validators=[MinValueValidator(1950)])
+    text = models.TextField(_("text"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("reference")
+        verbose_name_plural = _("references")
+        ordering = ["position", "-year", "pk"]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("collectives:home")
+    return render(request, "core/home.html")
+
+
+@never_cache
+def healthz(request):
+    """Liveness and readiness: the database, the queue and the version, as JSON."""
+    from huey.contrib.djhuey import HUEY
+
+    checks = {"version": settings.VERSION}
+    healthy = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001 - reported, not raised
+        checks["database"] = f"error: {type(error).__name__}"
+        healthy = False
+    try:
+        checks["queue"] = {"status": "ok", "backend": type(HUEY).__name__, "pending": HUEY.pending_count()}
+    except Exception as error:  # noqa: BLE001
+        checks["queue"] = {"status": f"error: {type(error).__name__}", "backend": type(HUEY).__name__}
+        healthy = False
+    checks["status"] = "ok" if healthy else "error"
+    return JsonResponse(checks, status=200 if healthy else 503)
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch, which also remembers the choice on the account (for emails)."""
+    response = django_set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    next_url = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        response["Location"] = "/"
+    return response

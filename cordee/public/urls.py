@@ -1,0 +1,9 @@
+from django.urls import path
+
+from cordee.public import views
+
+app_name = "public"
+
+urlpatterns = [
+    path("c/<slug:slug>/", views.collective_page, name="collective"),
+]

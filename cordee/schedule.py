@@ -1,0 +1,16 @@
+"""Every periodic job of Cordée, in one place. Each tick reads what is due from the database."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+from cordee.core import outbox
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("outbox-tick")
+def outbox_tick() -> int:
+    """Deliver emails whose enqueue was lost or whose retry is due; the claim makes it safe."""
+    ids = outbox.outbox_due_ids()
+    for email_id in ids:
+        outbox.email_deliver(email_id)
+    return len(ids)
