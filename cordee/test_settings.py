@@ -1,8 +1,12 @@
 """Settings for the test suite: the same as production-like settings, with fast, local parts."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("HUEY_IMMEDIATE", "1")
+# When a test switches immediate mode off (the real worker test), the queue is the tests' own.
+os.environ.setdefault("HUEY_NAME", "cordee-test")
+os.environ.setdefault("HUEY_FILE", str(Path(__file__).resolve().parent.parent / "var" / "huey-test.sqlite3"))
 
 from cordee.settings import *  # noqa: E402, F403
 
@@ -11,3 +15,4 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - keeps WhiteNoise quiet before collectstatic

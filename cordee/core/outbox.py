@@ -94,9 +94,9 @@ def retry_delay(attempts: int) -> int:
 
 def email_deliver(email_id: int) -> bool:
     """Send one outbox row if it is still due. Returns True when this call sent it."""
-    claimed = OutboundEmail.objects.filter(
-        pk=email_id, state=OutboundEmail.State.PENDING
-    ).update(state=OutboundEmail.State.SENDING, attempts=F("attempts") + 1)
+    claimed = OutboundEmail.objects.filter(pk=email_id, state=OutboundEmail.State.PENDING).update(
+        state=OutboundEmail.State.SENDING, attempts=F("attempts") + 1
+    )
     if claimed != 1:
         return False
     email = OutboundEmail.objects.get(pk=email_id)
@@ -147,6 +147,6 @@ def outbox_due_ids(now=None, stale_after=timedelta(minutes=2)) -> list[int]:
     """Pending emails whose delivery was never picked up (worker down) or whose retry is due."""
     now = now or timezone.now()
     rows = OutboundEmail.objects.filter(state=OutboundEmail.State.PENDING, created_at__lte=now - stale_after)
-    return list(
-        rows.filter(next_attempt_at__isnull=True).values_list("pk", flat=True)[:500]
-    ) + list(rows.filter(next_attempt_at__lte=now).values_list("pk", flat=True)[:500])
+    return list(rows.filter(next_attempt_at__isnull=True).values_list("pk", flat=True)[:500]) + list(
+        rows.filter(next_attempt_at__lte=now).values_list("pk", flat=True)[:500]
+    )

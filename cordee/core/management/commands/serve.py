@@ -18,8 +18,18 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, **options):
         bin_dir = os.path.dirname(sys.executable)
         web = subprocess.Popen(
-            [os.path.join(bin_dir, "gunicorn"), "cordee.wsgi", "--bind", f"{host}:{port}",
-             "--workers", "2", "--threads", "4", "--access-logfile", "-"],
+            [
+                os.path.join(bin_dir, "gunicorn"),
+                "cordee.wsgi",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+            ],
         )
         worker = subprocess.Popen([sys.executable, "manage.py", "run_huey"], cwd=settings.BASE_DIR)
         processes = [web, worker]

@@ -1,0 +1,29 @@
+import pytest
+from django.db import OperationalError, connection
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_database_queue_and_version(client, settings):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"] == "ok"
+    assert body["version"] == settings.VERSION
+    assert body["queue"]["status"] == "ok"
+    assert body["queue"]["backend"] in {"SqliteHuey", "RedisHuey"}
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_healthz_is_503_when_the_database_cannot_be_reached(client, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(connection, "cursor", unreachable)
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["database"] == "error: OperationalError"
+    assert response.json()["status"] == "error"
