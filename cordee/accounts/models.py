@@ -45,6 +45,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         FRANCHISE = "franchise", _("VAT exemption (franchise, art. 293 B du CGI)")
         REGISTERED = "registered", _("VAT-registered (intra-EU VAT number)")
 
+    # The fields an invoice issued in this freelancer's name needs (the VAT number too when VAT-registered).
+    LEGAL_IDENTITY_FIELDS = (
+        "full_name",
+        "legal_form",
+        "siret",
+        "vat_regime",
+        "address_line",
+        "postal_code",
+        "city",
+        "iban",
+        "account_holder",
+    )
+
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     language = models.CharField(
@@ -102,10 +115,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self):
         return self.display_name.split(" ")[0]
 
+    def legal_identity_checklist(self) -> list[tuple[str, bool]]:
+        """Each field invoicing needs, as (label, filled) pairs, in the order of the profile form."""
+        required = list(self.LEGAL_IDENTITY_FIELDS)
+        if self.vat_regime == self.VatRegime.REGISTERED:
+            required.insert(required.index("vat_regime") + 1, "vat_number")
+        return [(str(self._meta.get_field(name).verbose_name), bool(getattr(self, name))) for name in required]
+
     def missing_legal_identity(self) -> list[str]:
         """Labels of the fields invoicing will need and that are still empty."""
-        required = ["full_name", "legal_form", "siret", "vat_regime", "address_line", "postal_code",
-                    "city", "iban", "account_holder"]
-        if self.vat_regime == self.VatRegime.REGISTERED:
-            required.append("vat_number")
-        return [str(self._meta.get_field(name).verbose_name) for name in required if not getattr(self, name)]
+        return [label for label, filled in self.legal_identity_checklist() if not filled]
