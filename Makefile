@@ -27,7 +27,7 @@ run: prepare
 test: install
 	mkdir -p var
 	$(BIN)/python manage.py compiletranslations
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --create-db
 
 lint: install
 	$(BIN)/ruff check .

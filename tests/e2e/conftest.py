@@ -1,0 +1,97 @@
+"""End-to-end tests: real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright for Python."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import sync_playwright
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls of the tests are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def new_page(browser, viewport=DESKTOP):
+    context = browser.new_context(viewport=viewport, locale="fr-FR", timezone_id="Europe/Paris")
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+@pytest.fixture
+def page(browser):
+    page = new_page(browser)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    page = new_page(browser, PHONE)
+    yield page
+    page.context.close()
+
+
+class Journey:
+    """Saves a numbered screenshot of each step and checks each page with axe-core."""
+
+    def __init__(self, name: str):
+        self.folder = SCREENSHOTS / name
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for old in self.folder.glob("*.png"):
+            old.unlink()
+        self.step = 0
+        self.axe = Axe()
+        self.pages_checked = []
+
+    def snap(self, page, name: str, accessibility: bool = True) -> Path:
+        self.step += 1
+        path = self.folder / f"{self.step:02d}-{re.sub(r'[^a-z0-9]+', '-', name.lower())}.png"
+        page.screenshot(path=str(path), full_page=True)
+        if accessibility:
+            self.check_accessibility(page, name)
+        return path
+
+    def check_accessibility(self, page, name: str) -> None:
+        results = self.axe.run(page)
+        serious = [
+            f"{violation['id']} ({violation['impact']}): "
+            + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+            for violation in results.response["violations"]
+            if violation["impact"] in {"serious", "critical"}
+        ]
+        self.pages_checked.append(name)
+        assert serious == [], f"Accessibility violations on '{name}': {serious}"
+
+
+@pytest.fixture
+def journey(request):
+    return Journey(request.node.name)
