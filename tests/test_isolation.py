@@ -1,0 +1,133 @@
+"""Isolation: every URL that takes a collective or an object identifier is walked.
+
+A member of collective A gets a 404 on collective B's pages and objects, whether B's objects are
+reached through B's slug or smuggled under A's slug; anonymous visitors are sent to log in. The public
+page and token links (invitations) are the only exceptions, and they are listed here.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cordee.collectives.models import Membership, Reference
+from cordee.core.tests.factories import (
+    AdminMembershipFactory,
+    MembershipFactory,
+    OpportunityFactory,
+    ReferenceFactory,
+)
+from cordee.invitations.models import Invitation
+from cordee.opportunities.models import Opportunity
+
+pytestmark = pytest.mark.django_db
+
+# URL name prefix → the model its integer identifiers point to.
+OBJECT_MODELS = {
+    "opportunities:": Opportunity,
+    "collectives:member": Membership,
+    "collectives:reference": Reference,
+    "invitations:": Invitation,
+}
+# Public by design: the collective's public page and the links sent by email.
+PUBLIC_NAMES = {"public:collective", "public:thanks", "invitations:accept"}
+
+
+def walk(patterns, prefix="", namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}", prefix + str(pattern.pattern), pattern
+
+
+def scoped_patterns():
+    """(name, route, parameter names) of our URLs that take an identifier."""
+    found = []
+    for name, route, pattern in walk(get_resolver().url_patterns):
+        if not name.split(":")[0] in {"collectives", "invitations", "opportunities", "public", "accounts"}:
+            continue
+        parameters = list(pattern.pattern.converters)
+        if parameters and name not in PUBLIC_NAMES:
+            found.append((name, route, parameters))
+    return found
+
+
+def model_for(name):
+    for prefix, model in OBJECT_MODELS.items():
+        if name.startswith(prefix):
+            return model
+    raise AssertionError(f"{name}: add the model its identifiers point to in OBJECT_MODELS")
+
+
+@pytest.fixture
+def two_collectives():
+    member_of_a = AdminMembershipFactory()
+    b_admin = AdminMembershipFactory()
+    b = b_admin.collective
+    b_objects = {
+        Opportunity: OpportunityFactory(collective=b),
+        Membership: MembershipFactory(collective=b),
+        Reference: ReferenceFactory(collective=b),
+        Invitation: Invitation.objects.create(
+            collective=b, email="someone@example.fr", token_hash="f" * 64,
+            expires_at="2099-01-01T00:00:00Z", invited_by=b_admin.user,
+        ),
+    }
+    return member_of_a, b, b_objects
+
+
+def build_urls(name, parameters, slug, b_objects):
+    kwargs = {}
+    for parameter in parameters:
+        if parameter == "slug":
+            kwargs["slug"] = slug
+        else:
+            kwargs[parameter] = b_objects[model_for(name)].pk
+    return reverse(name, kwargs=kwargs)
+
+
+def test_the_walk_covers_every_collective_scoped_page():
+    names = {name for name, _, _ in scoped_patterns()}
+    assert {"collectives:dashboard", "collectives:members", "opportunities:pipeline", "invitations:list"} <= names
+    assert len(names) >= 10
+
+
+def test_every_collective_scoped_view_goes_through_the_membership_check():
+    unchecked = [
+        name
+        for name, route, pattern in walk(get_resolver().url_patterns)
+        if "<slug:slug>" in route and name not in PUBLIC_NAMES
+        and not getattr(pattern.callback, "collective_scoped", False)
+    ]
+    assert unchecked == []
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_member_of_a_gets_404_on_everything_of_b(client, two_collectives, method):
+    member_of_a, b, b_objects = two_collectives
+    client.force_login(member_of_a.user)
+    counts_before = {model: model.objects.count() for model in b_objects}
+    failures = []
+    for name, _, parameters in scoped_patterns():
+        urls = {build_urls(name, parameters, b.slug, b_objects)}
+        if "slug" in parameters and len(parameters) > 1:
+            urls.add(build_urls(name, parameters, member_of_a.collective.slug, b_objects))
+        for url in urls:
+            response = getattr(client, method)(url)
+            if response.status_code != 404:
+                failures.append(f"{method.upper()} {url} ({name}) → {response.status_code}")
+    assert failures == []
+    assert {model: model.objects.count() for model in b_objects} == counts_before
+    for model, instance in b_objects.items():
+        assert model.objects.filter(pk=instance.pk).exists()
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, two_collectives):
+    _, b, b_objects = two_collectives
+    failures = []
+    for name, _, parameters in scoped_patterns():
+        url = build_urls(name, parameters, b.slug, b_objects)
+        response = client.get(url)
+        if response.status_code != 302 or not response["Location"].startswith(reverse("account_login")):
+            failures.append(f"{url} ({name}) → {response.status_code}")
+    assert failures == []
