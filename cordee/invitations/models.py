@@ -14,10 +14,15 @@ class Invitation(models.Model):
         REVOKED = "revoked", _("Revoked")
         EXPIRED = "expired", _("Expired")
 
-    collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="invitations")
+    collective = models.ForeignKey(
+        "collectives.Collective", on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.EmailField(_("email address"))
     token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    message = models.TextField(_("personal message"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("last sent"), default=timezone.now)
     send_count = models.PositiveSmallIntegerField(_("times sent"), default=1)
@@ -32,6 +37,7 @@ class Invitation(models.Model):
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["collective", "-sent_at"], name="invitation_collective_sent")]
         constraints = [
             models.UniqueConstraint(
                 fields=["collective", "email"],
@@ -52,6 +58,11 @@ class Invitation(models.Model):
         if self.expires_at <= timezone.now():
             return self.Status.EXPIRED
         return self.Status.PENDING
+
+    @property
+    def is_open(self) -> bool:
+        """Neither accepted nor revoked: it can still be re-sent or revoked (even once expired)."""
+        return self.accepted_at is None and self.revoked_at is None
 
     def get_status_display(self) -> str:
         return self.Status(self.status).label
