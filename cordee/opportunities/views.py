@@ -1,8 +1,184 @@
-from django.http import HttpResponse
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from cordee.core.permissions import collective_view
+from cordee.opportunities.forms import (
+    OpportunityCreateForm,
+    OpportunityEditForm,
+    StageMoveForm,
+    collective_today,
+)
+from cordee.opportunities.models import Opportunity
+from cordee.opportunities.queries import (
+    OWNER_FILTERS,
+    opportunity_history,
+    opportunity_list,
+    pipeline_board,
+)
+from cordee.opportunities.services import (
+    opportunity_change_stage,
+    opportunity_create,
+    opportunity_update,
+)
+
+PAGE_SIZE = 25
+
+
+def _owner_filter(params) -> str:
+    value = params.get("owner", "")
+    return value if value in OWNER_FILTERS else ""
+
+
+def _board_context(request, owner_filter: str) -> dict:
+    return {
+        "columns": pipeline_board(
+            collective=request.collective, user=request.user, owner_filter=owner_filter
+        ),
+        "owner_filter": owner_filter,
+        "stages": Opportunity.Stage.choices,
+        "today": collective_today(request.collective),
+        "pipeline_url": reverse("opportunities:pipeline", args=[request.collective.slug]),
+        "list_url": reverse("opportunities:list", args=[request.collective.slug]),
+    }
+
+
+def _pipeline_url(collective, owner_filter: str) -> str:
+    url = reverse("opportunities:pipeline", args=[collective.slug])
+    return f"{url}?{urlencode({'owner': owner_filter})}" if owner_filter else url
 
 
 @collective_view
 def pipeline(request):
-    return HttpResponse("pipeline")
+    return render(request, "opportunities/pipeline.html", _board_context(request, _owner_filter(request.GET)))
+
+
+@collective_view
+@require_POST
+def move(request, pk):
+    """Move one card of the board to another stage; htmx gets the board back, a plain post a redirect."""
+    opportunity = get_object_or_404(Opportunity, collective=request.collective, pk=pk)
+    owner_filter = _owner_filter(request.POST)
+    form = StageMoveForm(request.POST)
+    label = opportunity.company or opportunity.contact_name
+    if form.is_valid():
+        changed = opportunity_change_stage(
+            opportunity=opportunity, stage=form.cleaned_data["stage"], by=request.user
+        )
+        stage_label = opportunity.get_stage_display()
+        if changed:
+            level, text = (
+                messages.SUCCESS,
+                _("“%(name)s” moved to %(stage)s.") % {"name": label, "stage": stage_label},
+            )
+        else:
+            level, text = (
+                messages.INFO,
+                _("“%(name)s” is already in %(stage)s.") % {"name": label, "stage": stage_label},
+            )
+    else:
+        level, text = messages.ERROR, _("Choose a valid stage.")
+    if request.htmx:
+        context = _board_context(request, owner_filter)
+        context.update(status_message=text, status_level=messages.DEFAULT_TAGS[level])
+        return render(request, "opportunities/pipeline.html#board", context)
+    messages.add_message(request, level, text)
+    return redirect(_pipeline_url(request.collective, owner_filter))
+
+
+@collective_view
+def opportunity_list_view(request):
+    stage = request.GET.get("stage", "")
+    stage = stage if stage in Opportunity.Stage.values else ""
+    owner_filter = _owner_filter(request.GET)
+    search = request.GET.get("q", "").strip()[:100]
+    opportunities = opportunity_list(
+        collective=request.collective,
+        user=request.user,
+        owner_filter=owner_filter,
+        stage=stage,
+        search=search,
+    )
+    page = Paginator(opportunities, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = {
+        key: value for key, value in (("stage", stage), ("owner", owner_filter), ("q", search)) if value
+    }
+    context = {
+        "page_obj": page,
+        "stage": stage,
+        "stage_label": Opportunity.Stage(stage).label if stage else "",
+        "owner_filter": owner_filter,
+        "search": search,
+        "stages": Opportunity.Stage.choices,
+        "filter_query": urlencode(filters),
+        "is_filtered": bool(filters),
+        "today": collective_today(request.collective),
+    }
+    return render(request, "opportunities/list.html", context)
+
+
+@collective_view
+def create(request):
+    if request.method == "POST":
+        form = OpportunityCreateForm(request.POST, collective=request.collective)
+        if form.is_valid():
+            opportunity = opportunity_create(
+                collective=request.collective, by=request.user, data=form.cleaned_data
+            )
+            messages.success(request, _("The opportunity was added to the pipeline."))
+            return redirect("opportunities:detail", slug=request.collective.slug, pk=opportunity.pk)
+    else:
+        form = OpportunityCreateForm(collective=request.collective, initial={"owner": request.user.pk})
+    return render(request, "opportunities/create.html", {"form": form})
+
+
+@collective_view
+def detail(request, pk):
+    """Everything about one opportunity, and the form to follow it up (stage, owner, next action)."""
+    opportunity = get_object_or_404(
+        Opportunity.objects.select_related("owner"), collective=request.collective, pk=pk
+    )
+    if request.method == "POST":
+        form = OpportunityEditForm(request.POST, collective=request.collective)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    opportunity_change_stage(opportunity=opportunity, stage=data["stage"], by=request.user)
+                    opportunity_update(
+                        opportunity=opportunity,
+                        owner=data["owner"],
+                        notes=data["notes"],
+                        next_action=data["next_action"],
+                        next_action_date=data["next_action_date"],
+                    )
+            except ValidationError as error:
+                opportunity.refresh_from_db()
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The opportunity was updated."))
+                return redirect("opportunities:detail", slug=request.collective.slug, pk=opportunity.pk)
+    else:
+        form = OpportunityEditForm(
+            collective=request.collective,
+            initial={
+                "stage": opportunity.stage,
+                "owner": opportunity.owner_id,
+                "notes": opportunity.notes,
+                "next_action": opportunity.next_action,
+                "next_action_date": opportunity.next_action_date,
+            },
+        )
+    context = {
+        "opportunity": opportunity,
+        "form": form,
+        "history": opportunity_history(opportunity=opportunity),
+        "today": collective_today(request.collective),
+    }
+    return render(request, "opportunities/detail.html", context)
