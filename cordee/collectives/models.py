@@ -20,14 +20,19 @@ slug_validator = RegexValidator(
 class Collective(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(
-        _("address of the page"), max_length=60, unique=True, validators=[slug_validator],
+        _("address of the page"),
+        max_length=60,
+        unique=True,
+        validators=[slug_validator],
         error_messages={"unique": _("This address is already taken by another collective.")},
     )
     tagline = models.CharField(_("tagline"), max_length=160, blank=True)
     description = models.TextField(_("description"), blank=True, help_text=_("Markdown is supported."))
     expertises = models.JSONField(_("expertises"), default=list, blank=True)
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="Europe/Paris")
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="Europe/Paris"
+    )
     website = models.URLField(_("website"), blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
     is_published = models.BooleanField(_("published"), default=False)
@@ -83,11 +88,19 @@ class Membership(models.Model):
     collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=10, choices=Role, default=Role.MEMBER)
-    title = models.CharField(_("title in the collective"), max_length=120, blank=True,
-                             help_text=_("For example: UX designer, back-end developer."))
+    title = models.CharField(
+        _("title in the collective"),
+        max_length=120,
+        blank=True,
+        help_text=_("For example: UX designer, back-end developer."),
+    )
     skills = models.JSONField(_("skills"), default=list, blank=True)
     day_rate = models.DecimalField(
-        _("day rate (€, excl. VAT)"), max_digits=10, decimal_places=2, null=True, blank=True,
+        _("day rate (€, excl. VAT)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
     joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
@@ -114,8 +127,9 @@ class Reference(models.Model):
     collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="references")
     title = models.CharField(_("title"), max_length=160)
     client_name = models.CharField(_("client"), max_length=160, blank=True)
-    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True,
-                                            validators=[MinValueValidator(1950)])
+    year = models.PositiveSmallIntegerField(
+        _("year"), null=True, blank=True, validators=[MinValueValidator(1950)]
+    )
     text = models.TextField(_("text"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

@@ -15,3 +15,25 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 });
+
+// Create a collective: propose the page address from the name while the address field is untouched.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-slug-source]").forEach((source) => {
+    const target = document.getElementById(source.getAttribute("data-slug-source"));
+    const preview = document.querySelector("[data-slug-preview]");
+    if (!target) {
+      return;
+    }
+    let edited = target.value !== "";
+    const slugify = (text) => text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60).replace(/-+$/, "");
+    const showPreview = () => { if (preview) { preview.textContent = target.value || "…"; } };
+    target.addEventListener("input", () => { edited = target.value !== ""; showPreview(); });
+    source.addEventListener("input", () => {
+      if (!edited) {
+        target.value = slugify(source.value);
+        showPreview();
+      }
+    });
+  });
+});

@@ -1,0 +1,257 @@
+"""Reads the collective pages need, each in a fixed number of queries whatever the number of rows."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cordee.collectives.models import Collective, Membership, Reference
+from cordee.invitations.models import Invitation
+from cordee.opportunities.models import Opportunity
+
+OPEN_STAGES = [Opportunity.Stage.NEW, Opportunity.Stage.QUALIFIED, Opportunity.Stage.PROPOSAL_SENT]
+
+
+def _count_subquery(queryset: QuerySet, outer_field: str = "collective") -> Coalesce:
+    """COUNT(*) of `queryset` rows whose `collective` is the outer row's, as an annotation."""
+    counted = (
+        queryset.filter(collective=OuterRef(outer_field))
+        .order_by()
+        .values("collective")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _pending_invitations():
+    return Invitation.objects.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+# --- Page completeness and onboarding --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    key: str
+    label: str
+    done: bool
+    hint: str = ""
+
+
+@dataclass
+class Checklist:
+    items: list[CheckItem] = field(default_factory=list)
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for item in self.items if item.done)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.done_count == self.total
+
+    @property
+    def missing(self) -> list[CheckItem]:
+        return [item for item in self.items if not item.done]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done_count / self.total) if self.total else 100
+
+
+def page_completeness(
+    collective: Collective, *, reference_count: int, members_without_title: int
+) -> Checklist:
+    """What a good public page needs, and what is still missing."""
+    return Checklist(
+        [
+            CheckItem(
+                "tagline",
+                _("A tagline"),
+                bool(collective.tagline),
+                _("One sentence that says what you do and for whom."),
+            ),
+            CheckItem(
+                "description",
+                _("A description"),
+                bool(collective.description.strip()),
+                _("How you work, what clients get, how a project starts."),
+            ),
+            CheckItem(
+                "expertises",
+                _("At least one expertise"),
+                bool(collective.expertises),
+                _("The skills a client searches for: design, development, product…"),
+            ),
+            CheckItem("logo", _("A logo"), bool(collective.logo), _("A PNG, JPEG or WebP image.")),
+            CheckItem(
+                "references",
+                _("At least one reference"),
+                reference_count > 0,
+                _("A past project, with the client and the year."),
+            ),
+            CheckItem(
+                "titles",
+                _("Every member has a title"),
+                members_without_title == 0,
+                _("For example “UX designer” or “Back-end developer”, on the Members page."),
+            ),
+        ]
+    )
+
+
+def onboarding_checklist(
+    collective: Collective | None, *, member_count: int, pending_invitation_count: int, page_complete: bool
+) -> Checklist:
+    """The four first steps the product asks of a new collective."""
+    return Checklist(
+        [
+            CheckItem("create", _("Create your collective"), collective is not None),
+            CheckItem(
+                "invite",
+                _("Invite your members"),
+                collective is not None and (member_count > 1 or pending_invitation_count > 0),
+            ),
+            CheckItem("page", _("Complete your page"), collective is not None and page_complete),
+            CheckItem("publish", _("Publish your page"), collective is not None and collective.is_published),
+        ]
+    )
+
+
+# --- Personal dashboard ----------------------------------------------------------------------------
+
+
+def memberships_for_home(user) -> list[Membership]:
+    """The user's memberships with what each collective card shows, in one query."""
+    memberships = list(
+        Membership.objects.filter(user=user)
+        .select_related("collective")
+        .annotate(
+            member_count=_count_subquery(Membership.objects.all()),
+            open_opportunity_count=_count_subquery(Opportunity.objects.filter(stage__in=OPEN_STAGES)),
+            pending_invitation_count=_count_subquery(_pending_invitations()),
+            reference_count=_count_subquery(Reference.objects.all()),
+            members_without_title=_count_subquery(Membership.objects.filter(title="")),
+        )
+        .order_by("collective__name")
+    )
+    for membership in memberships:
+        collective = membership.collective
+        membership.page_checklist = page_completeness(
+            collective,
+            reference_count=membership.reference_count,
+            members_without_title=membership.members_without_title,
+        )
+        membership.onboarding = onboarding_checklist(
+            collective,
+            member_count=membership.member_count,
+            pending_invitation_count=membership.pending_invitation_count,
+            page_complete=membership.page_checklist.is_complete,
+        )
+    return memberships
+
+
+def onboarding_focus(memberships: list[Membership]) -> Membership | None:
+    """The collective whose set-up the personal dashboard follows: the first one an admin has not finished."""
+    for membership in memberships:
+        if membership.is_admin and not membership.onboarding.is_complete:
+            return membership
+    return None
+
+
+# --- Collective dashboard --------------------------------------------------------------------------
+
+
+@dataclass
+class StageCount:
+    stage: str
+    label: str
+    count: int
+
+
+@dataclass
+class CollectiveOverview:
+    members: list[Membership]
+    stage_counts: list[StageCount]
+    open_opportunity_count: int
+    pending_invitation_count: int
+    reference_count: int
+    page_checklist: Checklist
+    onboarding: Checklist
+
+
+def collective_members(collective: Collective) -> QuerySet[Membership]:
+    """Members with their user, admins first, then by name."""
+    return (
+        Membership.objects.filter(collective=collective)
+        .select_related("user")
+        .order_by("role", "user__full_name", "user__email")
+    )
+
+
+def collective_overview(collective: Collective) -> CollectiveOverview:
+    """Everything the collective dashboard shows, in four queries whatever the numbers."""
+    members = list(collective_members(collective))
+    by_stage = dict(
+        Opportunity.objects.filter(collective=collective)
+        .order_by()
+        .values_list("stage")
+        .annotate(total=Count("pk"))
+        .values_list("stage", "total")
+    )
+    stage_counts = [
+        StageCount(stage, label, by_stage.get(stage, 0)) for stage, label in Opportunity.Stage.choices
+    ]
+    counts = Collective.objects.filter(pk=collective.pk).aggregate(
+        pending_invitations=Count(
+            "invitations",
+            filter=Q(
+                invitations__accepted_at__isnull=True,
+                invitations__revoked_at__isnull=True,
+                invitations__expires_at__gt=timezone.now(),
+            ),
+            distinct=True,
+        ),
+        references=Count("references", distinct=True),
+    )
+    page_checklist = page_completeness(
+        collective,
+        reference_count=counts["references"],
+        members_without_title=sum(1 for member in members if not member.title),
+    )
+    return CollectiveOverview(
+        members=members,
+        stage_counts=stage_counts,
+        open_opportunity_count=sum(item.count for item in stage_counts if item.stage in OPEN_STAGES),
+        pending_invitation_count=counts["pending_invitations"],
+        reference_count=counts["references"],
+        page_checklist=page_checklist,
+        onboarding=onboarding_checklist(
+            collective,
+            member_count=len(members),
+            pending_invitation_count=counts["pending_invitations"],
+            page_complete=page_checklist.is_complete,
+        ),
+    )
+
+
+def collective_references(collective: Collective) -> QuerySet[Reference]:
+    return Reference.objects.filter(collective=collective).order_by("position", "-year", "pk")
+
+
+def collective_page_state(collective: Collective) -> tuple[list[Reference], Checklist]:
+    """The references in page order and the page's completeness, in two queries."""
+    references = list(collective_references(collective))
+    members_without_title = Membership.objects.filter(collective=collective, title="").count()
+    return references, page_completeness(
+        collective, reference_count=len(references), members_without_title=members_without_title
+    )
