@@ -120,7 +120,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         required = list(self.LEGAL_IDENTITY_FIELDS)
         if self.vat_regime == self.VatRegime.REGISTERED:
             required.insert(required.index("vat_regime") + 1, "vat_number")
-        return [(str(self._meta.get_field(name).verbose_name), bool(getattr(self, name))) for name in required]
+        return [
+            (str(self._meta.get_field(name).verbose_name), bool(getattr(self, name))) for name in required
+        ]
 
     def missing_legal_identity(self) -> list[str]:
         """Labels of the fields invoicing will need and that are still empty."""
