@@ -6,7 +6,9 @@ _LINK = re.compile(r"https://app.cordee.test/invitations/([A-Za-z0-9_-]+)/")
 
 
 def invitation_emails(to: str):
-    return list(OutboundEmail.objects.filter(idempotency_key__startswith="invitation:", to_email=to).order_by("pk"))
+    return list(
+        OutboundEmail.objects.filter(idempotency_key__startswith="invitation:", to_email=to).order_by("pk")
+    )
 
 
 def token_in(email: OutboundEmail) -> str:

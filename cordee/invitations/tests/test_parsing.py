@@ -20,7 +20,7 @@ def test_addresses_separated_by_commas_semicolons_spaces_and_new_lines():
 
 
 def test_name_and_address_forms_from_an_email_client():
-    text = 'Léa Martin <lea@example.fr>, "Benali, Karim" <karim@example.fr>; \'Inès\' <ines@example.fr>'
+    text = "Léa Martin <lea@example.fr>, \"Benali, Karim\" <karim@example.fr>; 'Inès' <ines@example.fr>"
 
     result = parse_addresses(text)
 

@@ -48,7 +48,9 @@ def test_each_address_gets_an_invitation_with_a_hashed_token_and_an_email(collec
     # Then both are reported as invited and have an open invitation valid 14 days
     assert report.invited == ["lea@example.fr", "karim@example.fr"]
     assert report.resent == report.already_members == report.recently_sent == []
-    invitations = {invitation.email: invitation for invitation in Invitation.objects.filter(collective=collective)}
+    invitations = {
+        invitation.email: invitation for invitation in Invitation.objects.filter(collective=collective)
+    }
     assert set(invitations) == {"lea@example.fr", "karim@example.fr"}
     lea = invitations["lea@example.fr"]
     assert lea.invited_by == inviter
@@ -67,8 +69,12 @@ def test_each_address_gets_an_invitation_with_a_hashed_token_and_an_email(collec
 
 
 @time_machine.travel(NOW, tick=False)
-def test_the_email_comes_from_the_collective_replies_to_the_inviter_in_the_inviters_language(collective, inviter):
-    invitations_create(collective=collective, invited_by=inviter, emails=["lea@example.fr"], message="À lundi !")
+def test_the_email_comes_from_the_collective_replies_to_the_inviter_in_the_inviters_language(
+    collective, inviter
+):
+    invitations_create(
+        collective=collective, invited_by=inviter, emails=["lea@example.fr"], message="À lundi !"
+    )
 
     (email,) = invitation_emails("lea@example.fr")
     assert email.from_email == collective.notification_sender()
@@ -94,7 +100,9 @@ def test_an_invitee_who_already_has_an_account_gets_the_email_in_their_own_langu
     assert email.language == "fr"
 
 
-def test_the_email_is_delivered_once_the_transaction_commits(collective, inviter, django_capture_on_commit_callbacks):
+def test_the_email_is_delivered_once_the_transaction_commits(
+    collective, inviter, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         invitations_create(collective=collective, invited_by=inviter, emails=["lea@example.fr"], message="")
 
@@ -125,7 +133,9 @@ def test_members_are_reported_and_not_invited(collective, inviter, member_member
 def test_a_member_of_another_collective_is_invited(collective, inviter):
     other = MembershipFactory()
 
-    report = invitations_create(collective=collective, invited_by=inviter, emails=[other.user.email], message="")
+    report = invitations_create(
+        collective=collective, invited_by=inviter, emails=[other.user.email], message=""
+    )
 
     assert report.invited == [other.user.email]
 
@@ -133,13 +143,17 @@ def test_a_member_of_another_collective_is_invited(collective, inviter):
 def test_an_address_already_invited_is_sent_again_with_a_new_link(collective, inviter):
     # Given an invitation sent two days ago
     with time_machine.travel(NOW, tick=False):
-        invitations_create(collective=collective, invited_by=inviter, emails=["lea@example.fr"], message="Hello")
+        invitations_create(
+            collective=collective, invited_by=inviter, emails=["lea@example.fr"], message="Hello"
+        )
     invitation = Invitation.objects.get()
     first_hash = invitation.token_hash
 
     # When the same address is typed again
     with time_machine.travel(NOW + timedelta(days=2), tick=False):
-        report = invitations_create(collective=collective, invited_by=inviter, emails=["lea@example.fr"], message="")
+        report = invitations_create(
+            collective=collective, invited_by=inviter, emails=["lea@example.fr"], message=""
+        )
 
     # Then it is re-sent (not duplicated): new token, new expiry, a second email, the message kept
     assert report.resent == ["lea@example.fr"]
@@ -160,11 +174,16 @@ def test_an_address_already_invited_is_sent_again_with_a_new_link(collective, in
 
 def test_an_expired_invitation_typed_again_is_renewed(collective, inviter):
     invitation = InvitationFactory(
-        collective=collective, email="lea@example.fr", sent_at=NOW - timedelta(days=20), expires_at=NOW - timedelta(days=6)
+        collective=collective,
+        email="lea@example.fr",
+        sent_at=NOW - timedelta(days=20),
+        expires_at=NOW - timedelta(days=6),
     )
 
     with time_machine.travel(NOW, tick=False):
-        report = invitations_create(collective=collective, invited_by=inviter, emails=["lea@example.fr"], message="")
+        report = invitations_create(
+            collective=collective, invited_by=inviter, emails=["lea@example.fr"], message=""
+        )
         invitation.refresh_from_db()
         assert invitation.status == Invitation.Status.PENDING
 
@@ -179,7 +198,9 @@ def test_a_form_submitted_twice_does_not_kill_the_first_link(collective, inviter
     token_hash_before = invitation.token_hash
 
     with time_machine.travel(NOW + timedelta(seconds=5), tick=False):
-        report = invitations_create(collective=collective, invited_by=inviter, emails=["lea@example.fr"], message="")
+        report = invitations_create(
+            collective=collective, invited_by=inviter, emails=["lea@example.fr"], message=""
+        )
 
     assert report.recently_sent == ["lea@example.fr"]
     assert report.resent == []
@@ -192,7 +213,9 @@ def test_a_form_submitted_twice_does_not_kill_the_first_link(collective, inviter
 def test_a_revoked_address_can_be_invited_again(collective, inviter):
     revoked = InvitationFactory(collective=collective, email="lea@example.fr", revoked_at=NOW)
 
-    report = invitations_create(collective=collective, invited_by=inviter, emails=["lea@example.fr"], message="")
+    report = invitations_create(
+        collective=collective, invited_by=inviter, emails=["lea@example.fr"], message=""
+    )
 
     assert report.invited == ["lea@example.fr"]
     assert Invitation.objects.filter(collective=collective, email="lea@example.fr").count() == 2

@@ -57,14 +57,19 @@ def test_pasting_a_list_invites_everyone_and_reports_per_address(admin_client, c
     )
 
     # When the admin pastes the list
-    response = admin_client.post(list_url(collective), {"emails": pasted, "message": "Bienvenue !"}, follow=True)
+    response = admin_client.post(
+        list_url(collective), {"emails": pasted, "message": "Bienvenue !"}, follow=True
+    )
 
     # Then new addresses are invited, the pending one re-sent, the member reported
     assert response.redirect_chain == [(list_url(collective), 302)]
     content = response.content.decode()
     assert "2 invitations sent: lea@example.fr, ines@example.fr." in content
     assert "Already invited, so the invitation was sent again with a new link: karim@example.fr." in content
-    assert f"Already a member of the collective, no invitation needed: {member_membership.user.email}." in content
+    assert (
+        f"Already a member of the collective, no invitation needed: {member_membership.user.email}."
+        in content
+    )
     assert set(Invitation.objects.values_list("email", flat=True)) == {
         "lea@example.fr",
         "ines@example.fr",
@@ -138,7 +143,10 @@ def test_the_list_shows_each_status_with_its_dates_and_actions(admin_client, col
     )
     InvitationFactory(collective=collective, email="revoked@example.fr", revoked_at=now)
     expired = InvitationFactory(
-        collective=collective, email="expired@example.fr", sent_at=now - timedelta(days=20), expires_at=now - timedelta(days=6)
+        collective=collective,
+        email="expired@example.fr",
+        sent_at=now - timedelta(days=20),
+        expires_at=now - timedelta(days=6),
     )
 
     response = admin_client.get(list_url(collective))
@@ -156,7 +164,7 @@ def test_the_list_shows_each_status_with_its_dates_and_actions(admin_client, col
     assert resend_url(collective, accepted) not in content
     assert content.count('/resend/"') == 2
     assert content.count('/revoke/"') == 2
-    assert "All <span class=\"invitation-filters__count\">(4)</span>" in content
+    assert 'All <span class="invitation-filters__count">(4)</span>' in content
 
 
 def test_the_list_can_be_filtered_by_status(admin_client, collective):
@@ -204,11 +212,15 @@ def test_the_query_count_does_not_grow_with_the_number_of_invitations(admin_clie
         return len(context.captured_queries)
 
     for n in range(3):
-        InvitationFactory(collective=collective, accepted_by=UserFactory(), accepted_at=timezone.now() if n else None)
+        InvitationFactory(
+            collective=collective, accepted_by=UserFactory(), accepted_at=timezone.now() if n else None
+        )
     admin_client.get(list_url(collective))  # warm-up
     with_three = count_queries()
     for n in range(12):
-        InvitationFactory(collective=collective, accepted_by=UserFactory(), accepted_at=timezone.now() if n else None)
+        InvitationFactory(
+            collective=collective, accepted_by=UserFactory(), accepted_at=timezone.now() if n else None
+        )
 
     with_fifteen = count_queries()
 
@@ -281,7 +293,9 @@ def test_revoking_makes_the_link_refused(admin_client, collective):
 
 
 def test_revoking_an_accepted_invitation_is_refused(admin_client, collective):
-    invitation = InvitationFactory(collective=collective, accepted_at=timezone.now(), accepted_by=UserFactory())
+    invitation = InvitationFactory(
+        collective=collective, accepted_at=timezone.now(), accepted_by=UserFactory()
+    )
     before = snapshot()
 
     response = admin_client.post(revoke_url(collective, invitation), follow=True)
