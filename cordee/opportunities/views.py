@@ -2,11 +2,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from cordee.core.permissions import collective_view
 from cordee.opportunities.forms import (
@@ -60,10 +60,12 @@ def pipeline(request):
 
 
 @collective_view
-@require_POST
 def move(request, pk):
     """Move one card of the board to another stage; htmx gets the board back, a plain post a redirect."""
+    # Looked up first: another collective's opportunity is a 404 whatever the method.
     opportunity = get_object_or_404(Opportunity, collective=request.collective, pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     owner_filter = _owner_filter(request.POST)
     form = StageMoveForm(request.POST)
     label = opportunity.company or opportunity.contact_name
