@@ -59,6 +59,7 @@ class ProfileForm(forms.ModelForm):
         min_value=0,
         max_digits=10,
         decimal_places=2,
+        error_messages={"min_value": _("Enter a day rate of 0 or more, in euros.")},
         help_text=_("A starting point when your collective prices a mission. You can change it per mission."),
     )
     siret = forms.CharField(

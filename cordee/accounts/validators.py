@@ -57,7 +57,8 @@ def vat_number_normalize(value: str) -> str:
     compact = _without_separators(value)
     if not compact:
         return ""
-    if not re.fullmatch(r"[A-Z]{2}[0-9A-Z]+", compact) or not vat.guess_country(compact):
+    country_code = compact[:2].lower()
+    if not re.fullmatch(r"[A-Z]{2}[0-9A-Z]+", compact) or country_code not in vat.MEMBER_STATES | {"el"}:
         raise ValidationError(
             _("Start the VAT number with its two-letter country code, for example %(example)s.")
             % {"example": VAT_EXAMPLE},

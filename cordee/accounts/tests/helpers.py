@@ -16,8 +16,13 @@ def in_language(language: str, text: str) -> str:
 
 
 def shown(text: str) -> str:
-    """A French interface string as it appears, HTML-escaped, in a page."""
-    return escape(in_language("fr", text))
+    """A French template string as a page shows it ({% translate %} does not escape literals)."""
+    return in_language("fr", text)
+
+
+def shown_error(text: str) -> str:
+    """A French message from Python code (form errors, messages) as a page shows it, HTML-escaped."""
+    return escape(in_language("fr", str(text)))
 
 
 def link_path(body: str, marker: str) -> str:
