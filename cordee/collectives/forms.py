@@ -1,3 +1,4 @@
+from email.header import decode_header, make_header
 from email.utils import parseaddr
 
 from django import forms
@@ -12,6 +13,12 @@ from cordee.core.fields import CommaSeparatedListField
 from cordee.core.uploads import validate_image_upload
 
 ACCEPTED_IMAGE_TYPES = "image/png,image/jpeg,image/webp"
+
+
+def sender_parts(sender: str) -> tuple[str, str]:
+    """("Feedback — Studio", "feedback+studio@…") from a From header, non-ASCII names decoded."""
+    name, address = parseaddr(sender)
+    return str(make_header(decode_header(name))), address
 
 
 def _normalise_slug(value: str) -> str:
@@ -180,8 +187,8 @@ class CollectiveSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Placeholders show the defaults that apply when a field is left empty.
         defaults = Collective(name=self.instance.name, slug=self.instance.slug)
-        feedback_name, feedback_email = parseaddr(defaults.feedback_sender())
-        notification_name, notification_email = parseaddr(defaults.notification_sender())
+        feedback_name, feedback_email = sender_parts(defaults.feedback_sender())
+        notification_name, notification_email = sender_parts(defaults.notification_sender())
         self.fields["feedback_sender_name"].widget.attrs["placeholder"] = feedback_name
         self.fields["feedback_sender_email"].widget.attrs["placeholder"] = feedback_email
         self.fields["notification_sender_name"].widget.attrs["placeholder"] = notification_name

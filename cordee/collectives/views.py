@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -163,9 +164,10 @@ def reference_edit(request, pk):
 
 
 @collective_view(admin_only=True)
-@require_POST
 def reference_delete(request, pk):
     reference = get_object_or_404(Reference, collective=request.collective, pk=pk)
+    if request.method != "POST":  # after the lookup: another collective's object is a 404
+        return HttpResponseNotAllowed(["POST"])
     title = reference.title
     services.reference_delete(reference=reference)
     messages.success(request, _("The reference “%(title)s” has been deleted.") % {"title": title})
@@ -173,9 +175,10 @@ def reference_delete(request, pk):
 
 
 @collective_view(admin_only=True)
-@require_POST
 def reference_move(request, pk):
     reference = get_object_or_404(Reference, collective=request.collective, pk=pk)
+    if request.method != "POST":  # after the lookup: another collective's object is a 404
+        return HttpResponseNotAllowed(["POST"])
     direction = request.POST.get("direction")
     if direction not in ("up", "down"):
         messages.error(request, _("Choose whether to move the reference up or down."))
@@ -232,11 +235,12 @@ def member_edit(request, pk):
 
 
 @collective_view(admin_only=True)
-@require_POST
 def member_remove(request, pk):
     membership = get_object_or_404(
         Membership.objects.select_related("user"), collective=request.collective, pk=pk
     )
+    if request.method != "POST":  # after the lookup: another collective's object is a 404
+        return HttpResponseNotAllowed(["POST"])
     try:
         services.membership_remove(membership=membership, by=request.membership)
     except ValidationError as error:
