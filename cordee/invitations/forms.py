@@ -23,7 +23,7 @@ class InvitationForm(forms.Form):
             attrs={
                 "rows": 4,
                 "placeholder": "lea@exemple.fr, Karim Benali <karim@exemple.fr>",
-                "aria-describedby": "id_emails_helptext",
+                "aria-describedby": "id_emails_helptext id_emails_errors",
                 "autocomplete": "off",
                 "spellcheck": "false",
             }

@@ -43,10 +43,6 @@ class InvitationReport:
     recently_sent: list[str] = field(default_factory=list)
     already_members: list[str] = field(default_factory=list)
 
-    @property
-    def emails_sent(self) -> int:
-        return len(self.invited) + len(self.resent)
-
 
 def invitation_validity() -> timedelta:
     return timedelta(days=settings.INVITATION_VALIDITY_DAYS)
