@@ -237,11 +237,12 @@ def invitation_accept_view(request, token):
                 % {"collective": invitation.collective.name},
             )
             return redirect("collectives:dashboard", invitation.collective.slug)
-    context = {"state": state, "invitation": invitation}
+    context = {"state": state, "invitation": invitation, "time_zone": settings.TIME_ZONE}
     if invitation is not None:
         collective = invitation.collective
         context.update(
             collective=collective,
+            time_zone=collective.time_zone,
             inviter=invitation.invited_by,
             member_count=collective.memberships.count(),
             account_exists=state == "anonymous" and _account_exists(invitation.email),
