@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +11,7 @@ from cordee.collectives.models import Collective, Membership, Reference
 from cordee.invitations.models import Invitation
 from cordee.opportunities.models import Opportunity
 
+UPCOMING_OPPORTUNITIES = 5
 OPEN_STAGES = [Opportunity.Stage.NEW, Opportunity.Stage.QUALIFIED, Opportunity.Stage.PROPOSAL_SENT]
 
 
@@ -183,6 +184,7 @@ class CollectiveOverview:
     members: list[Membership]
     stage_counts: list[StageCount]
     open_opportunity_count: int
+    upcoming_opportunities: list[Opportunity]
     pending_invitation_count: int
     reference_count: int
     page_checklist: Checklist
@@ -199,8 +201,14 @@ def collective_members(collective: Collective) -> QuerySet[Membership]:
 
 
 def collective_overview(collective: Collective) -> CollectiveOverview:
-    """Everything the collective dashboard shows, in four queries whatever the numbers."""
+    """Everything the collective dashboard shows, in five queries whatever the numbers."""
     members = list(collective_members(collective))
+    # The open opportunities to act on first: dated next actions first, then the most recent requests.
+    upcoming = list(
+        Opportunity.objects.filter(collective=collective, stage__in=OPEN_STAGES)
+        .select_related("owner")
+        .order_by(F("next_action_date").asc(nulls_last=True), "-created_at")[:UPCOMING_OPPORTUNITIES]
+    )
     by_stage = dict(
         Opportunity.objects.filter(collective=collective)
         .order_by()
@@ -232,6 +240,7 @@ def collective_overview(collective: Collective) -> CollectiveOverview:
         members=members,
         stage_counts=stage_counts,
         open_opportunity_count=sum(item.count for item in stage_counts if item.stage in OPEN_STAGES),
+        upcoming_opportunities=upcoming,
         pending_invitation_count=counts["pending_invitations"],
         reference_count=counts["references"],
         page_checklist=page_checklist,

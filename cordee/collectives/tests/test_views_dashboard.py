@@ -98,8 +98,38 @@ def test_the_number_of_queries_does_not_grow_with_members_and_opportunities(
         _collective_with(admin.collective, extra)
         client.force_login(admin.user)
         client.get(dashboard_url(admin.collective))  # warm-up
-        with django_assert_num_queries(7) as captured:
+        with django_assert_num_queries(8) as captured:
             response = client.get(dashboard_url(admin.collective))
         assert len(response.context["overview"].members) == extra + 1
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_next_steps_list_open_opportunities_dated_actions_first(admin_client, collective):
+    import datetime as dt
+
+    OpportunityFactory(collective=collective, company="Sans action", stage=Opportunity.Stage.NEW)
+    OpportunityFactory(
+        collective=collective,
+        company="Plus tard",
+        stage=Opportunity.Stage.QUALIFIED,
+        next_action="Envoyer le devis",
+        next_action_date=dt.date(2026, 5, 2),
+    )
+    OpportunityFactory(
+        collective=collective,
+        company="Bientôt",
+        stage=Opportunity.Stage.PROPOSAL_SENT,
+        next_action="Relancer",
+        next_action_date=dt.date(2026, 4, 20),
+    )
+    OpportunityFactory(collective=collective, company="Gagnée", stage=Opportunity.Stage.WON)
+
+    response = admin_client.get(dashboard_url(collective))
+
+    upcoming = response.context["overview"].upcoming_opportunities
+    assert [o.company for o in upcoming] == ["Bientôt", "Plus tard", "Sans action"]
+    content = response.content.decode()
+    assert "Relancer · April 20, 2026" in content
+    assert "no next step yet" in content
+    assert reverse("opportunities:detail", args=[collective.slug, upcoming[0].pk]) in content
