@@ -4,7 +4,6 @@ from email.utils import parseaddr
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from cordee.collectives.models import Collective, Membership, Reference
@@ -23,8 +22,7 @@ def sender_parts(sender: str) -> tuple[str, str]:
 
 def _normalise_slug(value: str) -> str:
     """Accept "Atelier Rive Gauche" typed in the address field and keep only what an address can hold."""
-    value = (value or "").strip()
-    return slugify(value) if value else ""
+    return collective_slug_suggest(value or "")
 
 
 class CollectiveCreateForm(forms.Form):
@@ -48,6 +46,12 @@ class CollectiveCreateForm(forms.Form):
         required=False,
         help_text=_("One sentence for your public page. You can change it later."),
     )
+
+    def address_fields(self):
+        return [self["name"], self["slug"]]
+
+    def tagline_fields(self):
+        return [self["tagline"]]
 
     def clean_slug(self):
         slug = _normalise_slug(self.cleaned_data.get("slug"))

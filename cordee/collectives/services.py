@@ -4,6 +4,7 @@ Each function is one transaction. Business-rule refusals raise `ValidationError`
 tests and views can rely on); acting without the right raises `PermissionDenied`.
 """
 
+import re
 import secrets
 from decimal import Decimal
 
@@ -75,8 +76,8 @@ RESERVED_SLUGS = frozenset(
 
 def collective_slug_suggest(name: str) -> str:
     """The page address proposed for a collective name: "Atelier Rive Gauche" → "atelier-rive-gauche"."""
-    slug = slugify(name)[:SLUG_MAX_LENGTH].strip("-")
-    return slug
+    slug = re.sub(r"[-_]+", "-", slugify(name))
+    return slug[:SLUG_MAX_LENGTH].strip("-")
 
 
 def collective_slug_alternative(slug: str) -> str:

@@ -70,7 +70,9 @@ def create(request):
                 % {"name": collective.name},
             )
             return redirect("collectives:dashboard", collective.slug)
-    return render(request, "collectives/create.html", {"form": form})
+    # The public address without its slug, for the live preview under the address field.
+    public_prefix = request.build_absolute_uri(reverse("public:collective", args=["-"]))[:-2]
+    return render(request, "collectives/create.html", {"form": form, "public_prefix": public_prefix})
 
 
 # --- Collective dashboard --------------------------------------------------------------------------

@@ -32,6 +32,7 @@ def test_the_form_shows_name_address_and_tagline(user_client):
     for field in ("name", "slug", "tagline"):
         assert f'name="{field}"' in content
     assert 'data-slug-source="id_slug"' in content
+    assert "http://testserver/c/<strong data-slug-preview>…</strong>/" in content
 
 
 def test_creating_a_collective_makes_the_creator_admin_and_leads_to_its_dashboard(user_client):
@@ -57,10 +58,11 @@ def test_an_empty_address_is_derived_from_the_name(user_client):
     assert Collective.objects.get().slug == "lequipe-creative"
 
 
-def test_a_typed_address_is_tidied_into_a_slug(user_client):
-    user_client.post(CREATE, {"name": "Atelier", "slug": "  Studio Été ", "tagline": ""})
+@pytest.mark.parametrize(("typed", "slug"), [("  Studio Été ", "studio-ete"), ("mon_studio", "mon-studio")])
+def test_a_typed_address_is_tidied_into_a_slug(user_client, typed, slug):
+    user_client.post(CREATE, {"name": "Atelier", "slug": typed, "tagline": ""})
 
-    assert Collective.objects.get().slug == "studio-ete"
+    assert Collective.objects.get().slug == slug
 
 
 def test_a_taken_address_is_refused_and_what_was_typed_is_kept(user_client):

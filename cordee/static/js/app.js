@@ -25,8 +25,9 @@ document.addEventListener("DOMContentLoaded", () => {
       return;
     }
     let edited = target.value !== "";
-    const slugify = (text) => text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
-      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60).replace(/-+$/, "");
+    // The same rules as the server (Django's slugify, underscores turned into hyphens).
+    const slugify = (text) => text.normalize("NFKD").replace(/[^\x00-\x7F]/g, "").toLowerCase()
+      .replace(/[^\w\s-]/g, "").replace(/[-\s_]+/g, "-").slice(0, 60).replace(/^-+|-+$/g, "");
     const showPreview = () => { if (preview) { preview.textContent = target.value || "…"; } };
     target.addEventListener("input", () => { edited = target.value !== ""; showPreview(); });
     source.addEventListener("input", () => {
