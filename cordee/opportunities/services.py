@@ -69,7 +69,6 @@ def _notify_admins_of_proposal(*, opportunity: Opportunity) -> None:
         "collective": collective,
         "opportunity": opportunity,
         "opportunity_url": settings.BASE_URL + path,
-        "pipeline_url": settings.BASE_URL + reverse("opportunities:pipeline", args=[collective.slug]),
     }
     for membership in admins:
         user = membership.user
