@@ -64,10 +64,6 @@ class Checklist:
     def missing(self) -> list[CheckItem]:
         return [item for item in self.items if not item.done]
 
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done_count / self.total) if self.total else 100
-
 
 def page_completeness(
     collective: Collective, *, reference_count: int, members_without_title: int

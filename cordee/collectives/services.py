@@ -365,16 +365,18 @@ def membership_update(
     """
     if by.collective_id != membership.collective_id:
         raise PermissionDenied
-    if not by.is_admin and by.pk != membership.pk:
-        raise PermissionDenied
     with transaction.atomic():
+        # Rights and the last-admin rule are read from the locked rows, not from the caller's objects.
         memberships = _lock_memberships(membership.collective_id)
+        acting = memberships.get(by.pk)
+        if acting is None or (not acting.is_admin and acting.pk != membership.pk):
+            raise PermissionDenied
         current = memberships.get(membership.pk)
         if current is None:
             raise ValidationError(_("This person is no longer a member of the collective."), code="gone")
         update_fields = ["title", "skills", "day_rate"]
         if role is not None and role != current.role:
-            if not memberships[by.pk].is_admin:
+            if not acting.is_admin:
                 raise PermissionDenied
             if role not in Membership.Role.values:
                 raise ValidationError(_("Unknown role."), code="invalid")

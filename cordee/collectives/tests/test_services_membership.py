@@ -233,3 +233,26 @@ def test_two_admins_demoting_each_other_at_the_same_time_leave_one_admin():
     # The second request runs after the first: its author is no longer an admin.
     assert outcomes == ["forbidden", "ok"]
     assert Membership.objects.filter(collective=first.collective, role=Membership.Role.ADMIN).count() == 1
+
+
+def test_someone_who_left_meanwhile_can_no_longer_edit(admin_membership, member_membership):
+    stale_admin = AdminMembershipFactory(collective=admin_membership.collective)
+    Membership.objects.filter(pk=stale_admin.pk).delete()
+    before = snapshot(admin_membership.collective)
+
+    with pytest.raises(PermissionDenied):
+        update(member_membership, stale_admin, role=Membership.Role.ADMIN)
+
+    assert snapshot(admin_membership.collective) == before
+
+
+def test_an_admin_demoted_meanwhile_can_no_longer_edit_others(admin_membership, member_membership):
+    second_admin = AdminMembershipFactory(collective=admin_membership.collective)
+    stale_admin = Membership.objects.get(pk=admin_membership.pk)
+    update(admin_membership, second_admin, role=Membership.Role.MEMBER)
+    before = snapshot(admin_membership.collective)
+
+    with pytest.raises(PermissionDenied):
+        update(member_membership, stale_admin, title="Stagiaire")
+
+    assert snapshot(admin_membership.collective) == before

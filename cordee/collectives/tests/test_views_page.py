@@ -329,3 +329,20 @@ def test_the_number_of_queries_does_not_grow_with_references_and_members(
         assert len(response.context["references"]) == total
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_post_only_actions_refuse_a_get_and_change_nothing(admin_client, collective, member_membership):
+    reference = ReferenceFactory(collective=collective)
+    urls = [
+        reverse("collectives:reference_delete", args=[collective.slug, reference.pk]),
+        reverse("collectives:reference_move", args=[collective.slug, reference.pk]),
+        reverse("collectives:member_remove", args=[collective.slug, member_membership.pk]),
+        reverse("collectives:unpublish", args=[collective.slug]),
+        reverse("collectives:leave", args=[collective.slug]),
+    ]
+
+    statuses = [admin_client.get(url).status_code for url in urls]
+
+    assert statuses == [405] * 5
+    assert Reference.objects.filter(pk=reference.pk).exists()
+    assert collective.memberships.count() == 2
