@@ -3,10 +3,9 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from django.conf import settings
 from django.urls import reverse
-from django.utils.html import escape
 
 from cordee.accounts.adapter import AccountAdapter
-from cordee.accounts.tests.helpers import PASSWORD, in_language, log_in, shown
+from cordee.accounts.tests.helpers import PASSWORD, log_in, shown, shown_error
 from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import UserFactory
 
@@ -50,7 +49,7 @@ def test_login_with_a_wrong_password_is_refused_and_keeps_the_email(client, user
     assert response.status_code == 200
     assert logged_in_user_id(client) is None
     content = response.content.decode()
-    assert escape(in_language("fr", str(AccountAdapter.error_messages["email_password_mismatch"]))) in content
+    assert shown_error(AccountAdapter.error_messages["email_password_mismatch"]) in content
     assert f'value="{user.email}"' in content
 
 
@@ -73,7 +72,7 @@ def test_login_with_an_unverified_email_is_refused_with_the_verification_message
 
 
 def test_login_rate_limit_refuses_even_the_right_password_until_the_window_passes(client, user):
-    limited = escape(in_language("fr", str(AccountAdapter.error_messages["too_many_login_attempts"])))
+    limited = shown_error(AccountAdapter.error_messages["too_many_login_attempts"])
     with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False) as traveller:
         # Given: five failed attempts, each refused for the wrong password
         for _attempt in range(5):
