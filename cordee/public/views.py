@@ -59,16 +59,6 @@ def collective_page(request, slug):
 
     if not collective.is_published:  # a preview shows the form but does not take proposals
         raise Http404
-    if not ratelimit_hit(
-        "proposal", client_ip(request), settings.PROPOSAL_RATE_LIMIT, RATE_LIMIT_PERIOD_SECONDS
-    ):
-        # Keep what was typed, without judging it: the visitor only has to wait.
-        form = ProposalForm(initial=request.POST.dict(), collective=collective)
-        alert = _(
-            "You have sent several proposals in a short time. Please try again in an hour, "
-            "or write to the collective directly."
-        )
-        return _render_page(request, page, form, form_alert=alert, status=429)
     if request.POST.get(HONEYPOT_FIELD):
         # A robot filled the hidden field: it gets the usual thanks, and nothing is recorded.
         return redirect("public:thanks", slug=collective.slug)
@@ -76,6 +66,15 @@ def collective_page(request, slug):
     if not form.is_valid():
         alert = _("Please correct the fields marked below.")
         return _render_page(request, page, form, form_alert=alert)
+    # Only proposals that would be recorded count: a visitor fixing typos is not held back.
+    if not ratelimit_hit(
+        "proposal", client_ip(request), settings.PROPOSAL_RATE_LIMIT, RATE_LIMIT_PERIOD_SECONDS
+    ):
+        alert = _(
+            "You have sent several proposals in a short time. Please try again in an hour, "
+            "or write to the collective directly."
+        )
+        return _render_page(request, page, form, form_alert=alert, status=429)
     opportunity_create_from_proposal(
         collective=collective, data=form.cleaned_data, language=translation.get_language()
     )

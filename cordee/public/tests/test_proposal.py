@@ -198,6 +198,20 @@ def test_the_sixth_proposal_in_the_hour_is_refused_then_accepted_after_the_windo
     assert Opportunity.objects.filter(contact_name="Sixième essai").count() == 1
 
 
+def test_invalid_posts_and_robots_do_not_use_up_the_quota(
+    client, published, proposal_data, frozen_now, settings
+):
+    settings.PROPOSAL_RATE_LIMIT = 2
+    for _index in range(5):
+        client.post(page_url(published), {**proposal_data, "need": ""})
+        client.post(page_url(published), {**proposal_data, HONEYPOT_FIELD: "spam"})
+
+    for _index in range(2):
+        assert client.post(page_url(published), proposal_data).status_code == 302
+    assert client.post(page_url(published), proposal_data).status_code == 429
+    assert Opportunity.objects.count() == 2
+
+
 def test_the_rate_limit_is_per_address(client, published, proposal_data, frozen_now, settings):
     settings.PROPOSAL_RATE_LIMIT = 1
     assert client.post(page_url(published), proposal_data, REMOTE_ADDR="203.0.113.1").status_code == 302
