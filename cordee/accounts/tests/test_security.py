@@ -84,3 +84,37 @@ def test_password_change_page_is_in_our_layout(client, user):
     assert 'class="account-tabs"' in content
     assert shown("Change my password") in content
     assert 'name="oldpassword"' in content
+
+
+def test_sensitive_change_can_be_confirmed_with_an_emailed_code(client, user):
+    # Given: logged in, then asked to confirm before setting up two-factor authentication
+    log_in(client, user.email)
+    password_page = client.get(reverse("mfa_activate_totp"), follow=True)
+    (by_code,) = [
+        alternative["url"]
+        for alternative in password_page.context["reauthentication_alternatives"]
+        if alternative["id"] == "reauthenticate_by_code"
+    ]
+
+    # When: a code is requested by email, then typed in
+    request_page = client.get(by_code)
+    requested = client.post(by_code, {"recipient": user.email})
+    email = OutboundEmail.objects.get()
+    code = email.body_text.split(in_language("fr", "Type this code in the open Cordée window to continue:"))[
+        1
+    ].split()[0]
+    confirm_page = client.get(requested.url)
+    wrong = client.post(requested.url, {"code": "WRONG1"})
+    right = client.post(requested.url, {"code": code})
+
+    # Then
+    assert shown("Email me a code") in request_page.content.decode()
+    assert email.subject == in_language("fr", "Your Cordée confirmation code")
+    assert shown("Enter the code") in confirm_page.content.decode()
+    assert user.email in confirm_page.content.decode()
+    assert f'name="next" value="{reverse("mfa_activate_totp")}"' in confirm_page.content.decode()
+    assert wrong.status_code == 200
+    assert wrong.context["form"].errors["code"]
+    assert right.status_code == 302
+    assert right.url == reverse("mfa_activate_totp")
+    assert client.get(reverse("mfa_activate_totp")).status_code == 200
