@@ -69,8 +69,11 @@ def two_collectives():
         Membership: MembershipFactory(collective=b),
         Reference: ReferenceFactory(collective=b),
         Invitation: Invitation.objects.create(
-            collective=b, email="someone@example.fr", token_hash="f" * 64,
-            expires_at="2099-01-01T00:00:00Z", invited_by=b_admin.user,
+            collective=b,
+            email="someone@example.fr",
+            token_hash="f" * 64,
+            expires_at="2099-01-01T00:00:00Z",
+            invited_by=b_admin.user,
         ),
     }
     return member_of_a, b, b_objects
@@ -88,7 +91,12 @@ def build_urls(name, parameters, slug, b_objects):
 
 def test_the_walk_covers_every_collective_scoped_page():
     names = {name for name, _, _ in scoped_patterns()}
-    assert {"collectives:dashboard", "collectives:members", "opportunities:pipeline", "invitations:list"} <= names
+    assert {
+        "collectives:dashboard",
+        "collectives:members",
+        "opportunities:pipeline",
+        "invitations:list",
+    } <= names
     assert len(names) >= 10
 
 
@@ -96,7 +104,8 @@ def test_every_collective_scoped_view_goes_through_the_membership_check():
     unchecked = [
         name
         for name, route, pattern in walk(get_resolver().url_patterns)
-        if "<slug:slug>" in route and name not in PUBLIC_NAMES
+        if "<slug:slug>" in route
+        and name not in PUBLIC_NAMES
         and not getattr(pattern.callback, "collective_scoped", False)
     ]
     assert unchecked == []

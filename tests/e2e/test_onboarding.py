@@ -122,5 +122,7 @@ def test_onboarding_from_sign_up_to_a_first_opportunity(live_server, browser, pa
     assert link_in_email(FOUNDER, f"/opportunities/{opportunity.pk}/")
 
     elapsed = time.monotonic() - started
-    print(f"\nOnboarding: {elapsed:.1f} s; {screens_to_publish} screens from the home page to a published page")
+    print(
+        f"\nOnboarding: {elapsed:.1f} s; {screens_to_publish} screens from the home page to a published page"
+    )
     assert len(journey.pages_checked) >= 15
