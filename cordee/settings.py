@@ -153,6 +153,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "cordee.accounts.adapter.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "cordee.accounts.forms.SignupExtraForm"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/h/ip",

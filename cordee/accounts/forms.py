@@ -174,3 +174,17 @@ class ProfileForm(forms.ModelForm):
     def grouped_fields(self):
         """(key, legend, bound fields) for each fieldset of the page."""
         return [(key, legend, [self[name] for name in names]) for key, legend, names in self.fieldsets]
+
+
+class SignupExtraForm(forms.Form):
+    """What allauth's sign-up form adds to email and password: the name members and clients will see."""
+
+    full_name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "placeholder": _("First and last name")}),
+    )
+
+    def signup(self, request, user):
+        user.full_name = " ".join(self.cleaned_data["full_name"].split())
+        user.save(update_fields=["full_name"])

@@ -1,6 +1,3 @@
-from email.header import decode_header, make_header
-from email.utils import parseaddr
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -12,12 +9,6 @@ from cordee.core.fields import CommaSeparatedListField
 from cordee.core.uploads import validate_image_upload
 
 ACCEPTED_IMAGE_TYPES = "image/png,image/jpeg,image/webp"
-
-
-def sender_parts(sender: str) -> tuple[str, str]:
-    """("Feedback — Studio", "feedback+studio@…") from a From header, non-ASCII names decoded."""
-    name, address = parseaddr(sender)
-    return str(make_header(decode_header(name))), address
 
 
 def _normalise_slug(value: str) -> str:
@@ -191,8 +182,8 @@ class CollectiveSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Placeholders show the defaults that apply when a field is left empty.
         defaults = Collective(name=self.instance.name, slug=self.instance.slug)
-        feedback_name, feedback_email = sender_parts(defaults.feedback_sender())
-        notification_name, notification_email = sender_parts(defaults.notification_sender())
+        feedback_name, feedback_email = defaults.feedback_sender_identity()
+        notification_name, notification_email = defaults.notification_sender_identity()
         self.fields["feedback_sender_name"].widget.attrs["placeholder"] = feedback_name
         self.fields["feedback_sender_email"].widget.attrs["placeholder"] = feedback_email
         self.fields["notification_sender_name"].widget.attrs["placeholder"] = notification_name

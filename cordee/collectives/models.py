@@ -1,6 +1,6 @@
 import zoneinfo
 from decimal import Decimal
-from email.utils import formataddr
+from email.headerregistry import Address
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
@@ -62,22 +62,27 @@ class Collective(models.Model):
     def description_html(self) -> str:
         return render_markdown(self.description)
 
-    def feedback_sender(self) -> str:
-        """The generic address surveys come from, e.g. "Feedback — Studio Cordée" <feedback+studio@…>."""
-        return formataddr(
-            (
-                self.feedback_sender_name or f"Feedback — {self.name}",
-                self.feedback_sender_email or f"feedback+{self.slug}@{settings.EMAIL_SENDER_DOMAIN}",
-            )
+    def feedback_sender_identity(self) -> tuple[str, str]:
+        """Name and address surveys come from: ("Feedback — Studio Cordée", "feedback+studio@…")."""
+        return (
+            self.feedback_sender_name or f"Feedback — {self.name}",
+            self.feedback_sender_email or f"feedback+{self.slug}@{settings.EMAIL_SENDER_DOMAIN}",
         )
 
-    def notification_sender(self) -> str:
-        return formataddr(
-            (
-                self.notification_sender_name or self.name,
-                self.notification_sender_email or f"noreply+{self.slug}@{settings.EMAIL_SENDER_DOMAIN}",
-            )
+    def notification_sender_identity(self) -> tuple[str, str]:
+        return (
+            self.notification_sender_name or self.name,
+            self.notification_sender_email or f"noreply+{self.slug}@{settings.EMAIL_SENDER_DOMAIN}",
         )
+
+    def feedback_sender(self) -> str:
+        """The From header of surveys, e.g. "Feedback — Studio Cordée" <feedback+studio@…>."""
+        name, address = self.feedback_sender_identity()
+        return str(Address(display_name=name, addr_spec=address))
+
+    def notification_sender(self) -> str:
+        name, address = self.notification_sender_identity()
+        return str(Address(display_name=name, addr_spec=address))
 
 
 class Membership(models.Model):

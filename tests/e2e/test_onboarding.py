@@ -30,6 +30,7 @@ def test_onboarding_from_sign_up_to_a_first_opportunity(live_server, browser, pa
     journey.snap(page, "home")
     page.click("main a[href='/accounts/signup/']")
     page.fill("[name=email]", FOUNDER)
+    page.fill("[name=full_name]", "Louise Bernard")
     page.fill("[name=password1]", PASSWORD)
     journey.snap(page, "sign-up")
     page.click("main form [type=submit]")
@@ -69,6 +70,7 @@ def test_onboarding_from_sign_up_to_a_first_opportunity(live_server, browser, pa
     journey.snap(member_page, "invitation-page")
     member_page.click("main a[href*='/accounts/signup/']")
     assert member_page.input_value("[name=email]") == MEMBER
+    member_page.fill("[name=full_name]", "Hugo Petit")
     member_page.fill("[name=password1]", PASSWORD)
     member_page.click("main form [type=submit]")
     member_page.wait_for_url("**/collectives/les-cartographes/")

@@ -9,13 +9,13 @@ from cordee.core.tests.factories import UserFactory
 SIGNUP_URL = "/accounts/signup/"
 
 
-def test_signup_form_asks_only_for_an_email_and_a_password(client, db):
+def test_signup_form_asks_only_for_an_email_a_name_and_a_password(client, db):
     # When
     response = client.get(SIGNUP_URL)
 
     # Then
     assert response.status_code == 200
-    assert list(response.context["form"].fields) == ["email", "password1"]
+    assert list(response.context["form"].fields) == ["email", "full_name", "password1"]
     assert '<html lang="fr">' in response.content.decode()
     assert 'class="topbar"' in response.content.decode()
     assert f'href="{reverse("account_login")}"' in response.content.decode()
@@ -23,13 +23,17 @@ def test_signup_form_asks_only_for_an_email_and_a_password(client, db):
 
 def test_signup_creates_an_unverified_user_and_a_french_verification_email(client, db):
     # When
-    response = client.post(SIGNUP_URL, {"email": "Nora@Example.fr", "password1": "un-long-mot-de-passe-2026"})
+    response = client.post(
+        SIGNUP_URL,
+        {"email": "Nora@Example.fr", "full_name": "Léa Fontaine", "password1": "un-long-mot-de-passe-2026"},
+    )
 
     # Then
     assert response.status_code == 302
     assert response.url == reverse("account_email_verification_sent")
     user = User.objects.get()
     assert user.email == "nora@example.fr"
+    assert user.full_name == "Léa Fontaine"
     assert user.language == "fr"
     assert user.check_password("un-long-mot-de-passe-2026")
     address = EmailAddress.objects.get(user=user)
@@ -49,7 +53,10 @@ def test_signup_creates_an_unverified_user_and_a_french_verification_email(clien
 
 def test_verification_link_confirms_the_email_and_logs_the_user_in(client, db):
     # Given
-    client.post(SIGNUP_URL, {"email": "nora@example.fr", "password1": "un-long-mot-de-passe-2026"})
+    client.post(
+        SIGNUP_URL,
+        {"email": "nora@example.fr", "full_name": "Léa Fontaine", "password1": "un-long-mot-de-passe-2026"},
+    )
     path = link_path(OutboundEmail.objects.get().body_text, "/accounts/confirm-email/")
 
     # When: the link shows a confirmation page, whose button confirms
@@ -80,7 +87,7 @@ def test_signup_in_english_stores_english_and_sends_the_email_in_english(client,
     # When
     client.post(
         SIGNUP_URL,
-        {"email": "sam@example.com", "password1": "a-long-password-2026"},
+        {"email": "sam@example.com", "full_name": "Léa Fontaine", "password1": "a-long-password-2026"},
         HTTP_ACCEPT_LANGUAGE="en",
     )
 
@@ -96,7 +103,10 @@ def test_signup_with_a_taken_email_creates_nobody_and_warns_the_owner(client, db
     owner = UserFactory(email="claire@example.fr", language="en")
 
     # When
-    response = client.post(SIGNUP_URL, {"email": "claire@example.fr", "password1": "another-long-password-1"})
+    response = client.post(
+        SIGNUP_URL,
+        {"email": "claire@example.fr", "full_name": "Léa Fontaine", "password1": "another-long-password-1"},
+    )
 
     # Then: same answer as a new sign-up (no account enumeration), and the owner is told
     assert response.status_code == 302
@@ -113,7 +123,9 @@ def test_signup_with_a_taken_email_creates_nobody_and_warns_the_owner(client, db
 
 def test_signup_refuses_a_weak_password_and_keeps_the_email(client, db):
     # When
-    response = client.post(SIGNUP_URL, {"email": "nora@example.fr", "password1": "123"})
+    response = client.post(
+        SIGNUP_URL, {"email": "nora@example.fr", "full_name": "Léa Fontaine", "password1": "123"}
+    )
 
     # Then
     assert response.status_code == 200

@@ -12,12 +12,3 @@ def initials(user) -> str:
         return "?"
     letters = parts[0][0] + (parts[-1][0] if len(parts) > 1 else "")
     return letters.upper()
-
-
-@register.filter
-def sender_display(sender: str) -> str:
-    """A From header as people read it: "Feedback — Atelier <feedback+atelier@…>"."""
-    from cordee.collectives.forms import sender_parts
-
-    name, address = sender_parts(sender)
-    return f"{name} <{address}>" if name else address

@@ -1,7 +1,6 @@
 import pytest
 from django.urls import reverse
 
-from cordee.collectives.forms import sender_parts
 from cordee.collectives.models import Collective
 from cordee.core.tests.factories import CollectiveFactory
 
@@ -60,7 +59,8 @@ def test_an_admin_changes_name_time_zone_senders_and_slug(admin_client, collecti
         "atelier-renomme",
         "Europe/Brussels",
     )
-    assert sender_parts(collective.notification_sender()) == ("L'équipe Atelier", "equipe@atelier.example")
+    assert collective.notification_sender_identity() == ("L'équipe Atelier", "equipe@atelier.example")
+    assert collective.notification_sender() == "L'équipe Atelier <equipe@atelier.example>"
     assert response.redirect_chain == [(settings_url(collective), 302)]
     assert "The settings have been saved." in response.content.decode()
 
