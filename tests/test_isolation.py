@@ -44,7 +44,7 @@ def scoped_patterns():
     """(name, route, parameter names) of our URLs that take an identifier."""
     found = []
     for name, route, pattern in walk(get_resolver().url_patterns):
-        if not name.split(":")[0] in {"collectives", "invitations", "opportunities", "public", "accounts"}:
+        if name.split(":")[0] not in {"collectives", "invitations", "opportunities", "public", "accounts"}:
             continue
         parameters = list(pattern.pattern.converters)
         if parameters and name not in PUBLIC_NAMES:

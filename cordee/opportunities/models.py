@@ -24,7 +24,9 @@ class Opportunity(models.Model):
         PUBLIC_PAGE = "public_page", _("Public page")
         MANUAL = "manual", _("Entered by a member")
 
-    collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="opportunities")
+    collective = models.ForeignKey(
+        "collectives.Collective", on_delete=models.CASCADE, related_name="opportunities"
+    )
     contact_name = models.CharField(_("name"), max_length=150)
     contact_email = models.EmailField(_("email"))
     company = models.CharField(_("company"), max_length=150, blank=True)
@@ -36,8 +38,12 @@ class Opportunity(models.Model):
     source = models.CharField(_("source"), max_length=20, choices=Source, default=Source.MANUAL)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage, default=Stage.NEW)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     notes = models.TextField(_("notes"), blank=True)
     next_action = models.CharField(_("next action"), max_length=200, blank=True)
@@ -66,8 +72,9 @@ class OpportunityStageChange(models.Model):
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stage_changes")
     from_stage = models.CharField(_("from"), max_length=20, choices=Opportunity.Stage, blank=True)
     to_stage = models.CharField(_("to"), max_length=20, choices=Opportunity.Stage)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
 
     class Meta:

@@ -48,7 +48,12 @@ def post_signup(base_url: str, email: str) -> int:
     page = opener.open(f"{base_url}/accounts/signup/").read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": token, "email": email, "full_name": "Nadia Benali", "password1": "un-mot-de-passe-solide-42"}
+        {
+            "csrfmiddlewaretoken": token,
+            "email": email,
+            "full_name": "Nadia Benali",
+            "password1": "un-mot-de-passe-solide-42",
+        }
     ).encode()
     request = urllib.request.Request(f"{base_url}/accounts/signup/", data=data, headers={"Referer": base_url})
     return opener.open(request).status

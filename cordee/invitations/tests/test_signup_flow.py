@@ -77,7 +77,7 @@ def test_a_new_user_signs_up_through_the_link_and_lands_in_the_collective(client
     # When they create their account with the invited address
     response = client.post(
         f"{reverse('account_signup')}?email=lea@example.fr&next={accept}",
-        {"email": "lea@example.fr", "password1": PASSWORD},
+        {"email": "lea@example.fr", "full_name": "Léa Fontaine", "password1": PASSWORD},
     )
 
     # Then they are signed in and sent straight to the collective
@@ -106,7 +106,10 @@ def test_a_new_user_signs_up_through_the_link_and_lands_in_the_collective(client
 def test_the_address_match_ignores_case(client, invitation):
     client.get(accept_path(invitation))
 
-    response = client.post(signup_url(invitation), {"email": "Lea@Example.FR", "password1": PASSWORD})
+    response = client.post(
+        signup_url(invitation),
+        {"email": "Lea@Example.FR", "full_name": "Léa Fontaine", "password1": PASSWORD},
+    )
 
     assert response["Location"] == dashboard_url(invitation)
     assert EmailAddress.objects.get(email="lea@example.fr").verified is True
@@ -115,7 +118,10 @@ def test_the_address_match_ignores_case(client, invitation):
 def test_signing_up_with_another_address_still_requires_verifying_it(client, invitation):
     client.get(accept_path(invitation))
 
-    response = client.post(signup_url(invitation), {"email": "lea.pro@studio.fr", "password1": PASSWORD})
+    response = client.post(
+        signup_url(invitation),
+        {"email": "lea.pro@studio.fr", "full_name": "Léa Fontaine", "password1": PASSWORD},
+    )
 
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
@@ -129,7 +135,10 @@ def test_signing_up_with_another_address_still_requires_verifying_it(client, inv
 
 
 def test_a_plain_sign_up_without_the_link_is_untouched(client, invitation):
-    response = client.post(reverse("account_signup"), {"email": "lea@example.fr", "password1": PASSWORD})
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "lea@example.fr", "full_name": "Léa Fontaine", "password1": PASSWORD},
+    )
 
     assert response["Location"] == reverse("account_email_verification_sent")
     assert EmailAddress.objects.get(email="lea@example.fr").verified is False
