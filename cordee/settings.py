@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "cordee.invitations",
     "cordee.opportunities",
     "cordee.public",
+    "cordee.clients",
+    "cordee.missions",
+    "cordee.timesheets",
 ]
 
 MIDDLEWARE = [

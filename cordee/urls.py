@@ -16,6 +16,9 @@ urlpatterns = [
     path("", include("cordee.invitations.urls")),
     path("", include("cordee.opportunities.urls")),
     path("", include("cordee.public.urls")),
+    path("", include("cordee.clients.urls")),
+    path("", include("cordee.missions.urls")),
+    path("", include("cordee.timesheets.urls")),
     # Uploaded logos and photos; production serves them from object storage or the proxy.
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -8,6 +8,7 @@ page and token links (invitations) are the only exceptions, and they are listed 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from cordee.clients.models import Client, ClientContact
 from cordee.collectives.models import Membership, Reference
 from cordee.core.tests.factories import (
     AdminMembershipFactory,
@@ -16,11 +17,31 @@ from cordee.core.tests.factories import (
     ReferenceFactory,
 )
 from cordee.invitations.models import Invitation
+from cordee.missions.models import ClientRequest, Deliverable, Mission, Task
+from cordee.missions.tests.factories import (
+    ClientContactFactory,
+    ClientRequestFactory,
+    DeliverableFactory,
+    MissionFactory,
+    TaskFactory,
+    TimeEntryFactory,
+)
 from cordee.opportunities.models import Opportunity
+from cordee.timesheets.models import TimeEntry
 
 pytestmark = pytest.mark.django_db
 
-# URL name prefix → the model its integer identifiers point to.
+# URL parameter → the model it identifies (a bare `pk` is resolved by the URL name below).
+PARAMETER_MODELS = {
+    "mission_pk": Mission,
+    "client_pk": Client,
+    "contact_pk": ClientContact,
+    "deliverable_pk": Deliverable,
+    "task_pk": Task,
+    "request_pk": ClientRequest,
+    "entry_pk": TimeEntry,
+}
+# URL name prefix → the model its bare `pk` points to.
 OBJECT_MODELS = {
     "opportunities:": Opportunity,
     "collectives:member": Membership,
@@ -28,6 +49,16 @@ OBJECT_MODELS = {
     "invitations:": Invitation,
 }
 # Public by design: the collective's public page and the links sent by email.
+PROJECT_NAMESPACES = {
+    "accounts",
+    "collectives",
+    "invitations",
+    "opportunities",
+    "public",
+    "clients",
+    "missions",
+    "timesheets",
+}
 PUBLIC_NAMES = {"public:collective", "public:thanks", "invitations:accept"}
 
 
@@ -44,7 +75,7 @@ def scoped_patterns():
     """(name, route, parameter names) of our URLs that take an identifier."""
     found = []
     for name, route, pattern in walk(get_resolver().url_patterns):
-        if name.split(":")[0] not in {"collectives", "invitations", "opportunities", "public", "accounts"}:
+        if name.split(":")[0] not in PROJECT_NAMESPACES:
             continue
         parameters = list(pattern.pattern.converters)
         if parameters and name not in PUBLIC_NAMES:
@@ -64,7 +95,16 @@ def two_collectives():
     member_of_a = AdminMembershipFactory()
     b_admin = AdminMembershipFactory()
     b = b_admin.collective
+    mission = MissionFactory(collective=b)
+    task = TaskFactory(mission=mission)
     b_objects = {
+        Mission: mission,
+        Client: mission.client,
+        ClientContact: ClientContactFactory(client=mission.client),
+        Deliverable: DeliverableFactory(mission=mission),
+        Task: task,
+        ClientRequest: ClientRequestFactory(mission=mission),
+        TimeEntry: TimeEntryFactory(mission=mission),
         Opportunity: OpportunityFactory(collective=b),
         Membership: MembershipFactory(collective=b),
         Reference: ReferenceFactory(collective=b),
@@ -84,6 +124,8 @@ def build_urls(name, parameters, slug, b_objects):
     for parameter in parameters:
         if parameter == "slug":
             kwargs["slug"] = slug
+        elif parameter in PARAMETER_MODELS:
+            kwargs[parameter] = b_objects[PARAMETER_MODELS[parameter]].pk
         else:
             kwargs[parameter] = b_objects[model_for(name)].pk
     return reverse(name, kwargs=kwargs)

@@ -42,6 +42,32 @@ class Collective(models.Model):
     feedback_sender_email = models.EmailField(_("feedback sender address"), blank=True)
     notification_sender_name = models.CharField(_("notification sender name"), max_length=120, blank=True)
     notification_sender_email = models.EmailField(_("notification sender address"), blank=True)
+    # Defaults for missions (seed, Conseil 2 and 3); a mission can override them.
+    hours_per_day = models.DecimalField(
+        _("hours in a working day"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("7"),
+        validators=[MinValueValidator(Decimal("1"))],
+    )
+    margin_percent = models.PositiveSmallIntegerField(
+        _("safety margin (% of the working days)"),
+        default=20,
+        help_text=_("Announced dates are the internal dates plus this share of the working days."),
+    )
+    margin_min_business_days = models.PositiveSmallIntegerField(
+        _("minimum margin (business days)"), default=2
+    )
+    delay_notice_min_business_days = models.PositiveSmallIntegerField(
+        _("minimum notice for a delay (business days)"), default=5
+    )
+    default_assignment_mode = models.CharField(
+        _("default task assignment"), max_length=15, default="lead_assigns"
+    )
+    default_recaps_per_week = models.PositiveSmallIntegerField(_("recaps per week"), default=1)
+    default_ritual_kind = models.CharField(_("weekly ritual"), max_length=12, default="sync_call")
+    feedback_first_after_days = models.PositiveSmallIntegerField(_("first survey after (days)"), default=14)
+    feedback_every_days = models.PositiveSmallIntegerField(_("then a survey every (days)"), default=30)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
