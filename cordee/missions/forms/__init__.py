@@ -1,0 +1,1 @@
+"""Forms of the missions app, one module per area (tasks, requests, ...)."""
