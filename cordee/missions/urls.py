@@ -16,6 +16,37 @@ urlpatterns = [
     path(mission + "history/", missions.history, name="history"),
     # Deliverables, health and delay notices
     path(mission + "deliverables/", deliverables.deliverable_list, name="deliverables"),
+    path(mission + "deliverables/new/", deliverables.deliverable_create, name="deliverable_create"),
+    path(
+        mission + "deliverables/<int:deliverable_pk>/",
+        deliverables.deliverable_detail,
+        name="deliverable_detail",
+    ),
+    path(
+        mission + "deliverables/<int:deliverable_pk>/edit/",
+        deliverables.deliverable_edit,
+        name="deliverable_edit",
+    ),
+    path(
+        mission + "deliverables/<int:deliverable_pk>/delete/",
+        deliverables.deliverable_delete,
+        name="deliverable_delete",
+    ),
+    path(
+        mission + "deliverables/<int:deliverable_pk>/status/",
+        deliverables.deliverable_status,
+        name="deliverable_status",
+    ),
+    path(
+        mission + "deliverables/<int:deliverable_pk>/announced-date/reset/",
+        deliverables.deliverable_announced_reset,
+        name="deliverable_announced_reset",
+    ),
+    path(
+        mission + "deliverables/<int:deliverable_pk>/delay-notice/",
+        deliverables.delay_notice,
+        name="delay_notice",
+    ),
     # Task board
     path(mission + "board/", board.board, name="board"),
     # Client requests inbox
