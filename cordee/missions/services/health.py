@@ -115,10 +115,13 @@ def deliverable_health(
         }
         return Health.LATE, _with_unestimated(reason, unestimated_tasks)
     if today > deliverable.internal_date and has_open_work:
-        reason = _("The internal date, %(date)s, has passed with %(hours)s h of open work") % {
-            "date": internal,
-            "hours": hours,
-        }
+        if open_hours > 0:
+            reason = _("The internal date, %(date)s, has passed with %(hours)s h of open work") % {
+                "date": internal,
+                "hours": hours,
+            }
+        else:
+            reason = _("The internal date, %(date)s, has passed with open tasks") % {"date": internal}
         reason = _("%(reason)s; %(capacity)s h of capacity before %(announced)s (announced date)") % {
             "reason": reason,
             "capacity": format_hours(capacity_until_announced),

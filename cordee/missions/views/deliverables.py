@@ -108,11 +108,7 @@ def deliverable_detail(request, deliverable_pk):
         "tasks": queries.deliverable_tasks(deliverable=deliverable),
         "delay_notices": queries.deliverable_delay_notices(deliverable=deliverable),
         "totals": queries.deliverable_time_totals(deliverable=deliverable),
-        "status_moves": [
-            (status, Deliverable.Status(status).label)
-            for status in Deliverable.Status.values
-            if status in services.STATUS_MOVES[deliverable.status]
-        ],
+        "status_moves": _status_actions(deliverable),
         "automatic_date": services.automatic_announced_date(
             mission=request.mission, collective=collective, internal_date=deliverable.internal_date
         ),
@@ -121,6 +117,22 @@ def deliverable_detail(request, deliverable_pk):
         "today": today,
     }
     return render(request, "missions/deliverables/detail.html", context)
+
+
+def _status_actions(deliverable) -> list[tuple[str, str]]:
+    """The status buttons of a deliverable: (status, label), forward moves first."""
+    Status = Deliverable.Status
+    labels = {
+        Status.IN_PROGRESS: _("Reopen") if deliverable.is_done else _("Mark in progress"),
+        Status.DELIVERED: _("Mark delivered"),
+        Status.ACCEPTED: _("Mark accepted by the client"),
+        Status.PLANNED: _("Back to planned"),
+    }
+    moves = services.STATUS_MOVES[deliverable.status]
+    order = [Status.IN_PROGRESS, Status.DELIVERED, Status.ACCEPTED, Status.PLANNED]
+    if deliverable.is_done:
+        order = [Status.ACCEPTED, Status.IN_PROGRESS]
+    return [(status.value, labels[status]) for status in order if status in moves]
 
 
 @mission_view(manage=True)
