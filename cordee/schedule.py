@@ -14,3 +14,12 @@ def outbox_tick() -> int:
     for email_id in ids:
         outbox.email_deliver(email_id)
     return len(ids)
+
+
+@db_periodic_task(crontab(minute="5"))
+@lock_task("missions-health-tick")
+def missions_health_tick() -> int:
+    """Recompute the deadline health of the deliverables of active missions; alert leads once per change."""
+    from cordee.missions.services.health import deliverables_health_refresh
+
+    return deliverables_health_refresh()
