@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def default_recap_weekdays() -> list[int]:
@@ -124,8 +125,9 @@ class Deliverable(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
         IN_PROGRESS = "in_progress", _("In progress")
-        DELIVERED = "delivered", _("Delivered")
-        ACCEPTED = "accepted", _("Accepted")
+        # With a context: in French, a deliverable's status agrees in the masculine, unlike a mission's.
+        DELIVERED = "delivered", pgettext_lazy("deliverable status", "Delivered")
+        ACCEPTED = "accepted", pgettext_lazy("deliverable status", "Accepted")
 
     class Health(models.TextChoices):
         ON_TRACK = "on_track", _("On track")

@@ -65,7 +65,13 @@ def test_login_with_an_unverified_email_is_refused_with_the_verification_message
     assert response.redirect_chain == [(reverse("account_email_verification_sent"), 302)]
     content = response.content.decode()
     assert shown("Check your inbox") in content
-    assert shown("To keep your account safe, confirm your email address first") in content
+    assert (
+        shown(
+            "To keep your account safe, confirm your email address first: we have just sent you an email "
+            "with a confirmation link. Click it and you are in."
+        )
+        in content
+    )
     email = OutboundEmail.objects.get()
     assert (email.to_email, email.language) == (user.email, "fr")
     assert "/accounts/confirm-email/" in email.body_text

@@ -7,6 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
+from django.utils.text import capfirst
 
 from cordee.accounts.models import User
 from cordee.accounts.tests.factories import (
@@ -23,6 +24,13 @@ from cordee.accounts.tests.helpers import in_language, shown, shown_error
 from cordee.core.tests.factories import UserFactory
 
 PROFILE_URL = "/profile/"
+
+
+def french(message) -> str:
+    """The French text of a message given as its msgid, or as (msgid, placeholder values)."""
+    text, values = message if isinstance(message, tuple) else (message, None)
+    translated = in_language("fr", text)
+    return translated % values if values else translated
 
 
 def form_data(**overrides) -> dict:
@@ -143,7 +151,9 @@ def test_profile_can_be_saved_incomplete(user_client, user):
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.full_name, user.siret, user.iban, user.default_day_rate) == ("Claire", "", "", None)
-    assert user.missing_legal_identity() == [
+    with translation.override("en"):
+        missing = user.missing_legal_identity()
+    assert missing == [
         "legal form",
         "SIRET",
         "VAT regime",
@@ -168,7 +178,7 @@ def test_profile_can_be_saved_incomplete(user_client, user):
         (
             {"siret": "73282932"},
             "siret",
-            "A SIRET has 14 digits; this one has 8. Check that none is missing.",
+            ("A SIRET has 14 digits; this one has %(count)d. Check that none is missing.", {"count": 8}),
             "73282932",
         ),
         (
@@ -180,7 +190,10 @@ def test_profile_can_be_saved_incomplete(user_client, user):
         (
             {"vat_regime": "registered", "vat_number": "303265045"},
             "vat_number",
-            "Start the VAT number with its two-letter country code, for example FR40 303 265 045.",
+            (
+                "Start the VAT number with its two-letter country code, for example %(example)s.",
+                {"example": "FR40 303 265 045"},
+            ),
             "303265045",
         ),
         (
@@ -192,8 +205,11 @@ def test_profile_can_be_saved_incomplete(user_client, user):
         (
             {"vat_regime": "registered", "vat_number": OTHER_VALID_VAT},
             "vat_number",
-            "This VAT number does not belong to the company of your SIRET (SIREN 732829320). "
-            "With this SIRET, your VAT number is FR44732829320.",
+            (
+                "This VAT number does not belong to the company of your SIRET (SIREN %(siren)s). "
+                "With this SIRET, your VAT number is %(expected)s.",
+                {"siren": "732829320", "expected": "FR44732829320"},
+            ),
             OTHER_VALID_VAT,
         ),
         (
@@ -205,7 +221,10 @@ def test_profile_can_be_saved_incomplete(user_client, user):
         (
             {"iban": "FR76 3000 6000"},
             "iban",
-            "This IBAN has 12 characters, which is not the length of an IBAN from FR.",
+            (
+                "This IBAN has %(count)d characters, which is not the length of an IBAN from %(country)s.",
+                {"count": 12, "country": "FR"},
+            ),
             "FR76 3000 6000",
         ),
         (
@@ -252,9 +271,9 @@ def test_invalid_value_is_refused_with_its_message_and_nothing_saved(
 
     # Then: the page comes back with the message on the field, every typed value kept
     assert response.status_code == 200
-    assert response.context["form"].errors[field] == [in_language("fr", message)]
+    assert response.context["form"].errors[field] == [french(message)]
     content = response.content.decode()
-    assert shown_error(message) in content
+    assert escape(french(message)) in content
     assert shown("Nothing was saved: correct the fields marked below.") in content
     assert f'value="{typed}"' in content or f'value="{typed}" selected' in content
     assert 'value="Claire M."' in content
@@ -347,25 +366,31 @@ def test_checklist_shows_what_invoicing_still_needs(user_client, user):
 
     # Then
     assert response.context["checklist"] == [
-        ("full name", True),
-        ("legal form", True),
-        ("SIRET", True),
-        ("VAT regime", True),
-        ("intra-EU VAT number", False),
-        ("address", False),
-        ("postal code", False),
-        ("city", False),
-        ("IBAN", False),
-        ("account holder", False),
+        (in_language("fr", label), filled)
+        for label, filled in [
+            ("full name", True),
+            ("legal form", True),
+            ("SIRET", True),
+            ("VAT regime", True),
+            ("intra-EU VAT number", False),
+            ("address", False),
+            ("postal code", False),
+            ("city", False),
+            ("IBAN", False),
+            ("account holder", False),
+        ]
     ]
     assert response.context["missing_count"] == 6
     content = response.content.decode()
     assert '<li class="done">SIRET' in content
-    assert "<li>Intra-EU VAT number" in content
-    assert (
-        in_language("fr", "6 details are still missing before invoices can be issued in your name.")
-        in content
-    )
+    assert f"<li>{capfirst(in_language('fr', 'intra-EU VAT number'))}" in content
+    with translation.override("fr"):
+        missing = translation.ngettext(
+            "%(count)s detail is still missing before invoices can be issued in your name.",
+            "%(count)s details are still missing before invoices can be issued in your name.",
+            6,
+        ) % {"count": 6}
+    assert missing in content
 
 
 def test_checklist_says_when_the_legal_identity_is_complete(client, db):

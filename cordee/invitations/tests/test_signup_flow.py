@@ -205,7 +205,7 @@ def test_a_link_revoked_meanwhile_is_not_accepted_at_login(client, invitation):
 
 
 def test_a_link_expired_meanwhile_leads_to_its_explanation(client, invitation):
-    UserFactory(email="lea@example.fr")
+    UserFactory(email="lea@example.fr", language="en")
     client.get(accept_path(invitation))
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
 
