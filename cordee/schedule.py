@@ -23,3 +23,17 @@ def missions_health_tick() -> int:
     from cordee.missions.services.health import deliverables_health_refresh
 
     return deliverables_health_refresh()
+
+
+@db_periodic_task(crontab(minute="0"))
+@lock_task("task-assignment-digest-tick")
+def task_assignment_digest_tick() -> int:
+    """Each assignee's daily digest of new tasks, due at 8:00 Paris time.
+
+    Huey's crontab runs in UTC, so the tick runs hourly and sends only what is due: the assignments
+    made before the last 8:00 in Paris, one email per assignee and day (the first run at or after 8:00
+    sends it, a later run finds nothing left, a missed one is caught up at the next).
+    """
+    from cordee.missions.services.tasks import task_assignment_digests_send
+
+    return task_assignment_digests_send()

@@ -57,6 +57,15 @@ urlpatterns = [
     ),
     # Task board
     path(mission + "board/", board.board, name="board"),
+    path(mission + "board/tasks/new/", board.task_create_view, name="task_create"),
+    path(mission + "board/tasks/<int:task_pk>/edit/", board.task_edit_view, name="task_edit"),
+    path(mission + "board/tasks/<int:task_pk>/move/", board.task_move_view, name="task_move"),
+    path(mission + "board/tasks/<int:task_pk>/reorder/", board.task_reorder_view, name="task_reorder"),
+    path(mission + "board/tasks/<int:task_pk>/assign/", board.task_assign_view, name="task_assign"),
+    path(mission + "board/tasks/<int:task_pk>/take/", board.task_take_view, name="task_take"),
+    path(mission + "board/tasks/<int:task_pk>/release/", board.task_release_view, name="task_release"),
     # Client requests inbox
     path(mission + "inbox/", inbox.inbox, name="inbox"),
+    path(mission + "inbox/new/", inbox.request_create, name="request_create"),
+    path(mission + "inbox/<int:request_pk>/", inbox.request_triage, name="request_triage"),
 ]

@@ -38,3 +38,31 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Task board: a refused move (403) or an invalid one (400) comes back with the fresh board and the
+// reason; htmx leaves error answers alone unless told to swap them. Without an answer (network down),
+// the status line says so.
+document.addEventListener("DOMContentLoaded", () => {
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    const xhr = event.detail.xhr;
+    if (xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader("X-Board-Refresh")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  const showFailure = () => {
+    const status = document.querySelector("[data-board-status]");
+    if (status) {
+      const message = document.createElement("p");
+      message.className = "message message--error";
+      message.textContent = status.getAttribute("data-error-fallback");
+      status.replaceChildren(message);
+    }
+  };
+  document.body.addEventListener("htmx:sendError", showFailure);
+  document.body.addEventListener("htmx:responseError", (event) => {
+    if (!event.detail.xhr.getResponseHeader("X-Board-Refresh")) {
+      showFailure();
+    }
+  });
+});

@@ -1,0 +1,322 @@
+"""The task board page: columns, cards, filters, actions shown to each viewer, query count."""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from cordee.missions.models import MissionMember, Task
+from cordee.missions.tests.board_fixtures import (  # noqa: F401 - fixtures
+    BY_ROLE,
+    NOW,
+    SELF_SERVICE,
+    TODAY,
+    deliverable,
+    english,
+    frozen_now,
+    login,
+    mission,
+    other_mission,
+    people,
+    set_mode,
+)
+from cordee.missions.tests.factories import ClientRequestFactory, TaskFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def board_url(mission, query=""):
+    return reverse("missions:board", args=[mission.collective.slug, mission.pk]) + query
+
+
+def column(content, status):
+    """The HTML of one column of the board."""
+    match = re.search(rf'<section class="board__column board__column--{status}".*?</section>', content, re.S)
+    assert match, f"no {status} column"
+    return match.group(0)
+
+
+def card(content, task):
+    match = re.search(rf'<article class="board__card task-card[^"]*" id="task-{task.pk}".*?</article>', content, re.S)
+    assert match, f"no card for {task.title}"
+    return match.group(0)
+
+
+def titles(html):
+    return re.findall(r'<h4 class="board__card-title" id="task-title-\d+">(?:<a href="[^"]+">)?([^<]+)', html)
+
+
+def test_columns_by_status_with_counts_hours_and_cards(client, mission, people, deliverable, frozen_now):
+    TaskFactory(
+        mission=mission,
+        title="Maquette accueil",
+        deliverable=deliverable,
+        required_role="design",
+        estimate_hours=Decimal("6.5"),
+        due_date=TODAY - dt.timedelta(days=3),
+        assignee=people.anna,
+    )
+    TaskFactory(mission=mission, title="API panier", estimate_hours=Decimal("4"), due_date=TODAY)
+    TaskFactory(mission=mission, title="Relecture", status=Task.Status.REVIEW, due_date=TODAY - dt.timedelta(days=1))
+    TaskFactory(
+        mission=mission,
+        title="Brief",
+        status=Task.Status.DONE,
+        due_date=TODAY - dt.timedelta(days=9),
+        completed_at=NOW,
+    )
+
+    response = login(client, people.lead).get(board_url(mission))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    todo = column(content, "todo")
+    assert "<span>To do</span>" in todo
+    assert "2 tasks · 10.5 h" in todo
+    assert titles(todo) == ["Maquette accueil", "API panier"]
+    first = card(content, Task.objects.get(title="Maquette accueil"))
+    assert "<dt>Deliverable</dt><dd>Maquettes</dd>" in first
+    assert "<dt>Role</dt><dd>design</dd>" in first
+    assert "<dt>Estimate</dt><dd>6.5 h</dd>" in first
+    assert '<time datetime="2026-02-27">Feb. 27, 2026</time>' in first
+    assert '<span class="badge badge--late">3 days late</span>' in first
+    assert "task-card--late" in first
+    assert "Anna Durand" in first
+    assert '<span class="badge badge--pending">Due today</span>' in card(content, Task.objects.get(title="API panier"))
+    assert '<span class="badge badge--late">1 day late</span>' in column(content, "review")
+    assert "0 tasks" in column(content, "doing")
+    assert "Move here the tasks someone is working on." in column(content, "doing")
+    done = column(content, "done")
+    assert titles(done) == ["Brief"]
+    # Done work is never late.
+    assert "late" not in done.replace("task-card--late", "")
+
+
+def test_the_empty_board_says_what_to_do(client, mission, people):
+    content = login(client, people.lead).get(board_url(mission)).content.decode()
+
+    assert "No task yet. List what the next deliverable needs" in content
+    assert f'href="{reverse("missions:task_create", args=[mission.collective.slug, mission.pk])}">Add the first task' in content
+
+
+def test_the_lead_sees_every_action(client, mission, people):
+    task = TaskFactory(mission=mission, assignee=people.anna, title="Maquette")
+
+    content = card(login(client, people.lead).get(board_url(mission)).content.decode(), task)
+
+    assert reverse("missions:task_move", args=[mission.collective.slug, mission.pk, task.pk]) in content
+    assert reverse("missions:task_assign", args=[mission.collective.slug, mission.pk, task.pk]) in content
+    assert reverse("missions:task_edit", args=[mission.collective.slug, mission.pk, task.pk]) in content
+    assert f'<option value="{people.bruno.pk}">Bruno Petit · back-end</option>' in content
+    assert "I'll take it" not in content
+
+
+def test_in_lead_assigns_mode_a_member_moves_only_their_own_cards(client, mission, people):
+    own = TaskFactory(mission=mission, assignee=people.anna, title="La mienne")
+    other = TaskFactory(mission=mission, assignee=people.bruno, title="Celle de Bruno")
+
+    content = login(client, people.anna).get(board_url(mission)).content.decode()
+
+    assert 'name="status"' in card(content, own)
+    assert "missions/" in card(content, own) and "/edit/" in card(content, own)
+    other_card = card(content, other)
+    assert 'name="status"' not in other_card
+    assert "/edit/" not in other_card
+    assert "/assign/" not in content
+    assert "Add a task" not in content
+    assert "The lead assigns the tasks; each member moves their own tasks from column to column." in content
+
+
+def test_in_self_service_mode_members_see_i_will_take_it_and_release(client, mission, people):
+    set_mode(mission, SELF_SERVICE)
+    free = TaskFactory(mission=mission, title="Libre")
+    own = TaskFactory(mission=mission, assignee=people.anna, title="La mienne")
+    taken = TaskFactory(mission=mission, assignee=people.bruno, title="Prise")
+    done = TaskFactory(mission=mission, status=Task.Status.DONE, title="Finie")
+
+    content = login(client, people.anna).get(board_url(mission)).content.decode()
+
+    assert "I'll take it<span class=\"visually-hidden\"> — Libre</span>" in card(content, free)
+    assert "Release<span class=\"visually-hidden\"> La mienne</span>" in card(content, own)
+    assert "take" not in card(content, taken).replace("task-title", "")
+    assert "I'll take it" not in card(content, done)
+    assert "Add a task" in content
+
+
+def test_a_member_outside_the_team_sees_the_board_without_actions(client, mission, people):
+    set_mode(mission, SELF_SERVICE)
+    task = TaskFactory(mission=mission, title="Libre")
+
+    content = login(client, people.outsider).get(board_url(mission)).content.decode()
+
+    assert titles(content) == ["Libre"]
+    assert "<form" not in card(content, task)
+    assert "Add a task" not in content
+
+
+def test_by_role_mode_warns_about_roles_nobody_holds(client, mission, people):
+    set_mode(mission, BY_ROLE)
+    TaskFactory(mission=mission, title="Textes", required_role="Copywriting")
+    TaskFactory(mission=mission, title="Maquettes", required_role="design")
+
+    content = login(client, people.lead).get(board_url(mission)).content.decode()
+
+    assert (
+        "Nobody on the team holds the role “Copywriting”: its tasks stay unassigned until the lead assigns them"
+        in content
+    )
+    assert "“design”" not in content
+
+
+def test_a_request_task_links_to_the_inbox(client, mission, people):
+    request = ClientRequestFactory(mission=mission)
+    task = TaskFactory(mission=mission, request=request)
+
+    content = card(login(client, people.lead).get(board_url(mission)).content.decode(), task)
+
+    inbox = reverse("missions:inbox", args=[mission.collective.slug, mission.pk])
+    assert f'<a href="{inbox}#request-{request.pk}">From a client request</a>' in content
+
+
+class TestFilters:
+    @pytest.fixture
+    def tasks(self, mission, people, frozen_now):
+        TaskFactory(mission=mission, title="Anna en retard", assignee=people.anna, due_date=TODAY - dt.timedelta(1))
+        TaskFactory(mission=mission, title="Anna à temps", assignee=people.anna, due_date=TODAY, required_role="Design")
+        TaskFactory(mission=mission, title="Libre design", required_role="design", due_date=TODAY - dt.timedelta(5))
+        TaskFactory(mission=mission, title="Libre back", required_role="back-end")
+        TaskFactory(
+            mission=mission,
+            title="Finie en retard",
+            assignee=people.anna,
+            status=Task.Status.DONE,
+            due_date=TODAY - dt.timedelta(9),
+        )
+
+    def shown(self, client, mission, query):
+        return sorted(titles(client.get(board_url(mission, query)).content.decode()))
+
+    def test_mine(self, client, mission, people, tasks):
+        login(client, people.anna)
+
+        assert self.shown(client, mission, "?who=mine") == ["Anna en retard", "Anna à temps", "Finie en retard"]
+
+    def test_unassigned(self, client, mission, people, tasks):
+        login(client, people.lead)
+
+        assert self.shown(client, mission, "?who=unassigned") == ["Libre back", "Libre design"]
+
+    def test_by_role_without_case(self, client, mission, people, tasks):
+        login(client, people.lead)
+
+        assert self.shown(client, mission, "?role=DESIGN") == ["Anna à temps", "Libre design"]
+
+    def test_late_leaves_done_work_out(self, client, mission, people, tasks):
+        login(client, people.lead)
+
+        assert self.shown(client, mission, "?late=1") == ["Anna en retard", "Libre design"]
+
+    def test_filters_combine_and_are_kept_in_links_and_forms(self, client, mission, people, tasks):
+        login(client, people.anna)
+
+        response = client.get(board_url(mission, "?who=mine&late=1"))
+
+        content = response.content.decode()
+        assert sorted(titles(content)) == ["Anna en retard"]
+        assert f'<a href="{board_url(mission, "?who=mine")}" aria-current="page"><span aria-hidden="true">✓ </span>Late only</a>' in content
+        assert f'<a href="{board_url(mission, "?late=1")}">Everyone</a>' in content
+        assert '<input type="hidden" name="who" value="mine"><input type="hidden" name="late" value="1">' in content
+        assert f'<a class="board-filters__clear" href="{board_url(mission)}">Clear the filters</a>' in content
+
+    def test_no_match_says_so(self, client, mission, people, tasks):
+        login(client, people.bruno)
+
+        content = client.get(board_url(mission, "?who=mine")).content.decode()
+
+        assert "No task matches these filters." in content
+        assert titles(content) == []
+
+    def test_unknown_values_are_ignored(self, client, mission, people, tasks):
+        login(client, people.lead)
+
+        assert len(self.shown(client, mission, "?who=someone&late=yes")) == 5
+
+
+def _fill(mission, people, count):
+    statuses = Task.Status.values
+    for index in range(count):
+        TaskFactory(
+            mission=mission,
+            status=statuses[index % 4],
+            assignee=people.anna if index % 2 else None,
+            due_date=TODAY + dt.timedelta(days=index % 5 - 2),
+            required_role="design" if index % 3 else "",
+        )
+
+
+@pytest.mark.parametrize("who", ["lead", "anna"])
+def test_the_board_query_count_does_not_grow_from_10_to_300_tasks(
+    client, mission, people, deliverable, django_assert_num_queries, who
+):
+    set_mode(mission, SELF_SERVICE)
+    login(client, getattr(people, who))
+    url = board_url(mission)
+    _fill(mission, people, 10)
+    Task.objects.filter(mission=mission).update(deliverable=deliverable)
+    client.get(url)  # warm-up
+    # session, user, membership, the top bar's collectives, mission, team, column totals, cards
+    with django_assert_num_queries(8):
+        response = client.get(url)
+    assert len(titles(response.content.decode())) == 10
+
+    _fill(mission, people, 290)
+    Task.objects.filter(mission=mission).update(deliverable=deliverable)
+    with django_assert_num_queries(8):
+        response = client.get(url)
+    # 76 to do, 76 doing, 74 in review, and the 30 most recently finished of the 74 done.
+    assert len(titles(response.content.decode())) == 76 + 76 + 74 + 30
+    assert "The 30 most recently finished of 74." in response.content.decode()
+    with django_assert_num_queries(8):
+        client.get(url + "?who=mine&late=1&role=design")
+
+
+def test_a_bigger_team_does_not_add_queries(client, mission, people, collective, django_assert_num_queries):
+    login(client, people.lead)
+    _fill(mission, people, 5)
+    url = board_url(mission)
+    client.get(url)
+    with django_assert_num_queries(8):
+        client.get(url)
+    for index in range(6):
+        user = MissionMember.objects.create(
+            collective=collective,
+            mission=mission,
+            user=people.outsider.__class__.objects.create_user(email=f"renfort{index}@example.fr"),
+            role=f"role {index}",
+        ).user
+        TaskFactory(mission=mission, assignee=user)
+    with django_assert_num_queries(8):
+        client.get(url)
+
+
+class TestAccess:
+    def test_an_anonymous_visitor_is_sent_to_log_in(self, client, mission):
+        response = client.get(board_url(mission))
+
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("account_login"))
+
+    def test_a_member_of_another_collective_gets_a_404(self, client, mission, other_mission):
+        login(client, other_mission.lead)
+
+        assert client.get(board_url(mission)).status_code == 404
+
+    def test_another_collectives_mission_under_this_collectives_address_is_a_404(
+        self, client, mission, people, other_mission
+    ):
+        login(client, people.lead)
+        url = reverse("missions:board", args=[mission.collective.slug, other_mission.pk])
+
+        assert client.get(url).status_code == 404
