@@ -59,7 +59,9 @@ PROJECT_NAMESPACES = {
     "missions",
     "timesheets",
 }
-PUBLIC_NAMES = {"public:collective", "public:thanks", "invitations:accept"}
+# The member's calendar feed is opened by calendar apps: its secret token is the key (tested in
+# cordee/missions/tests/test_calendar_feed.py).
+PUBLIC_NAMES = {"public:collective", "public:thanks", "invitations:accept", "missions:member_feed"}
 
 
 def walk(patterns, prefix="", namespace=""):

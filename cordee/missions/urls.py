@@ -9,6 +9,10 @@ mission = "collectives/<slug:slug>/missions/<int:mission_pk>/"
 urlpatterns = [
     # My work (across collectives)
     path("my-work/", my_work.my_work, name="my_work"),
+    path("my-work/calendar/", my_work.calendar_feed_subscribe, name="calendar_feed_create"),
+    path("my-work/calendar/revoke/", my_work.calendar_feed_stop, name="calendar_feed_revoke"),
+    # The private iCal feed: the token is the only key (no slug, no session).
+    path("feeds/<str:token>.ics", my_work.member_feed, name="member_feed"),
     # Missions
     path("collectives/<slug:slug>/missions/", missions.mission_list, name="list"),
     path("collectives/<slug:slug>/missions/new/", missions.mission_create, name="create"),

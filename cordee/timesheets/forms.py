@@ -6,6 +6,16 @@ from django.utils.translation import gettext_lazy as _
 from cordee.missions.models import Deliverable, Task
 from cordee.timesheets.calculations import hours_plain
 from cordee.timesheets.models import TimeEntry
+from cordee.timesheets.services import hours_errors
+
+
+class HoursField(forms.DecimalField):
+    """A decimal typed either way, 3,5 or 3.5, whatever the page's language (no one types thousands here)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+        return super().to_python(value)
 
 
 class TimeEntryForm(forms.Form):
@@ -16,7 +26,7 @@ class TimeEntryForm(forms.Form):
         DAYS = "days"
 
     date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    duration = forms.DecimalField(
+    duration = HoursField(
         label=_("Time spent"),
         localize=True,
         max_digits=7,
@@ -106,7 +116,7 @@ class WeekForm(forms.Form):
         for cell in cells:
             name = self.field_name(cell.mission_id, cell.day)
             self.cell_keys[name] = (cell.mission_id, cell.day)
-            self.fields[name] = forms.DecimalField(
+            self.fields[name] = HoursField(
                 required=False,
                 localize=True,
                 max_digits=7,
@@ -130,6 +140,14 @@ class WeekForm(forms.Form):
     @staticmethod
     def field_name(mission_id: int, day) -> str:
         return f"c-{mission_id}-{day.isoformat()}"
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            if value:  # 0 removes a day's time; the services check the rest again
+                for message in hours_errors(value):
+                    self.add_error(name, message)
+        return cleaned
 
     def typed_values(self) -> dict:
         """(mission id, day) → hours, for the cells that are not empty."""

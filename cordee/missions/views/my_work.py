@@ -1,7 +1,79 @@
+"""The member's own space across their collectives: My work, and their private calendar feed."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from cordee.missions.queries.my_work import my_work as my_work_overview
+from cordee.missions.services.calendar_feed import (
+    calendar_feed_create,
+    calendar_feed_ics,
+    calendar_feed_owner,
+    calendar_feed_revoke,
+    calendar_feed_url,
+)
+
+# The new feed's token waits here until My work shows it, once (only its hash is stored).
+NEW_FEED_SESSION_KEY = "calendar_feed_new_token"
 
 
 @login_required
 def my_work(request):
-    return HttpResponse("my work")
+    overview = my_work_overview(
+        user=request.user, today=timezone.localdate(), page_number=request.GET.get("page")
+    )
+    new_token = request.session.pop(NEW_FEED_SESSION_KEY, None)
+    new_feed_url = calendar_feed_url(new_token) if new_token and overview.feed else ""
+    context = {
+        "work": overview,
+        "new_feed_url": new_feed_url,
+        "new_feed_webcal_url": new_feed_url.replace("https://", "webcal://").replace("http://", "webcal://"),
+        "week_url": f"{reverse('timesheets:week')}?week={overview.week_param}",
+    }
+    return render(request, "missions/my_work/my_work.html", context)
+
+
+@login_required
+def calendar_feed_subscribe(request):
+    """Create the feed, or give it a new address (the previous one stops working)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    raw_token, replaced = calendar_feed_create(user=request.user)
+    request.session[NEW_FEED_SESSION_KEY] = raw_token
+    if replaced:
+        messages.success(request, _("Your calendar has a new address: the previous one no longer works."))
+    else:
+        messages.success(request, _("Your calendar address is ready: add it to your calendar now."))
+    return redirect(reverse("missions:my_work") + "#calendar")
+
+
+@login_required
+def calendar_feed_stop(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if calendar_feed_revoke(user=request.user):
+        messages.success(
+            request, _("Your calendar address was revoked: calendars subscribed to it no longer update.")
+        )
+    else:
+        messages.info(request, _("You had no calendar address."))
+    return redirect(reverse("missions:my_work") + "#calendar")
+
+
+@require_safe
+def member_feed(request, token):
+    """The iCal feed behind the private address: no session, the token is the key (a 404 once revoked)."""
+    user = calendar_feed_owner(raw_token=token)
+    if user is None:
+        raise Http404
+    response = HttpResponse(calendar_feed_ics(user=user), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="cordee-deadlines.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -66,3 +66,25 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 });
+
+// My work: copy the private calendar address (the button shows only where the clipboard is available).
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-select-on-focus]").forEach((input) => {
+    input.addEventListener("focus", () => input.select());
+  });
+  document.querySelectorAll("[data-copy]").forEach((button) => {
+    const source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      navigator.clipboard.writeText(source.value).then(() => {
+        const status = document.getElementById(button.getAttribute("data-copy-status"));
+        if (status) {
+          status.textContent = button.getAttribute("data-copied");
+        }
+      });
+    });
+  });
+});

@@ -1,0 +1,111 @@
+"""Reads of a member's own space across all their collectives: My work and their calendar feed.
+
+Only the member's items, only in collectives they still belong to, only on missions that are not closed.
+A fixed number of queries, whatever the number of collectives, missions and tasks.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Q
+
+from cordee.collectives.models import Membership
+from cordee.missions.models import CalendarFeedToken, Deliverable, Mission, Task
+from cordee.timesheets.calculations import week_param, week_start
+from cordee.timesheets.queries import user_week_by_mission
+
+SOON_DAYS = 7
+URGENT_LIMIT = 50
+PAGE_SIZE = 25
+
+
+def _my_collective_ids(user):
+    return Membership.objects.filter(user=user).values("collective_id")
+
+
+def my_open_tasks(*, user):
+    """Tasks assigned to the member, not done, on their missions that are not closed."""
+    return (
+        Task.objects.filter(assignee=user, collective_id__in=_my_collective_ids(user))
+        .exclude(status=Task.Status.DONE)
+        .exclude(mission__status=Mission.Status.CLOSED)
+        .select_related("mission", "mission__collective", "deliverable")
+    )
+
+
+def my_open_deliverables(*, user):
+    """Deliverables the member owns, not yet delivered, on their missions that are not closed."""
+    return (
+        Deliverable.objects.filter(
+            owner=user,
+            collective_id__in=_my_collective_ids(user),
+            status__in=[Deliverable.Status.PLANNED, Deliverable.Status.IN_PROGRESS],
+        )
+        .exclude(mission__status=Mission.Status.CLOSED)
+        .select_related("mission", "mission__collective")
+        .order_by("internal_date", "position", "pk")
+    )
+
+
+@dataclass
+class UrgentTask:
+    task: Task
+    days_left: int  # negative when late
+
+    @property
+    def is_late(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def days_late(self) -> int:
+        return -self.days_left
+
+
+@dataclass
+class MyWork:
+    today: date
+    urgent: list[UrgentTask]
+    urgent_more: bool
+    other_tasks: Page
+    week_param: str
+    week_by_mission: list[dict]
+    week_total: Decimal
+    deliverables: list[Deliverable]
+    feed: CalendarFeedToken | None
+    late_count: int = field(init=False)
+
+    def __post_init__(self):
+        self.late_count = sum(1 for item in self.urgent if item.is_late)
+
+
+def my_work(*, user, today: date, page_number=None) -> MyWork:
+    """Everything My work shows: late and soon-due tasks, other open tasks (paginated), this week's time,
+    deliverables owned, and whether a calendar feed exists."""
+    soon = today + timedelta(days=SOON_DAYS)
+    tasks = my_open_tasks(user=user)
+    urgent_rows = list(
+        tasks.filter(due_date__lte=soon).order_by("due_date", "mission__title", "position", "pk")[
+            : URGENT_LIMIT + 1
+        ]
+    )
+    urgent = [
+        UrgentTask(task=task, days_left=(task.due_date - today).days) for task in urgent_rows[:URGENT_LIMIT]
+    ]
+    others = tasks.filter(Q(due_date__isnull=True) | Q(due_date__gt=soon)).order_by(
+        F("due_date").asc(nulls_last=True), "mission__title", "position", "pk"
+    )
+    monday = week_start(today)
+    week_rows = user_week_by_mission(user=user, monday=monday)
+    return MyWork(
+        today=today,
+        urgent=urgent,
+        urgent_more=len(urgent_rows) > URGENT_LIMIT,
+        other_tasks=Paginator(others, PAGE_SIZE).get_page(page_number),
+        week_param=week_param(monday),
+        week_by_mission=week_rows,
+        week_total=sum((row["hours"] for row in week_rows), Decimal("0")),
+        deliverables=list(my_open_deliverables(user=user)),
+        feed=CalendarFeedToken.objects.filter(user=user).first(),
+    )
