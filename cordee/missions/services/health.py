@@ -12,8 +12,8 @@ empty). Whose capacity counts:
 
 - every open task is assigned: the assignees' capacity;
 - no open task is assigned and the deliverable has an owner: the owner's capacity (they do it);
-- otherwise some open work is unassigned and anyone may take it: the whole team's capacity (and the
-  assignees', if one of them has left the team).
+- otherwise, when some estimated open work is unassigned (anyone may take it) or there is no owner:
+  the whole team's capacity (and the assignees', if one of them has left the team).
 """
 
 import zoneinfo
@@ -226,10 +226,10 @@ def deliverables_health_inputs(
 
 def _people_counted(deliverable, tasks: list[dict], team: dict) -> set[int]:
     assignees = {row["assignee_id"] for row in tasks if row["assignee_id"]}
-    has_unassigned = any(not row["assignee_id"] for row in tasks)
+    unassigned_work = any(not row["assignee_id"] and row["estimate_hours"] for row in tasks)
     if not assignees and deliverable.owner_id:
         return {deliverable.owner_id}
-    if has_unassigned:
+    if unassigned_work or not assignees:
         return set(team) | assignees
     return assignees
 

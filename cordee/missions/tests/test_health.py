@@ -237,6 +237,15 @@ class TestLoader:
         # Lead and member full time (2 × 35 h) plus the half-timer (17.5 h) over the 5 days.
         assert (inputs.open_hours, inputs.capacity_until_internal) == (Decimal("70"), Decimal("87.5"))
 
+    def test_an_unassigned_task_without_estimate_does_not_bring_the_team_in(self, mission, member):
+        item = self.make(mission, date(2026, 3, 6), date(2026, 3, 11))
+        TaskFactory(mission=mission, deliverable=item, assignee=member, estimate_hours=Decimal("40"))
+        TaskFactory(mission=mission, deliverable=item, assignee=None, estimate_hours=None)
+
+        inputs = deliverables_health_inputs([item], MONDAY)[item.pk]
+
+        assert (inputs.capacity_until_internal, inputs.unestimated_tasks) == (Decimal("35"), 1)
+
     def test_unassigned_work_without_owner_counts_against_the_team(self, mission, member):
         item = self.make(mission, date(2026, 3, 6), date(2026, 3, 11))
         TaskFactory(mission=mission, deliverable=item, assignee=None, estimate_hours=Decimal("60"))
