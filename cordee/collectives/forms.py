@@ -7,6 +7,7 @@ from cordee.collectives.models import Collective, Membership, Reference
 from cordee.collectives.services import collective_slug_check, collective_slug_suggest
 from cordee.core.fields import CommaSeparatedListField
 from cordee.core.uploads import validate_image_upload
+from cordee.missions.models import Mission
 
 ACCEPTED_IMAGE_TYPES = "image/png,image/jpeg,image/webp"
 
@@ -153,6 +154,61 @@ class MembershipForm(forms.ModelForm):
 
 
 class CollectiveSettingsForm(forms.ModelForm):
+    # Defaults of new missions (seed, Conseil 2 and 3). Each is optional in the post: a missing value
+    # keeps the current one, so that a form without the "Missions" fieldset still saves.
+    MISSION_DEFAULT_FIELDS = (
+        "default_assignment_mode",
+        "default_recaps_per_week",
+        "default_ritual_kind",
+        "delay_notice_min_business_days",
+        "margin_percent",
+        "margin_min_business_days",
+        "hours_per_day",
+        "feedback_first_after_days",
+        "feedback_every_days",
+    )
+
+    default_assignment_mode = forms.ChoiceField(
+        label=_("Task assignment"), choices=Mission.AssignmentMode.choices, required=False
+    )
+    default_recaps_per_week = forms.TypedChoiceField(
+        label=_("Progress recaps per week"),
+        choices=[(1, _("Once a week")), (2, _("Twice a week"))],
+        coerce=int,
+        required=False,
+    )
+    default_ritual_kind = forms.ChoiceField(
+        label=_("Weekly ritual"), choices=Mission.RitualKind.choices, required=False
+    )
+    delay_notice_min_business_days = forms.IntegerField(
+        label=_("Minimum notice for a delay (business days)"), min_value=0, max_value=60, required=False
+    )
+    margin_percent = forms.IntegerField(
+        label=_("Safety margin (% of the working days)"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=_("Announced dates are the internal dates plus this share of the working days."),
+    )
+    margin_min_business_days = forms.IntegerField(
+        label=_("Minimum margin (business days)"), min_value=0, max_value=30, required=False
+    )
+    hours_per_day = forms.DecimalField(
+        label=_("Hours in a working day"),
+        min_value=1,
+        max_value=24,
+        max_digits=4,
+        decimal_places=2,
+        required=False,
+        help_text=_("Time logged in days is converted with it."),
+    )
+    feedback_first_after_days = forms.IntegerField(
+        label=_("First satisfaction survey after (days)"), min_value=1, max_value=365, required=False
+    )
+    feedback_every_days = forms.IntegerField(
+        label=_("Then a survey every (days)"), min_value=1, max_value=365, required=False
+    )
+
     class Meta:
         model = Collective
         fields = [
@@ -189,6 +245,8 @@ class CollectiveSettingsForm(forms.ModelForm):
         self.fields["notification_sender_name"].widget.attrs["placeholder"] = notification_name
         self.fields["notification_sender_email"].widget.attrs["placeholder"] = notification_email
         self.fields["slug"].widget.attrs.update({"autocapitalize": "none", "spellcheck": "false"})
+        for name in self.MISSION_DEFAULT_FIELDS:
+            self.initial.setdefault(name, getattr(self.instance, name))
 
     def general_fields(self):
         return [self[name] for name in ("name", "slug", "time_zone", "contact_email")]
@@ -196,7 +254,17 @@ class CollectiveSettingsForm(forms.ModelForm):
     def sender_fields(self):
         return [self[name] for name in self.Meta.fields if name.endswith(("_sender_name", "_sender_email"))]
 
+    def mission_fields(self):
+        return [self[name] for name in self.MISSION_DEFAULT_FIELDS]
+
     def clean_slug(self):
         slug = _normalise_slug(self.cleaned_data.get("slug"))
         collective_slug_check(slug, exclude=self.instance)
         return slug
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for name in self.MISSION_DEFAULT_FIELDS:
+            if cleaned_data.get(name) in ("", None):
+                cleaned_data[name] = None  # not posted: the service keeps the current value
+        return cleaned_data

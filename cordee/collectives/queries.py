@@ -1,5 +1,6 @@
 """Reads the collective pages need, each in a fixed number of queries whatever the number of rows."""
 
+import zoneinfo
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -12,6 +13,7 @@ from cordee.invitations.models import Invitation
 from cordee.opportunities.models import Opportunity
 
 UPCOMING_OPPORTUNITIES = 5
+WAITING_OPPORTUNITIES = 5
 OPEN_STAGES = [Opportunity.Stage.NEW, Opportunity.Stage.QUALIFIED, Opportunity.Stage.PROPOSAL_SENT]
 
 
@@ -185,6 +187,21 @@ class CollectiveOverview:
     reference_count: int
     page_checklist: Checklist
     onboarding: Checklist
+    # Missions (issue 3): active ones with their deadlines, and opportunities to act on now.
+    active_missions: list = field(default_factory=list)
+    waiting_opportunities: list[Opportunity] = field(default_factory=list)
+    has_more_waiting_opportunities: bool = False
+    today: object = None
+
+
+def opportunities_waiting(collective: Collective, today) -> QuerySet[Opportunity]:
+    """Open opportunities whose next action is due (today or past), or that have no next action at all."""
+    return (
+        Opportunity.objects.filter(collective=collective, stage__in=OPEN_STAGES)
+        .filter(Q(next_action_date__lte=today) | Q(next_action_date__isnull=True, next_action=""))
+        .select_related("owner")
+        .order_by(F("next_action_date").asc(nulls_last=True), "created_at", "pk")
+    )
 
 
 def collective_members(collective: Collective) -> QuerySet[Membership]:
@@ -197,7 +214,11 @@ def collective_members(collective: Collective) -> QuerySet[Membership]:
 
 
 def collective_overview(collective: Collective) -> CollectiveOverview:
-    """Everything the collective dashboard shows, in five queries whatever the numbers."""
+    """Everything the collective dashboard shows, in eight queries whatever the numbers."""
+    from cordee.missions.queries.missions import active_missions
+
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(collective.time_zone))
+    waiting = list(opportunities_waiting(collective, today)[: WAITING_OPPORTUNITIES + 1])
     members = list(collective_members(collective))
     # The open opportunities to act on first: dated next actions first, then the most recent requests.
     upcoming = list(
@@ -246,6 +267,10 @@ def collective_overview(collective: Collective) -> CollectiveOverview:
             pending_invitation_count=counts["pending_invitations"],
             page_complete=page_checklist.is_complete,
         ),
+        active_missions=active_missions(collective),
+        waiting_opportunities=waiting[:WAITING_OPPORTUNITIES],
+        has_more_waiting_opportunities=len(waiting) > WAITING_OPPORTUNITIES,
+        today=today,
     )
 
 

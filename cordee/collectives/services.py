@@ -160,8 +160,31 @@ def collective_settings_update(
     feedback_sender_email: str = "",
     notification_sender_name: str = "",
     notification_sender_email: str = "",
+    hours_per_day: Decimal | None = None,
+    margin_percent: int | None = None,
+    margin_min_business_days: int | None = None,
+    delay_notice_min_business_days: int | None = None,
+    default_assignment_mode: str | None = None,
+    default_recaps_per_week: int | None = None,
+    default_ritual_kind: str | None = None,
+    feedback_first_after_days: int | None = None,
+    feedback_every_days: int | None = None,
 ) -> Collective:
-    """Change the collective's name, address, time zone and the senders of its automated emails."""
+    """Change the collective's name, address, time zone, the senders of its automated emails and the
+    defaults of its new missions (a mission default left to None keeps its current value)."""
+    mission_defaults = _mission_defaults_clean(
+        {
+            "hours_per_day": hours_per_day,
+            "margin_percent": margin_percent,
+            "margin_min_business_days": margin_min_business_days,
+            "delay_notice_min_business_days": delay_notice_min_business_days,
+            "default_assignment_mode": default_assignment_mode,
+            "default_recaps_per_week": default_recaps_per_week,
+            "default_ritual_kind": default_ritual_kind,
+            "feedback_first_after_days": feedback_first_after_days,
+            "feedback_every_days": feedback_every_days,
+        }
+    )
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError({"name": ValidationError(_("Give your collective a name."), code="required")})
@@ -178,6 +201,8 @@ def collective_settings_update(
     collective.feedback_sender_email = feedback_sender_email
     collective.notification_sender_name = notification_sender_name.strip()
     collective.notification_sender_email = notification_sender_email
+    for field_name, value in mission_defaults.items():
+        setattr(collective, field_name, value)
     try:
         with transaction.atomic():
             collective.save(
@@ -190,11 +215,52 @@ def collective_settings_update(
                     "feedback_sender_email",
                     "notification_sender_name",
                     "notification_sender_email",
+                    *mission_defaults,
                 ]
             )
     except IntegrityError as error:
         raise _slug_taken_error(slug) from error
     return collective
+
+
+def _mission_defaults_clean(values: dict) -> dict:
+    """The mission defaults given (not None), checked: choices known, numbers in their range."""
+    from cordee.missions.models import Mission
+
+    values = {name: value for name, value in values.items() if value is not None}
+    ranges = {
+        "margin_percent": (0, 100),
+        "margin_min_business_days": (0, 30),
+        "delay_notice_min_business_days": (0, 60),
+        "feedback_first_after_days": (1, 365),
+        "feedback_every_days": (1, 365),
+    }
+    errors = {}
+    for name, (low, high) in ranges.items():
+        if name in values and not low <= values[name] <= high:
+            errors[name] = ValidationError(
+                _("Enter a number between %(low)s and %(high)s.") % {"low": low, "high": high}, code="range"
+            )
+    if "hours_per_day" in values and not Decimal("1") <= values["hours_per_day"] <= Decimal("24"):
+        errors["hours_per_day"] = ValidationError(
+            _("A working day has between 1 and 24 hours."), code="range"
+        )
+    if (
+        values.get("default_assignment_mode", Mission.AssignmentMode.LEAD_ASSIGNS)
+        not in Mission.AssignmentMode.values
+    ):
+        errors["default_assignment_mode"] = ValidationError(
+            _("Choose how tasks are assigned."), code="invalid"
+        )
+    if values.get("default_ritual_kind", Mission.RitualKind.SYNC_CALL) not in Mission.RitualKind.values:
+        errors["default_ritual_kind"] = ValidationError(_("Choose the weekly ritual."), code="invalid")
+    if values.get("default_recaps_per_week", 1) not in (1, 2):
+        errors["default_recaps_per_week"] = ValidationError(
+            _("Send one or two recaps a week."), code="invalid"
+        )
+    if errors:
+        raise ValidationError(errors)
+    return values
 
 
 def _logo_file_name(collective: Collective, uploaded_file) -> str:

@@ -5,6 +5,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import translation
 
 from cordee.core.tests.factories import AdminMembershipFactory, MembershipFactory
@@ -31,9 +32,11 @@ def frozen_now():
 
 
 @pytest.fixture
-def member_client(client, member_membership):
-    client.force_login(member_membership.user)
-    return client
+def member_client(member_membership):
+    """A second browser, logged in as a plain member (admin_client keeps its own session)."""
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    browser.force_login(member_membership.user)
+    return browser
 
 
 @pytest.fixture

@@ -532,3 +532,25 @@ class TestConvertPage:
         )
         assert response.status_code == 404
         assert not Mission.objects.exists()
+
+
+class TestOpportunityPage:
+    def test_a_won_opportunity_offers_the_conversion_then_links_its_mission(self, admin_client, collective):
+        won = OpportunityFactory(collective=collective, stage="won")
+        page = reverse("opportunities:detail", args=[collective.slug, won.pk])
+
+        assert f"{create_url(collective)}?opportunity={won.pk}" in admin_client.get(page).content.decode()
+
+        mission = MissionFactory(collective=collective, opportunity=won)
+        content = admin_client.get(page).content.decode()
+        assert "Convert to mission" not in content
+        assert reverse("missions:detail", args=[collective.slug, mission.pk]) in content
+
+    def test_an_open_opportunity_offers_no_conversion(self, admin_client, collective):
+        open_one = OpportunityFactory(collective=collective, stage="proposal_sent")
+
+        content = admin_client.get(
+            reverse("opportunities:detail", args=[collective.slug, open_one.pk])
+        ).content.decode()
+
+        assert "Convert to mission" not in content
