@@ -62,8 +62,8 @@ class TeamMember:
 
 
 def mission_team(*, mission: Mission) -> list[TeamMember]:
-    """The mission's team with their roles, by name (one query)."""
-    members = MissionMember.objects.filter(mission=mission).select_related("user")
+    """The mission's active team members with their roles, by name (one query)."""
+    members = MissionMember.objects.filter(mission=mission, user__is_active=True).select_related("user")
     team = [TeamMember(user=member.user, role=member.role) for member in members]
     return sorted(team, key=lambda member: (member.user.display_name.casefold(), member.user.pk))
 

@@ -314,6 +314,9 @@ def task_create(
     return task
 
 
+UPDATABLE_FIELDS = ["title", "description", "deliverable", "required_role", "estimate_hours", "due_date"]
+
+
 @transaction.atomic
 def task_update(
     *,
@@ -328,10 +331,15 @@ def task_update(
     assignee=KEEP,
 ) -> Task:
     """Change a task's details. In by-role mode a new role sends the task to that role's holder,
-    unless the lead picks the assignee in the same change."""
+    unless the lead picks the assignee in the same change.
+
+    Rights and the previous role are read from the database: `task` may hold unsaved values (a form
+    fills its instance in while validating).
+    """
     mission = task.mission
+    stored = Task.objects.select_for_update().get(pk=task.pk, mission=mission)
     actor = task_actor(mission=mission, user=by)
-    if not actor.can_edit(task):
+    if not actor.can_edit(stored):
         _forbid(_("You cannot change this task."))
     explicit = assignee is not KEEP
     if explicit and not actor.can_assign():
@@ -341,20 +349,20 @@ def task_update(
     if explicit:
         _check_assignee(mission=mission, assignee=assignee)
     required_role = " ".join(required_role.split())
-    role_changed = role_key(required_role) != role_key(task.required_role)
-    task.title = _clean_title(title)
-    task.description = description.strip()
-    task.deliverable = deliverable
-    task.required_role = required_role
-    task.estimate_hours = estimate_hours
-    task.due_date = due_date
-    task.save(
-        update_fields=["title", "description", "deliverable", "required_role", "estimate_hours", "due_date"]
-    )
+    role_changed = role_key(required_role) != role_key(stored.required_role)
+    stored.title = _clean_title(title)
+    stored.description = description.strip()
+    stored.deliverable = deliverable
+    stored.required_role = required_role
+    stored.estimate_hours = estimate_hours
+    stored.due_date = due_date
+    stored.save(update_fields=UPDATABLE_FIELDS)
     if explicit:
-        _set_assignee(task=task, assignee_id=assignee.pk if assignee else None, by=by)
-    elif role_changed and mission.assignment_mode == Mode.BY_ROLE and task.is_open:
-        _auto_assign(task=task, mission=mission, by=by)
+        _set_assignee(task=stored, assignee_id=assignee.pk if assignee else None, by=by)
+    elif role_changed and required_role and mission.assignment_mode == Mode.BY_ROLE and stored.is_open:
+        _auto_assign(task=stored, mission=mission, by=by)
+    for name in (*UPDATABLE_FIELDS, "assignee_id", "status"):
+        setattr(task, name, getattr(stored, name))
     return task
 
 

@@ -61,7 +61,8 @@ def frozen_now():
 @pytest.fixture
 def people(collective, admin_user) -> People:
     def member(name):
-        return MembershipFactory(collective=collective, user__full_name=name).user
+        # English speakers, so that their emails are asserted in the source language.
+        return MembershipFactory(collective=collective, user__full_name=name, user__language="en").user
 
     return People(
         admin=admin_user,

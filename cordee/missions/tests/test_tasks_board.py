@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixtures imported from board_fixtures are requested by name
 """The task board page: columns, cards, filters, actions shown to each viewer, query count."""
 
 import datetime as dt
@@ -39,7 +40,9 @@ def column(content, status):
 
 
 def card(content, task):
-    match = re.search(rf'<article class="board__card task-card[^"]*" id="task-{task.pk}".*?</article>', content, re.S)
+    match = re.search(
+        rf'<article class="board__card task-card[^"]*" id="task-{task.pk}".*?</article>', content, re.S
+    )
     assert match, f"no card for {task.title}"
     return match.group(0)
 
@@ -59,7 +62,9 @@ def test_columns_by_status_with_counts_hours_and_cards(client, mission, people, 
         assignee=people.anna,
     )
     TaskFactory(mission=mission, title="API panier", estimate_hours=Decimal("4"), due_date=TODAY)
-    TaskFactory(mission=mission, title="Relecture", status=Task.Status.REVIEW, due_date=TODAY - dt.timedelta(days=1))
+    TaskFactory(
+        mission=mission, title="Relecture", status=Task.Status.REVIEW, due_date=TODAY - dt.timedelta(days=1)
+    )
     TaskFactory(
         mission=mission,
         title="Brief",
@@ -84,7 +89,9 @@ def test_columns_by_status_with_counts_hours_and_cards(client, mission, people, 
     assert '<span class="badge badge--late">3 days late</span>' in first
     assert "task-card--late" in first
     assert "Anna Durand" in first
-    assert '<span class="badge badge--pending">Due today</span>' in card(content, Task.objects.get(title="API panier"))
+    assert '<span class="badge badge--pending">Due today</span>' in card(
+        content, Task.objects.get(title="API panier")
+    )
     assert '<span class="badge badge--late">1 day late</span>' in column(content, "review")
     assert "0 tasks" in column(content, "doing")
     assert "Move here the tasks someone is working on." in column(content, "doing")
@@ -98,7 +105,10 @@ def test_the_empty_board_says_what_to_do(client, mission, people):
     content = login(client, people.lead).get(board_url(mission)).content.decode()
 
     assert "No task yet. List what the next deliverable needs" in content
-    assert f'href="{reverse("missions:task_create", args=[mission.collective.slug, mission.pk])}">Add the first task' in content
+    assert (
+        f'href="{reverse("missions:task_create", args=[mission.collective.slug, mission.pk])}">Add the first task'
+        in content
+    )
 
 
 def test_the_lead_sees_every_action(client, mission, people):
@@ -138,8 +148,8 @@ def test_in_self_service_mode_members_see_i_will_take_it_and_release(client, mis
 
     content = login(client, people.anna).get(board_url(mission)).content.decode()
 
-    assert "I'll take it<span class=\"visually-hidden\"> — Libre</span>" in card(content, free)
-    assert "Release<span class=\"visually-hidden\"> La mienne</span>" in card(content, own)
+    assert 'I\'ll take it<span class="visually-hidden"> — Libre</span>' in card(content, free)
+    assert 'Release<span class="visually-hidden"> La mienne</span>' in card(content, own)
     assert "take" not in card(content, taken).replace("task-title", "")
     assert "I'll take it" not in card(content, done)
     assert "Add a task" in content
@@ -183,9 +193,19 @@ def test_a_request_task_links_to_the_inbox(client, mission, people):
 class TestFilters:
     @pytest.fixture
     def tasks(self, mission, people, frozen_now):
-        TaskFactory(mission=mission, title="Anna en retard", assignee=people.anna, due_date=TODAY - dt.timedelta(1))
-        TaskFactory(mission=mission, title="Anna à temps", assignee=people.anna, due_date=TODAY, required_role="Design")
-        TaskFactory(mission=mission, title="Libre design", required_role="design", due_date=TODAY - dt.timedelta(5))
+        TaskFactory(
+            mission=mission, title="Anna en retard", assignee=people.anna, due_date=TODAY - dt.timedelta(1)
+        )
+        TaskFactory(
+            mission=mission,
+            title="Anna à temps",
+            assignee=people.anna,
+            due_date=TODAY,
+            required_role="Design",
+        )
+        TaskFactory(
+            mission=mission, title="Libre design", required_role="design", due_date=TODAY - dt.timedelta(5)
+        )
         TaskFactory(mission=mission, title="Libre back", required_role="back-end")
         TaskFactory(
             mission=mission,
@@ -201,7 +221,11 @@ class TestFilters:
     def test_mine(self, client, mission, people, tasks):
         login(client, people.anna)
 
-        assert self.shown(client, mission, "?who=mine") == ["Anna en retard", "Anna à temps", "Finie en retard"]
+        assert self.shown(client, mission, "?who=mine") == [
+            "Anna en retard",
+            "Anna à temps",
+            "Finie en retard",
+        ]
 
     def test_unassigned(self, client, mission, people, tasks):
         login(client, people.lead)
@@ -225,9 +249,15 @@ class TestFilters:
 
         content = response.content.decode()
         assert sorted(titles(content)) == ["Anna en retard"]
-        assert f'<a href="{board_url(mission, "?who=mine")}" aria-current="page"><span aria-hidden="true">✓ </span>Late only</a>' in content
+        assert (
+            f'<a href="{board_url(mission, "?who=mine")}" aria-current="page"><span aria-hidden="true">✓ </span>Late only</a>'
+            in content
+        )
         assert f'<a href="{board_url(mission, "?late=1")}">Everyone</a>' in content
-        assert '<input type="hidden" name="who" value="mine"><input type="hidden" name="late" value="1">' in content
+        assert (
+            '<input type="hidden" name="who" value="mine"><input type="hidden" name="late" value="1">'
+            in content
+        )
         assert f'<a class="board-filters__clear" href="{board_url(mission)}">Clear the filters</a>' in content
 
     def test_no_match_says_so(self, client, mission, people, tasks):

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixtures imported from board_fixtures are requested by name
 """Task services: the three assignment modes, every forbidden action refused with nothing changed."""
 
 import datetime as dt
@@ -113,7 +114,9 @@ class TestLeadAssigns:
         with pytest.raises(ValidationError) as raised:
             task_assign(task=task, assignee=getattr(people, who), by=people.lead)
 
-        assert raised.value.message_dict == {"assignee": ["Only a member of the mission's team can be given a task."]}
+        assert raised.value.message_dict == {
+            "assignee": ["Only a member of the mission's team can be given a task."]
+        }
         assert state(task) == before
 
     def test_a_user_of_another_collective_cannot_be_given_a_task(self, mission, people, other_mission):
@@ -142,7 +145,9 @@ class TestLeadAssigns:
         unassigned = TaskFactory(mission=mission)
         own = TaskFactory(mission=mission, assignee=people.anna)
 
-        assert refused(task_take, unassigned, by=people.anna) == "In this mission, the lead assigns the tasks."
+        assert (
+            refused(task_take, unassigned, by=people.anna) == "In this mission, the lead assigns the tasks."
+        )
         assert refused(task_release, own, by=people.anna) == "In this mission, the lead assigns the tasks."
 
     def test_a_member_moves_their_own_task(self, mission, people, frozen_now):
@@ -276,7 +281,9 @@ class TestSelfService:
         assert (task.title, task.assignee, task.created_by) == ("Préparer la démo", None, people.anna)
         with pytest.raises(PermissionDenied):
             task_create(mission=mission, by=people.anna, title="Pour Bruno", assignee=people.bruno)
-        assert list(Task.objects.filter(mission=mission).values_list("title", flat=True)) == ["Préparer la démo"]
+        assert list(Task.objects.filter(mission=mission).values_list("title", flat=True)) == [
+            "Préparer la démo"
+        ]
 
     def test_a_member_moves_only_their_own_tasks(self, mission, people):
         own = TaskFactory(mission=mission, assignee=people.anna)
@@ -323,7 +330,9 @@ class TestByRole:
 
         assert task.assignee is None
 
-    def test_the_least_loaded_holder_gets_it_across_the_collectives_missions(self, mission, people, collective):
+    def test_the_least_loaded_holder_gets_it_across_the_collectives_missions(
+        self, mission, people, collective
+    ):
         chloe = MembershipFactory(collective=collective, user__full_name="Chloé Bernard").user
         MissionMember.objects.create(collective=collective, mission=mission, user=chloe, role="Design")
         elsewhere = MissionFactory(collective=collective)
@@ -441,9 +450,9 @@ class TestCreateAndMove:
     def test_a_deliverable_of_another_mission_is_refused(self, mission, people, other_mission):
         same_collective = DeliverableFactory(mission=MissionFactory(collective=mission.collective))
 
-        for deliverable in (same_collective, other_mission.deliverables.get()):
+        for foreign in (same_collective, other_mission.deliverables.get()):
             with pytest.raises(ValidationError) as raised:
-                task_create(mission=mission, by=people.lead, title="Hors sujet", deliverable=deliverable)
+                task_create(mission=mission, by=people.lead, title="Hors sujet", deliverable=foreign)
             assert raised.value.message_dict == {"deliverable": ["Choose a deliverable of this mission."]}
         assert not Task.objects.filter(mission=mission).exists()
 
@@ -484,10 +493,14 @@ class TestCreateAndMove:
 
         assert task_reorder(task=third, direction="up", by=people.lead) is True
         assert task_reorder(task=first, direction="up", by=people.lead) is False
-        ordered = list(Task.objects.filter(mission=mission).order_by("position", "pk").values_list("title", flat=True))
+        ordered = list(
+            Task.objects.filter(mission=mission).order_by("position", "pk").values_list("title", flat=True)
+        )
         assert ordered == ["A", "C", "B"]
         assert task_reorder(task=first, direction="down", by=people.lead) is True
-        ordered = list(Task.objects.filter(mission=mission).order_by("position", "pk").values_list("title", flat=True))
+        ordered = list(
+            Task.objects.filter(mission=mission).order_by("position", "pk").values_list("title", flat=True)
+        )
         assert ordered == ["C", "A", "B"]
 
     def test_reorder_follows_the_move_rules(self, mission, people):

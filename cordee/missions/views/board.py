@@ -1,5 +1,6 @@
 """The mission's task board: columns by status, filters, moves in place (htmx) or by plain posts."""
 
+import copy
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -225,21 +226,15 @@ def task_assign_view(request, task_pk):
 
 
 def _role_notice(request, task: Task) -> None:
-    """By-role mode: say who got the task, or that nobody holds its role."""
+    """By-role mode: say who got the task (a role nobody holds is flagged on the board itself)."""
     if request.mission.assignment_mode != Mission.AssignmentMode.BY_ROLE or not task.required_role:
         return
-    if task.assignee_id:
-        task.refresh_from_db(fields=["assignee"])
+    task.refresh_from_db(fields=["assignee"])
+    if task.assignee is not None:
         messages.info(
             request,
             _("Given to %(name)s, who holds the role “%(role)s”.")
             % {"name": task.assignee.display_name, "role": task.required_role},
-        )
-    else:
-        messages.warning(
-            request,
-            _("Nobody on the team holds the role “%(role)s”: the task stays unassigned until you assign it.")
-            % {"role": task.required_role},
         )
 
 
@@ -304,15 +299,14 @@ def task_create_view(request):
 @mission_view
 def task_edit_view(request, task_pk):
     task = _get_task(request, task_pk)
-    form, actor = _task_form(request, request.POST or None, instance=task)
+    # The form fills its instance in while validating: it gets a copy, the page shows the saved task.
+    form, actor = _task_form(request, request.POST or None, instance=copy.copy(task))
     if not actor.can_edit(task):
         return forbidden(request, _("You cannot change this task."), board_url(request))
     if request.method == "POST" and form.is_valid():
         values = _task_values(form)
         assignee = form.cleaned_data.get("assignee") if "assignee" in form.changed_data else KEEP
-        previous_role, previous_assignee = Task.objects.values_list("required_role", "assignee").get(
-            pk=task.pk
-        )
+        previous_role = task.required_role
         try:
             task_update(task=task, by=request.user, assignee=assignee, **values)
         except PermissionDenied as denied:
@@ -324,8 +318,6 @@ def task_edit_view(request, task_pk):
             if assignee is KEEP and values["required_role"] != previous_role:
                 _role_notice(request, task)
             return redirect(f"{board_url(request)}#task-{task.pk}")
-        # The instance took the typed values; the page shows the task as it is saved.
-        task.required_role, task.assignee_id = previous_role, previous_assignee
     assignments = task.assignments.select_related("from_user", "to_user", "changed_by").order_by(
         "-changed_at", "-pk"
     )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cordee.missions.forms.requests import ClientRequestForm, DeclineForm, TriageFormSet
-from cordee.missions.models import ClientRequest, Mission
+from cordee.missions.models import ClientRequest
 from cordee.missions.permissions import mission_view
 from cordee.missions.queries.board import mission_team, team_roles
 from cordee.missions.queries.inbox import inbox_requests, request_counts
@@ -110,7 +110,17 @@ def request_triage(request, request_pk):
         return forbidden(
             request, _("Only the lead of the mission triages the client's requests."), inbox_url(request)
         )
+    can_plan = client_request.status != ClientRequest.Status.DECLINED
+    can_decline = client_request.status == ClientRequest.Status.NEW
     action = request.POST.get("action", "") if request.method == "POST" else ""
+    if (action == "plan" and not can_plan) or (action == "decline" and not can_decline):
+        # A page left open while someone else triaged the request.
+        messages.error(
+            request,
+            _("This request is already %(status)s: nothing was changed.")
+            % {"status": client_request.get_status_display().lower()},
+        )
+        return redirect(request.path)
     formset, decline_form = _triage_forms(request, client_request, request.POST or None, action)
     if action == "plan" and formset.is_valid():
         try:
@@ -129,13 +139,6 @@ def request_triage(request, request_pk):
                 )
                 % {"request": client_request.title, "count": len(tasks)},
             )
-            unassigned = [task.title for task in tasks if task.assignee_id is None]
-            if unassigned and request.mission.assignment_mode == Mission.AssignmentMode.BY_ROLE:
-                messages.warning(
-                    request,
-                    _("Unassigned, nobody holding their role: %(tasks)s. Assign them from the board.")
-                    % {"tasks": ", ".join(unassigned)},
-                )
             return redirect(inbox_url(request, client_request))
     elif action == "decline" and decline_form.is_valid():
         try:
@@ -155,7 +158,7 @@ def request_triage(request, request_pk):
         "tasks": client_request.tasks.select_related("assignee").order_by("position", "pk"),
         "formset": formset,
         "decline_form": decline_form,
-        "can_plan": client_request.status != ClientRequest.Status.DECLINED,
-        "can_decline": client_request.status == ClientRequest.Status.NEW,
+        "can_plan": can_plan,
+        "can_decline": can_decline,
     }
     return render(request, "missions/inbox/triage.html", context)
