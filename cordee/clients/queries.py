@@ -29,8 +29,13 @@ def client_list(*, collective, search: str = "") -> QuerySet[Client]:
 
 
 def client_contacts(client: Client) -> QuerySet[ClientContact]:
-    return ClientContact.objects.filter(collective_id=client.collective_id, client=client).order_by(
-        "full_name", "pk"
+    """The client's contacts, sponsor first, then project, then finance."""
+    from cordee.missions.queries.missions import contact_role_order
+
+    return (
+        ClientContact.objects.filter(collective_id=client.collective_id, client=client)
+        .annotate(role_rank=contact_role_order())
+        .order_by("role_rank", "full_name", "pk")
     )
 
 

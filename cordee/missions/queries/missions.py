@@ -48,6 +48,15 @@ def status_order() -> Case:
     )
 
 
+def contact_role_order() -> Case:
+    """Sponsor first, then the project contact, then finance (the order of ClientContact.Role)."""
+    return Case(
+        *[When(role=role, then=Value(rank)) for rank, role in enumerate(ClientContact.Role.values)],
+        default=Value(len(ClientContact.Role.values)),
+        output_field=IntegerField(),
+    )
+
+
 def _sum_subquery(queryset: QuerySet, column: str, outer: str = "pk", link: str = "mission") -> Coalesce:
     summed = (
         queryset.filter(**{link: OuterRef(outer)})
@@ -217,9 +226,9 @@ def mission_overview(mission: Mission) -> MissionOverview:
     collective = mission.collective
     team = list(mission_team(mission))
     contacts = list(
-        ClientContact.objects.filter(
-            collective_id=mission.collective_id, client_id=mission.client_id
-        ).order_by("role", "full_name", "pk")
+        ClientContact.objects.filter(collective_id=mission.collective_id, client_id=mission.client_id)
+        .annotate(role_rank=contact_role_order())
+        .order_by("role_rank", "full_name", "pk")
     )
     deliverables = list(
         Deliverable.objects.filter(collective_id=mission.collective_id, mission=mission)

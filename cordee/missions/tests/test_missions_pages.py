@@ -315,3 +315,19 @@ class TestEventRecord:
         with pytest.raises(ValueError, match="Unknown mission event kind"):
             mission_event_record(mission=mission, kind="nonsense")
         assert not MissionEvent.objects.exists()
+
+
+def test_contacts_are_listed_sponsor_first(admin_client, mission):
+    from cordee.missions.tests.factories import ClientContactFactory
+
+    ClientContactFactory(client=mission.client, full_name="Aline Finance", role="finance")
+    ClientContactFactory(client=mission.client, full_name="Bruno Projet", role="project")
+
+    contacts = admin_client.get(detail_url(mission)).context["overview"].contacts
+
+    assert [(contact.role, contact.full_name) for contact in contacts] == [
+        ("sponsor", "Claire Lenoir"),
+        ("sponsor", "John Smith"),
+        ("project", "Bruno Projet"),
+        ("finance", "Aline Finance"),
+    ]
