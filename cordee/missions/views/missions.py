@@ -218,14 +218,27 @@ def mission_detail(request):
 def _status_actions(mission: Mission) -> list[dict]:
     """The status buttons the lead sees, as (url name, label, style)."""
     labels = {
-        "activate": (_("Activate the mission"), ""),
-        "pause": (_("Pause"), "button--secondary"),
-        "resume": (_("Resume the mission"), ""),
-        "deliver": (_("Mark as delivered"), "button--secondary"),
-        "close": (_("Close the mission"), "button--secondary"),
+        "activate": (_("Activate the mission"), "", ""),
+        "pause": (_("Pause"), "button--secondary", ""),
+        "resume": (_("Resume the mission"), "", ""),
+        "deliver": (
+            _("Mark as delivered"),
+            "button--secondary",
+            _("Mark the whole mission as delivered? The team's work on it ends."),
+        ),
+        "close": (
+            _("Close the mission"),
+            "button--secondary",
+            _("Close the mission? It cannot be reopened."),
+        ),
     }
     return [
-        {"name": f"missions:{action}", "label": labels[action][0], "style": labels[action][1]}
+        {
+            "name": f"missions:{action}",
+            "label": labels[action][0],
+            "style": labels[action][1],
+            "confirm": labels[action][2],
+        }
         for action, (allowed_from, _to, _kind) in services.TRANSITIONS.items()
         if mission.status in allowed_from
     ]
