@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from cordee.missions.models import (
+    CalendarFeedToken,
     ClientRequest,
     DelayNotice,
     Deliverable,
@@ -128,3 +129,50 @@ class MissionEventAdmin(admin.ModelAdmin):
     autocomplete_fields = ["collective"]
     readonly_fields = ["created_at"]
     date_hierarchy = "created_at"
+
+
+@admin.register(MissionMember)
+class MissionMemberAdmin(admin.ModelAdmin):
+    list_display = ["user", "mission", "role", "day_rate", "weekly_capacity_hours"]
+    search_fields = ["user__email", "user__full_name", "role", "mission__title", "collective__name"]
+    list_select_related = ["user", "mission"]
+    raw_id_fields = ["mission", "user"]
+    autocomplete_fields = ["collective"]
+
+
+@admin.register(TaskAssignment)
+class TaskAssignmentAdmin(admin.ModelAdmin):
+    """The history of task assignments: read only, it feeds the assignees' daily digest."""
+
+    list_display = ["task", "from_user", "to_user", "changed_by", "changed_at", "digest_sent_at"]
+    list_filter = ["changed_at", "digest_sent_at"]
+    search_fields = ["task__title", "to_user__email", "from_user__email"]
+    list_select_related = ["task", "from_user", "to_user", "changed_by"]
+    readonly_fields = [
+        "collective",
+        "task",
+        "from_user",
+        "to_user",
+        "changed_by",
+        "changed_at",
+        "digest_sent_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CalendarFeedToken)
+class CalendarFeedTokenAdmin(admin.ModelAdmin):
+    """Private calendar feeds: only the hash is stored; deleting a row revokes the member's feed URL."""
+
+    list_display = ["user", "created_at"]
+    search_fields = ["user__email", "user__full_name"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "token_hash", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

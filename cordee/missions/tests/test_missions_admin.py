@@ -60,3 +60,39 @@ def test_the_admin_lists_and_searches_clients_missions_and_time(superuser_client
     assert change.status_code == 200
     assert "Maquettes" in change.content.decode()
     assert MissionMember.objects.filter(mission=mission).count() == 1
+
+
+def test_every_model_of_clients_missions_and_timesheets_is_registered_and_its_pages_open(superuser_client):
+    from django.apps import apps
+    from django.contrib import admin
+
+    from cordee.missions.models import CalendarFeedToken, TaskAssignment
+
+    mission = MissionFactory()
+    task = TaskFactory(mission=mission)
+    deliverable = DeliverableFactory(mission=mission)
+    ClientContactFactory(client=mission.client)
+    ClientRequestFactory(mission=mission)
+    TimeEntryFactory(mission=mission)
+    TaskAssignment.objects.create(collective=mission.collective, task=task, to_user=mission.lead)
+    CalendarFeedToken.objects.create(user=mission.lead, token_hash="a" * 64)
+    DelayNotice.objects.create(
+        collective=mission.collective,
+        deliverable=deliverable,
+        previous_date=deliverable.announced_date,
+        new_date=deliverable.announced_date,
+        reason="Retard",
+        business_days_notice=6,
+        is_late=False,
+    )
+    mission_event_record(mission=mission, kind="created")
+    models = [
+        model for model in apps.get_models() if model._meta.app_label in {"clients", "missions", "timesheets"}
+    ]
+
+    assert [model.__name__ for model in models if not admin.site.is_registered(model)] == []
+    for model in models:
+        name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        assert superuser_client.get(reverse(f"{name}_changelist"), {"q": "x"}).status_code == 200, name
+        row = model.objects.first()
+        assert superuser_client.get(reverse(f"{name}_change", args=[row.pk])).status_code == 200, name
