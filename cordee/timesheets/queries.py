@@ -72,9 +72,12 @@ class MissionTotals:
     activities: list[ActivityRow]
 
 
-def mission_time_totals(*, mission: Mission) -> MissionTotals:
-    """Per member, per deliverable, by activity and for the mission: four queries whatever the size."""
-    per_day = mission.collective.hours_per_day
+def mission_time_totals(*, mission: Mission, hours_per_day: Decimal | None = None) -> MissionTotals:
+    """Per member, per deliverable, by activity and for the mission: four queries whatever the size.
+
+    Days are counted at `hours_per_day` (the collective's working day, read from the mission otherwise).
+    """
+    per_day = hours_per_day or mission.collective.hours_per_day
     logged = list(
         TimeEntry.objects.filter(collective_id=mission.collective_id, mission=mission)
         .values("user_id", "user__full_name", "user__email", "deliverable_id", "activity")

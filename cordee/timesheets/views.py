@@ -84,7 +84,7 @@ def mission_time(request):
     member_id = _int_or_none(request.GET.get("member"))
     entries = mission_entries(mission=mission, user_id=member_id)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    totals = mission_time_totals(mission=mission)
+    totals = mission_time_totals(mission=mission, hours_per_day=collective.hours_per_day)
     context = {
         "mission": mission,
         "form": form,

@@ -4,12 +4,12 @@ Only the member's items, only in collectives they still belong to, only on missi
 A fixed number of queries, whatever the number of collectives, missions and tasks.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 
 from cordee.collectives.models import Membership
 from cordee.missions.models import CalendarFeedToken, Deliverable, Mission, Task
@@ -17,7 +17,7 @@ from cordee.timesheets.calculations import week_param, week_start
 from cordee.timesheets.queries import user_week_by_mission
 
 SOON_DAYS = 7
-URGENT_LIMIT = 50
+URGENT_LIMIT = 50  # late or due within SOON_DAYS: listed whole up to this many
 PAGE_SIZE = 25
 
 
@@ -67,31 +67,38 @@ class UrgentTask:
 class MyWork:
     today: date
     urgent: list[UrgentTask]
-    urgent_more: bool
+    late_count: int
+    due_soon_count: int
     other_tasks: Page
     week_param: str
     week_by_mission: list[dict]
     week_total: Decimal
     deliverables: list[Deliverable]
     feed: CalendarFeedToken | None
-    late_count: int = field(init=False)
 
-    def __post_init__(self):
-        self.late_count = sum(1 for item in self.urgent if item.is_late)
+    @property
+    def urgent_total(self) -> int:
+        return self.late_count + self.due_soon_count
+
+    @property
+    def urgent_more(self) -> bool:
+        """More late or soon-due tasks than the list shows."""
+        return self.urgent_total > len(self.urgent)
 
 
 def my_work(*, user, today: date, page_number=None) -> MyWork:
     """Everything My work shows: late and soon-due tasks, other open tasks (paginated), this week's time,
-    deliverables owned, and whether a calendar feed exists."""
+    deliverables owned, and whether a calendar feed exists. "Today" is the member's (the site's time zone),
+    the same for all their collectives."""
     soon = today + timedelta(days=SOON_DAYS)
     tasks = my_open_tasks(user=user)
-    urgent_rows = list(
-        tasks.filter(due_date__lte=soon).order_by("due_date", "mission__title", "position", "pk")[
-            : URGENT_LIMIT + 1
-        ]
+    urgent_tasks = tasks.filter(due_date__lte=soon)
+    counts = urgent_tasks.aggregate(
+        late=Count("pk", filter=Q(due_date__lt=today)), due_soon=Count("pk", filter=Q(due_date__gte=today))
     )
     urgent = [
-        UrgentTask(task=task, days_left=(task.due_date - today).days) for task in urgent_rows[:URGENT_LIMIT]
+        UrgentTask(task=task, days_left=(task.due_date - today).days)
+        for task in urgent_tasks.order_by("due_date", "mission__title", "position", "pk")[:URGENT_LIMIT]
     ]
     others = tasks.filter(Q(due_date__isnull=True) | Q(due_date__gt=soon)).order_by(
         F("due_date").asc(nulls_last=True), "mission__title", "position", "pk"
@@ -101,7 +108,8 @@ def my_work(*, user, today: date, page_number=None) -> MyWork:
     return MyWork(
         today=today,
         urgent=urgent,
-        urgent_more=len(urgent_rows) > URGENT_LIMIT,
+        late_count=counts["late"],
+        due_soon_count=counts["due_soon"],
         other_tasks=Paginator(others, PAGE_SIZE).get_page(page_number),
         week_param=week_param(monday),
         week_by_mission=week_rows,

@@ -87,7 +87,8 @@ class TestContent:
         assert "Late by 2 days" in urgent
         assert "Due today" in urgent
         assert "In 7 days" in urgent
-        assert "1 late task" in urgent
+        assert '<span class="stat">1</span> <span class="stat-label">late task</span>' in content
+        assert '<span class="stat">2</span> <span class="stat-label">due in the next 7 days</span>' in content
         assert "Studio Nord" in urgent and "Atelier Sud" in urgent
         assert "Plus tard" not in urgent and "Sans date" not in urgent
         others = section(content, "tasks-title")
@@ -183,6 +184,25 @@ class TestContent:
         assert section(first, "tasks-title").count('class="task-item"') == 25
         assert section(second, "tasks-title").count('class="task-item"') == 2
 
+    def test_at_most_50_urgent_tasks_are_listed_and_the_total_is_said(self, my_client, me):
+        mission = join(me)
+        Task.objects.bulk_create(
+            Task(
+                collective=mission.collective,
+                mission=mission,
+                assignee=me,
+                title=f"Urgente {index:02d}",
+                due_date=TODAY - dt.timedelta(days=index % 10),
+            )
+            for index in range(53)
+        )
+
+        content = my_client.get(MY_WORK_URL).content.decode()
+
+        assert section(content, "urgent-title").count('class="task-item"') == 50
+        assert "Only the 50 most urgent of these 53 tasks are listed" in content
+        assert '<span class="stat">47</span> <span class="stat-label">late tasks</span>' in content
+
     def test_anonymous_visitors_are_sent_to_log_in(self, client):
         response = client.get(MY_WORK_URL)
 
@@ -211,7 +231,7 @@ class TestQueryCount:
     ):
         self.fill(me, collectives=1, tasks_per_mission=3)
         my_client.get(MY_WORK_URL)  # warm-up
-        with django_assert_num_queries(9) as few:
+        with django_assert_num_queries(10) as few:
             my_client.get(MY_WORK_URL)
 
         self.fill(me, collectives=6, tasks_per_mission=12)

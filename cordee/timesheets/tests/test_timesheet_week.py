@@ -99,7 +99,7 @@ class TestGrid:
         assert '<span class="week-grid__fixed">3.5</span>' in content
         assert "2 entries" in content
         assert '<span class="week-grid__fixed">4</span>' in content
-        assert "🔒" in content
+        assert '<span class="visually-hidden">Locked</span>' in content
 
     def test_a_closed_mission_shows_only_when_it_holds_time_that_week_and_is_read_only(
         self, teammate_client, mission, teammate, second_mission
