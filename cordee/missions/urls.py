@@ -68,6 +68,7 @@ urlpatterns = [
     path(mission + "board/tasks/<int:task_pk>/assign/", board.task_assign_view, name="task_assign"),
     path(mission + "board/tasks/<int:task_pk>/take/", board.task_take_view, name="task_take"),
     path(mission + "board/tasks/<int:task_pk>/release/", board.task_release_view, name="task_release"),
+    path(mission + "board/tasks/<int:task_pk>/delete/", board.task_delete_view, name="task_delete"),
     # Client requests inbox
     path(mission + "inbox/", inbox.inbox, name="inbox"),
     path(mission + "inbox/new/", inbox.request_create, name="request_create"),

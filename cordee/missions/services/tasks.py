@@ -465,6 +465,23 @@ def task_reorder(*, task: Task, direction: str, by) -> bool:
     return True
 
 
+@transaction.atomic
+def task_delete(*, task: Task, by) -> None:
+    """The lead (or an admin) deletes a task added by mistake; one with logged time is kept (move it to
+    done instead), so that the time stays tied to its work."""
+    actor = task_actor(mission=task.mission, user=by)
+    if not actor.can_assign():
+        _forbid(_("Only the lead of the mission can delete tasks."))
+    if task.time_entries.exists():
+        raise ValidationError(
+            _("Time was logged on this task: move it to done instead of deleting it."), code="has_time"
+        )
+    request_id = task.request_id
+    task.delete()
+    if request_id:
+        client_request_sync_status(request_id=request_id)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Client requests follow their tasks
 

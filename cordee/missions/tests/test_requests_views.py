@@ -95,7 +95,7 @@ class TestInbox:
         assert '<span class="badge badge--request-planned">Turned into tasks</span>' in content
         assert '<span class="badge badge--request-declined">Declined</span>' in content
         assert '<span class="badge badge--request-done">Done</span>' in content
-        assert "From Claire Lenoir" in content
+        assert "from Claire Lenoir" in content
         assert "<p>Trop vert.</p>" in content
         assert "<strong>Declined:</strong> Hors devis." in content
         assert "Rédiger la FAQ" in content and "Anna Durand" in content

@@ -17,7 +17,13 @@ from cordee.missions.tests.board_fixtures import (  # noqa: F401 - fixtures
     people,
     set_mode,
 )
-from cordee.missions.tests.factories import MissionFactory, MissionMemberFactory, TaskFactory
+from cordee.missions.tests.factories import (
+    ClientRequestFactory,
+    MissionFactory,
+    MissionMemberFactory,
+    TaskFactory,
+    TimeEntryFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +142,7 @@ class TestMove:
         assert list(ordered) == [second, first]
 
     @pytest.mark.parametrize(
-        "name", ["task_move", "task_reorder", "task_assign", "task_take", "task_release"]
+        "name", ["task_move", "task_reorder", "task_assign", "task_take", "task_release", "task_delete"]
     )
     def test_actions_only_accept_posts(self, client, mission, people, name):
         task = TaskFactory(mission=mission)
@@ -262,7 +268,8 @@ def test_take_and_release_are_403_outside_self_service(client, mission, people, 
 
 class TestIsolation:
     @pytest.mark.parametrize(
-        "name", ["task_move", "task_reorder", "task_assign", "task_take", "task_release", "task_edit"]
+        "name",
+        ["task_move", "task_reorder", "task_assign", "task_take", "task_release", "task_edit", "task_delete"],
     )
     def test_a_task_of_another_collective_is_a_404(self, client, people, mission, other_mission, name):
         task = other_mission.tasks.get()
@@ -293,3 +300,55 @@ class TestIsolation:
         assert response.status_code == 302
         assert response.url.startswith(reverse("account_login"))
         assert Task.objects.get(pk=task.pk).status == Task.Status.TODO
+
+
+class TestDelete:
+    def test_the_lead_deletes_a_task_added_by_mistake(self, client, mission, people):
+        task = TaskFactory(mission=mission, title="Doublon")
+        login(client, people.lead)
+
+        content = client.get(action_url("task_edit", task)).content.decode()
+        assert action_url("task_delete", task) in content
+        response = client.post(action_url("task_delete", task), follow=True)
+
+        assert response.redirect_chain == [(board_url(mission), 302)]
+        assert "Task “Doublon” deleted." in response.content.decode()
+        assert not Task.objects.filter(pk=task.pk).exists()
+
+    def test_a_task_with_logged_time_is_kept(self, client, mission, people):
+        task = TaskFactory(mission=mission, title="Maquette")
+        TimeEntryFactory(mission=mission, task=task, user=people.lead)
+        login(client, people.lead)
+
+        response = client.post(action_url("task_delete", task), follow=True)
+
+        assert response.redirect_chain == [(action_url("task_edit", task), 302)]
+        assert (
+            "Time was logged on this task: move it to done instead of deleting it."
+            in response.content.decode()
+        )
+        assert Task.objects.filter(pk=task.pk).exists()
+
+    @pytest.mark.parametrize("mode", ["lead_assigns", SELF_SERVICE, BY_ROLE])
+    def test_members_cannot_delete_even_their_own_tasks(self, client, mission, people, mode):
+        set_mode(mission, mode)
+        task = TaskFactory(mission=mission, assignee=people.anna, created_by=people.anna)
+        login(client, people.anna)
+
+        assert "/delete/" not in client.get(action_url("task_edit", task)).content.decode()
+        response = client.post(action_url("task_delete", task))
+
+        assert response.status_code == 403
+        assert "Only the lead of the mission can delete tasks." in response.content.decode()
+        assert Task.objects.filter(pk=task.pk).exists()
+
+    def test_deleting_the_last_open_task_of_a_request_completes_it(self, client, mission, people):
+        client_request = ClientRequestFactory(mission=mission, status="planned")
+        TaskFactory(mission=mission, request=client_request, status=Task.Status.DONE)
+        mistake = TaskFactory(mission=mission, request=client_request)
+        login(client, people.lead)
+
+        client.post(action_url("task_delete", mistake))
+
+        client_request.refresh_from_db()
+        assert client_request.status == "done"

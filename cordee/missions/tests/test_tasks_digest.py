@@ -2,12 +2,14 @@
 """The daily digest of new assignments: one email a day per assignee, at 8:00 Paris time."""
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
+from django.db import connections
 from django.urls import reverse
 
 from cordee.core.models import OutboundEmail
@@ -283,3 +285,35 @@ def test_the_email_is_delivered_once_committed(mission, people, tasks, django_ca
 
     assert [message.to for message in mail.outbox] == [[people.anna.email]]
     assert mail.outbox[0].subject == "1 task newly assigned to you"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_ticking_at_the_same_time_send_one_email(mission, people, tasks):
+    """Real concurrency: two threads, two database connections, started together."""
+    with at(MONDAY, 10):
+        for task in tasks[:3]:
+            task_assign(task=task, assignee=people.anna, by=people.lead)
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        try:
+            start.wait(timeout=10)
+            results.append(task_assignment_digests_send())
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    with at(MONDAY + dt.timedelta(days=1), 8):
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    assert errors == []
+    assert sorted(results) == [0, 1]
+    [email] = digests()
+    assert email.subject == "3 tasks newly assigned to you"
+    assert not TaskAssignment.objects.filter(digest_sent_at__isnull=True).exists()

@@ -27,6 +27,7 @@ from cordee.missions.services.tasks import (
     task_actor_for,
     task_assign,
     task_create,
+    task_delete,
     task_move,
     task_release,
     task_reorder,
@@ -97,10 +98,7 @@ def _board_context(request, filters: BoardFilters) -> dict:
 @mission_view
 def board(request):
     filters = BoardFilters.from_params(request.GET)
-    context = _board_context(request, filters)
-    if request.htmx and request.htmx.target == "board":
-        return render(request, "missions/board/board.html#board", context)
-    return render(request, "missions/board/board.html", context)
+    return render(request, "missions/board/board.html", _board_context(request, filters))
 
 
 def _get_task(request, task_pk) -> Task:
@@ -323,3 +321,21 @@ def task_edit_view(request, task_pk):
     )
     context = {"form": form, "task": task, "actor": actor, "assignments": assignments}
     return render(request, "missions/board/task_form.html", context)
+
+
+@mission_view
+def task_delete_view(request, task_pk):
+    task = _get_task(request, task_pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        task_delete(task=task, by=request.user)
+    except PermissionDenied as denied:
+        return forbidden(request, str(denied), board_url(request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(
+            "missions:task_edit", slug=request.collective.slug, mission_pk=request.mission.pk, task_pk=task_pk
+        )
+    messages.success(request, _("Task “%(task)s” deleted.") % {"task": task.title})
+    return redirect(board_url(request))

@@ -59,11 +59,49 @@ document.addEventListener("DOMContentLoaded", () => {
       status.replaceChildren(message);
     }
   };
+  // Keyboard users keep their place: the card they acted on gets the focus back once the board is swapped.
+  let lastCard = null;
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    const card = event.target.closest ? event.target.closest(".task-card") : null;
+    lastCard = card ? card.id : null;
+  });
+  document.body.addEventListener("htmx:afterSettle", () => {
+    const card = lastCard ? document.getElementById(lastCard) : null;
+    lastCard = null;
+    if (card) {
+      card.setAttribute("tabindex", "-1");
+      card.focus();
+    }
+  });
   document.body.addEventListener("htmx:sendError", showFailure);
   document.body.addEventListener("htmx:responseError", (event) => {
     if (!event.detail.xhr.getResponseHeader("X-Board-Refresh")) {
       showFailure();
     }
+  });
+});
+
+// Weekly timesheet: the up and down arrows move to the same day of the previous or next mission.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll(".week-grid").forEach((grid) => {
+    grid.addEventListener("keydown", (event) => {
+      const input = event.target;
+      if (!input.matches(".week-grid__input") || (event.key !== "ArrowUp" && event.key !== "ArrowDown")) {
+        return;
+      }
+      const cell = input.closest("td");
+      let row = cell.parentElement;
+      do {
+        row = event.key === "ArrowUp" ? row.previousElementSibling : row.nextElementSibling;
+        const next = row && row.children[cell.cellIndex] && row.children[cell.cellIndex].querySelector(".week-grid__input");
+        if (next) {
+          event.preventDefault();
+          next.focus();
+          next.select();
+          return;
+        }
+      } while (row);
+    });
   });
 });
 
