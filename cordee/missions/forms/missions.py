@@ -40,7 +40,9 @@ class MissionSettingsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("The need, the scope and what “done” means for the client."),
     )
-    start_date = forms.DateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     assignment_mode = forms.ChoiceField(
         label=_("Task assignment"),
         choices=Mission.AssignmentMode.choices,

@@ -338,6 +338,7 @@ class TestCreatePage:
         assert 'value="by_role" required id="id_assignment_mode_2" checked' in content
         assert 'value="async_video" required id="id_ritual_kind_1" checked' in content
         assert 'value="4" id="id_recap_weekdays_4" checked' in content
+        assert 'type="date" name="start_date" value="2026-03-02"' in content
         assert response.context["team"].forms[0].initial["selected"] is True
 
     def test_a_member_creates_a_mission_with_a_new_client_and_a_team(
@@ -554,3 +555,10 @@ class TestOpportunityPage:
         ).content.decode()
 
         assert "Convert to mission" not in content
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_the_start_date_is_given_to_the_date_picker_in_iso_format_in_french_too(admin_client, collective):
+    content = admin_client.get(create_url(collective), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert 'type="date" name="start_date" value="2026-03-02"' in content
