@@ -81,6 +81,30 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
+// Weekly timesheet: the up and down arrows move to the same day of the previous or next mission.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll(".week-grid").forEach((grid) => {
+    grid.addEventListener("keydown", (event) => {
+      const input = event.target;
+      if (!input.matches(".week-grid__input") || (event.key !== "ArrowUp" && event.key !== "ArrowDown")) {
+        return;
+      }
+      const cell = input.closest("td");
+      let row = cell.parentElement;
+      do {
+        row = event.key === "ArrowUp" ? row.previousElementSibling : row.nextElementSibling;
+        const next = row && row.children[cell.cellIndex] && row.children[cell.cellIndex].querySelector(".week-grid__input");
+        if (next) {
+          event.preventDefault();
+          next.focus();
+          next.select();
+          return;
+        }
+      } while (row);
+    });
+  });
+});
+
 // My work: copy the private calendar address (the button shows only where the clipboard is available).
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-select-on-focus]").forEach((input) => {
