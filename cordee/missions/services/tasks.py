@@ -213,7 +213,9 @@ def task_role_holders(*, mission: Mission, role: str) -> list[MissionMember]:
     key = role_key(role)
     if not key:
         return []
-    members = MissionMember.objects.filter(mission=mission, user__is_active=True).select_related("user")
+    members = MissionMember.objects.filter(
+        mission=mission, user__is_active=True, user__memberships__collective=mission.collective_id
+    ).select_related("user")
     return [member for member in members if role_key(member.role) == key]
 
 
