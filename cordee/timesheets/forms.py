@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from cordee.missions.models import Deliverable, Task
@@ -65,13 +66,31 @@ class TimeEntryForm(forms.Form):
         self.fields["deliverable"].queryset = Deliverable.objects.filter(
             collective_id=mission.collective_id, mission=mission
         )
-        self.fields["task"].queryset = Task.objects.filter(
-            collective_id=mission.collective_id, mission=mission
-        )
+        tasks = Task.objects.filter(collective_id=mission.collective_id, mission=mission)
+        self.fields["task"].queryset = tasks
+        self.fields["task"].choices = self._task_choices(tasks)
         self.fields["duration"].help_text = _(
             "In quarter hours; a day counts %(hours)s h in this collective."
         ) % {"hours": hours_plain(hours_per_day)}
         self.fields["task"].help_text = _("The task's deliverable is filled in when you leave it empty.")
+
+    def _task_choices(self, tasks) -> list:
+        """The tasks grouped by deliverable (in the deliverables' order), those without one last."""
+        groups: dict = {}
+        ordered = tasks.select_related("deliverable").order_by(
+            F("deliverable__internal_date").asc(nulls_last=True),
+            "deliverable__position",
+            "deliverable_id",
+            "position",
+            "pk",
+        )
+        for task in ordered:
+            label = task.deliverable.title if task.deliverable else _("No deliverable")
+            title = task.title if task.is_open else _("%(title)s (done)") % {"title": task.title}
+            groups.setdefault((task.deliverable_id, str(label)), []).append((task.pk, title))
+        return [("", self.fields["task"].empty_label)] + [
+            (label, choices) for (_deliverable, label), choices in groups.items()
+        ]
 
     @classmethod
     def initial_from_entry(cls, entry: TimeEntry) -> dict:

@@ -58,6 +58,7 @@ class TestPage:
     def test_a_team_member_sees_the_form_with_today_and_the_mission_s_choices(self, teammate_client, mission):
         deliverable = DeliverableFactory(mission=mission, title="Maquettes")
         task = TaskFactory(mission=mission, title="Page d'accueil")
+        done = TaskFactory(mission=mission, title="Palette", deliverable=deliverable, status="done")
         DeliverableFactory(mission=MissionFactory(collective=mission.collective), title="Livrable ailleurs")
 
         response = teammate_client.get(time_url(mission))
@@ -68,6 +69,8 @@ class TestPage:
         assert 'value="2026-03-04"' in content
         assert f'<option value="{deliverable.pk}">Maquettes</option>' in content
         assert f'<option value="{task.pk}">Page d&#x27;accueil</option>' in content
+        assert content.index('<optgroup label="Maquettes">') < content.index('<optgroup label="No deliverable">')
+        assert f'<option value="{done.pk}">Palette (done)</option>' in content
         assert "Livrable ailleurs" not in content
         assert "In quarter hours; a day counts 7 h in this collective." in content
         assert 'aria-current="page">Time</a>' in content
