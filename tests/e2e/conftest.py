@@ -96,6 +96,22 @@ class Journey:
         assert serious == [], f"Accessibility violations on '{name}': {serious}"
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def journey(request):
-    return Journey(request.node.name)
+def journey(request, browser):
+    journey = Journey(request.node.name)
+    yield journey
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        # Keep what each open page showed when the test failed.
+        for number, context in enumerate(browser.contexts):
+            for index, open_page in enumerate(context.pages):
+                open_page.screenshot(
+                    path=str(journey.folder / f"failure-{number}-{index}.png"), full_page=True
+                )
