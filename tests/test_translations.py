@@ -1,10 +1,12 @@
 """French first: every string of the project has a French translation, with the same placeholders."""
 
+import ast
 import re
 from pathlib import Path
 
 import polib
 from django.conf import settings
+from django.utils.translation.template import templatize
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
@@ -44,3 +46,66 @@ def test_translations_keep_their_placeholders():
             if translation and set(PLACEHOLDER.findall(translation)) - expected:
                 broken.append(entry.msgid)
     assert broken == []
+
+
+GETTEXT_FUNCTIONS = {
+    # name: (index of the context argument or None, index of the message argument)
+    "_": (None, 0),
+    "gettext": (None, 0),
+    "gettext_lazy": (None, 0),
+    "ngettext": (None, 0),
+    "ngettext_lazy": (None, 0),
+    "pgettext": (0, 1),
+    "pgettext_lazy": (0, 1),
+    "npgettext": (0, 1),
+    "npgettext_lazy": (0, 1),
+}
+TEMPLATE_CALL = re.compile(r"\b(n?p?gettext)\(((?:\s*u?(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\s*,?)+)")
+STRING_LITERAL = re.compile(r"u?(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
+
+
+def messages_in_python(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        if name not in GETTEXT_FUNCTIONS:
+            continue
+        context_index, message_index = GETTEXT_FUNCTIONS[name]
+        arguments = node.args
+        if len(arguments) > message_index and isinstance(arguments[message_index], ast.Constant):
+            context = arguments[context_index].value if context_index is not None else None
+            yield context, arguments[message_index].value, f"{path}:{node.lineno}"
+
+
+def messages_in_template(path: Path):
+    for call in TEMPLATE_CALL.finditer(templatize(path.read_text(), origin=str(path))):
+        literals = [ast.literal_eval(literal) for literal in STRING_LITERAL.findall(call.group(2))]
+        context_index, message_index = GETTEXT_FUNCTIONS[call.group(1)]
+        context = literals[context_index] if context_index is not None else None
+        yield context, literals[message_index], str(path)
+
+
+def test_every_string_marked_in_the_code_is_in_the_french_catalogue():
+    """Catches strings added to the code after the last `make messages`."""
+    catalogue = {
+        (entry.msgctxt, entry.msgid): entry for entry in polib.pofile(str(CATALOGUE)) if not entry.obsolete
+    }
+    source = Path(settings.BASE_DIR) / "cordee"
+    found = []
+    for path in source.rglob("*.py"):
+        if "tests" not in path.parts and "migrations" not in path.parts:
+            found.extend(messages_in_python(path))
+    for path in source.rglob("*.html"):
+        found.extend(messages_in_template(path))
+    for path in source.rglob("*.txt"):
+        found.extend(messages_in_template(path))
+    assert len(found) > 1000
+    missing = sorted(
+        {
+            f"{where}: {message!r}"
+            for context, message, where in found
+            if message and (context, message) not in catalogue
+        }
+    )
+    assert missing == []
