@@ -9,7 +9,16 @@ from cordee.core.tests.factories import AdminMembershipFactory, OpportunityFacto
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = {"accounts", "core", "collectives", "invitations", "opportunities"}
+PROJECT_APPS = {
+    "accounts",
+    "core",
+    "collectives",
+    "invitations",
+    "opportunities",
+    "clients",
+    "missions",
+    "timesheets",
+}
 
 
 @pytest.fixture
