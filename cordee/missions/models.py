@@ -17,7 +17,8 @@ class Mission(models.Model):
         DRAFT = "draft", _("Draft")
         ACTIVE = "active", _("Active")
         PAUSED = "paused", _("Paused")
-        DELIVERED = "delivered", _("Delivered")
+        # With a context: in French, a mission's status agrees in the feminine (see Deliverable.Status).
+        DELIVERED = "delivered", pgettext_lazy("mission status", "Delivered")
         CLOSED = "closed", _("Closed")
 
     class AssignmentMode(models.TextChoices):
@@ -187,7 +188,8 @@ class ClientRequest(models.Model):
         NEW = "new", _("New")
         PLANNED = "planned", _("Turned into tasks")
         DECLINED = "declined", _("Declined")
-        DONE = "done", _("Done")
+        # With a context: in French, a request that is done is "handled", not "finished" like a task.
+        DONE = "done", pgettext_lazy("client request status", "Done")
 
     class Source(models.TextChoices):
         LEAD = "lead", _("Recorded by the lead")
@@ -197,7 +199,7 @@ class ClientRequest(models.Model):
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="requests")
     contact = models.ForeignKey(
         "clients.ClientContact",
-        verbose_name=_("from"),
+        verbose_name=pgettext_lazy("client request sender", "from"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -232,7 +234,7 @@ class Task(models.Model):
         TODO = "todo", _("To do")
         DOING = "doing", _("Doing")
         REVIEW = "review", _("Review")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("task status", "Done")
 
     collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="+")
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="tasks")
