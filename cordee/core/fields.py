@@ -39,3 +39,19 @@ class CommaSeparatedListField(forms.CharField):
                 _("Each item must be at most %(count)d characters.") % {"count": self.max_item_length},
                 code="item_length",
             )
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value is ISO so that the picker shows it whatever the language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    """A choice of people, shown by the name members know them by."""
+
+    def label_from_instance(self, user):
+        return user.display_name

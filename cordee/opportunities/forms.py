@@ -4,15 +4,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cordee.core.fields import DateInput
 from cordee.opportunities.models import Opportunity
 from cordee.opportunities.queries import collective_members_as_users
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class OwnerChoiceField(forms.ModelChoiceField):

@@ -2,7 +2,8 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from cordee.opportunities.forms import DateInput, ProjectDatesMixin, collective_today
+from cordee.core.fields import DateInput
+from cordee.opportunities.forms import ProjectDatesMixin, collective_today
 from cordee.opportunities.models import Opportunity
 
 NEED_MAX_LENGTH = 5000

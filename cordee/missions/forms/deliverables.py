@@ -1,25 +1,10 @@
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from cordee.core.fields import DateInput, UserChoiceField
 from cordee.missions.models import Deliverable
+from cordee.missions.queries.team import team_users
 from cordee.missions.services.health import format_day
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class TeamMemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
-        return user.display_name
-
-
-def team_users(mission):
-    return get_user_model().objects.filter(mission_memberships__mission=mission).order_by("full_name", "pk")
 
 
 class DeliverableForm(forms.Form):
@@ -34,7 +19,7 @@ class DeliverableForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What the client receives, and how it will be checked."),
     )
-    owner = TeamMemberChoiceField(
+    owner = UserChoiceField(
         label=_("Owner"),
         queryset=None,
         required=False,

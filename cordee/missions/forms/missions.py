@@ -8,15 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from cordee.accounts.models import User
 from cordee.clients.models import Client
 from cordee.collectives.models import Membership
+from cordee.core.fields import DateInput, UserChoiceField
 from cordee.missions.models import Mission, MissionMember
 from cordee.missions.services.missions import RECAP_WEEKDAYS
 
 WEEKDAY_CHOICES = [(day, WEEKDAYS[day]) for day in RECAP_WEEKDAYS]
-
-
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
-        return user.display_name
 
 
 def collective_users(collective):
@@ -40,9 +36,7 @@ class MissionSettingsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("The need, the scope and what “done” means for the client."),
     )
-    start_date = forms.DateField(
-        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
     assignment_mode = forms.ChoiceField(
         label=_("Task assignment"),
         choices=Mission.AssignmentMode.choices,
@@ -130,7 +124,7 @@ class MissionCreateForm(MissionSettingsForm):
         help_text=_("Only when the client is not in the list. You can complete its details later."),
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
-    lead = MemberChoiceField(
+    lead = UserChoiceField(
         label=_("Lead"),
         queryset=User.objects.none(),
         help_text=_(
@@ -272,7 +266,7 @@ def team_formset(*, collective, data=None, lead_id=None, roles: dict | None = No
 
 
 class TeamMemberAddForm(forms.Form):
-    user = MemberChoiceField(label=_("Member"), queryset=User.objects.none())
+    user = UserChoiceField(label=_("Member"), queryset=User.objects.none())
     role = forms.CharField(
         label=_("Role on the mission"),
         max_length=MissionMember._meta.get_field("role").max_length,
@@ -343,7 +337,7 @@ class TeamMemberEditForm(forms.Form):
 
 
 class LeadChangeForm(forms.Form):
-    lead = MemberChoiceField(label=_("New lead"), queryset=User.objects.none())
+    lead = UserChoiceField(label=_("New lead"), queryset=User.objects.none())
     message = forms.CharField(
         label=_("A word for the client (optional)"),
         required=False,

@@ -5,14 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from cordee.accounts.models import User
 from cordee.clients.models import ClientContact
+from cordee.core.fields import UserChoiceField
 from cordee.missions.forms.tasks import (
     DeliverableChoiceField,
-    MemberChoiceField,
     mission_deliverables,
     role_choices,
-    team_users,
 )
 from cordee.missions.models import ClientRequest, Deliverable, Mission
+from cordee.missions.queries.team import team_users
 
 
 class ContactChoiceField(forms.ModelChoiceField):
@@ -69,7 +69,7 @@ class TriageTaskForm(forms.Form):
     deliverable = DeliverableChoiceField(
         queryset=Deliverable.objects.none(), required=False, label=_("Deliverable"), empty_label=_("None")
     )
-    assignee = MemberChoiceField(queryset=User.objects.none(), required=False, label=_("Assignee"))
+    assignee = UserChoiceField(queryset=User.objects.none(), required=False, label=_("Assignee"))
 
     def __init__(self, *args, mission: Mission, roles: list[str], **kwargs):
         super().__init__(*args, **kwargs)

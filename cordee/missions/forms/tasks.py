@@ -4,32 +4,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cordee.accounts.models import User
+from cordee.core.fields import DateInput, UserChoiceField
 from cordee.missions.models import Deliverable, Mission, Task
+from cordee.missions.queries.team import team_users
 from cordee.missions.services.tasks import role_key
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
-        return user.display_name
 
 
 class DeliverableChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, deliverable):
         return deliverable.title
-
-
-def team_users(mission: Mission):
-    """The users who can be given the mission's tasks: its active team members, by name."""
-    return User.objects.filter(
-        mission_memberships__mission=mission, memberships__collective=mission.collective_id, is_active=True
-    ).order_by("full_name", "email")
 
 
 def mission_deliverables(mission: Mission):
@@ -53,7 +36,7 @@ class TaskForm(forms.ModelForm):
     deliverable = DeliverableChoiceField(
         queryset=Deliverable.objects.none(), required=False, label=_("Deliverable"), empty_label=_("None")
     )
-    assignee = MemberChoiceField(queryset=User.objects.none(), required=False, label=_("Assignee"))
+    assignee = UserChoiceField(queryset=User.objects.none(), required=False, label=_("Assignee"))
 
     class Meta:
         model = Task
@@ -110,7 +93,7 @@ class TaskReorderForm(forms.Form):
 
 
 class TaskAssignForm(forms.Form):
-    assignee = MemberChoiceField(
+    assignee = UserChoiceField(
         queryset=User.objects.none(), required=False, label=_("Assignee"), empty_label=_("Nobody")
     )
 
