@@ -69,7 +69,9 @@ class TestPage:
         assert 'value="2026-03-04"' in content
         assert f'<option value="{deliverable.pk}">Maquettes</option>' in content
         assert f'<option value="{task.pk}">Page d&#x27;accueil</option>' in content
-        assert content.index('<optgroup label="Maquettes">') < content.index('<optgroup label="No deliverable">')
+        assert content.index('<optgroup label="Maquettes">') < content.index(
+            '<optgroup label="No deliverable">'
+        )
         assert f'<option value="{done.pk}">Palette (done)</option>' in content
         assert "Livrable ailleurs" not in content
         assert "In quarter hours; a day counts 7 h in this collective." in content
