@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "cordee.clients",
     "cordee.missions",
     "cordee.timesheets",
+    "cordee.communication",
+    "cordee.portal",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("cordee.clients.urls")),
     path("", include("cordee.missions.urls")),
     path("", include("cordee.timesheets.urls")),
+    path("", include("cordee.communication.urls")),
+    path("portal/", include("cordee.portal.urls")),
     # Uploaded logos and photos; production serves them from object storage or the proxy.
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

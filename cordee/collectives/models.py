@@ -3,7 +3,7 @@ from decimal import Decimal
 from email.headerregistry import Address
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -68,6 +68,14 @@ class Collective(models.Model):
     default_ritual_kind = models.CharField(_("weekly ritual"), max_length=12, default="sync_call")
     feedback_first_after_days = models.PositiveSmallIntegerField(_("first survey after (days)"), default=14)
     feedback_every_days = models.PositiveSmallIntegerField(_("then a survey every (days)"), default=30)
+    recaps_auto_send = models.BooleanField(
+        _("send untouched recap drafts automatically"),
+        default=False,
+        help_text=_("A draft the lead did not edit goes out at the hour below on its day."),
+    )
+    recaps_auto_send_hour = models.PositiveSmallIntegerField(
+        _("automatic sending hour"), default=17, validators=[MaxValueValidator(23)]
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
