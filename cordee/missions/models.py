@@ -365,6 +365,10 @@ class MissionEvent(models.Model):
         DELAY_NOTICE = "delay_notice", _("Delay notice sent")
         REQUEST_RECEIVED = "request_received", _("Client request received")
         REQUEST_TRIAGED = "request_triaged", _("Client request triaged")
+        # Client communication (issue 4): the kickoff and the progress recaps.
+        KICKOFF_SENT = "kickoff_sent", _("Kickoff email sent")
+        RECAP_SENT = "recap_sent", _("Progress recap sent")
+        RECAP_SKIPPED = "recap_skipped", _("Progress recap skipped")
 
     collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="+")
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="events")
