@@ -125,6 +125,7 @@ def test_onboarding_from_sign_up_to_a_first_opportunity(live_server, browser, pa
 
     elapsed = time.monotonic() - started
     print(
-        f"\nOnboarding: {elapsed:.1f} s; {screens_to_publish} screens from the home page to a published page"
+        f"\nOnboarding: {elapsed:.1f} s; {screens_to_publish} page loads from the home page to a published page:"
     )
+    print("\n".join(re.sub(r"^https?://[^/]+", "", url) for url in screens[:screens_to_publish]))
     assert len(journey.pages_checked) >= 15
