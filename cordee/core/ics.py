@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
 
 PRODID = "-//Cordée//Cordée//FR"
@@ -76,13 +75,13 @@ def calendar_event(
     """
     event = Event()
     event.add("uid", uid)
-    event.add("dtstamp", (stamp or timezone.now()).astimezone(UTC))
+    event.add("dtstamp", (stamp or datetime.now(UTC)).astimezone(UTC))
     event.add("sequence", sequence)
     event.add("summary", summary)
     if description:
         event.add("description", description)
     if isinstance(start, datetime):
-        if timezone.is_naive(start):
+        if start.utcoffset() is None:
             raise ValueError("calendar_event needs an aware start datetime")
         event.add("dtstart", start)
         event.add("dtend", start + (duration or timedelta(hours=1)))
@@ -247,7 +246,7 @@ def _rule_of(wall: datetime) -> tuple[int, int, int]:
 def vtimezone(tzid: str, year: int) -> Timezone:
     """The VTIMEZONE of ``tzid`` as calendar clients write it: one STANDARD and one DAYLIGHT observance
     with a yearly rule (``BYMONTH``/``BYDAY``), checked against the real changes for 15 years from
-    ``year``. A zone whose changes follow no such rule gets icalendar's explicit list of dates."""
+    ``year``. A zone whose changes follow no such rule gets the explicit list of its changes."""
     zone = ZoneInfo(tzid)
     changes = _transitions(zone, year)
     tz = Timezone()
@@ -282,12 +281,43 @@ def vtimezone(tzid: str, year: int) -> Timezone:
             if not consistent:
                 break
     if not consistent:
-        return Timezone.from_tzid(tzid, first_date=date(year - 1, 1, 1), last_date=date(year + 16, 1, 1))
+        return _vtimezone_with_dates(tzid, zone, year)
     for (wall, before, after, name, is_dst), (month, weekday, nth) in zip(changes, rules, strict=True):
         observance = TimezoneDaylight() if is_dst else TimezoneStandard()
         first = datetime.combine(date(1970, month, _nth_weekday(1970, month, weekday, nth)), wall.time())
         observance.add("dtstart", first)
         observance.add("rrule", {"freq": "YEARLY", "bymonth": month, "byday": f"{nth}{_WEEKDAYS[weekday]}"})
+        observance.add("tzoffsetfrom", before)
+        observance.add("tzoffsetto", after)
+        observance.add("tzname", name)
+        tz.add_component(observance)
+    return tz
+
+
+def _vtimezone_with_dates(tzid: str, zone: ZoneInfo, year: int) -> Timezone:
+    """Observances listing every change (``RDATE``) from the year before ``year`` to 15 years after.
+
+    (icalendar's own ``Timezone.from_tzid`` misses some short periods, such as Morocco's Ramadan time.)
+    """
+    tz = Timezone()
+    tz.add("tzid", tzid)
+    tz.add("comment", f"Changes listed from {year - 1} to {year + 15}.")
+    start = datetime(year - 1, 1, 1, tzinfo=UTC).astimezone(zone)
+    initial = TimezoneDaylight() if start.dst() else TimezoneStandard()
+    initial.add("dtstart", start.replace(tzinfo=None))
+    initial.add("tzoffsetfrom", start.utcoffset())
+    initial.add("tzoffsetto", start.utcoffset())
+    initial.add("tzname", start.tzname() or tzid)
+    tz.add_component(initial)
+    groups: dict[tuple, list[datetime]] = {}
+    for later in range(year - 1, year + 16):
+        for wall, before, after, name, is_dst in _transitions(zone, later):
+            groups.setdefault((before, after, name, is_dst), []).append(wall)
+    for (before, after, name, is_dst), walls in groups.items():
+        observance = TimezoneDaylight() if is_dst else TimezoneStandard()
+        observance.add("dtstart", walls[0])
+        for wall in walls[1:]:  # one RDATE line each: vobject reads only the first of a list
+            observance.add("rdate", wall)
         observance.add("tzoffsetfrom", before)
         observance.add("tzoffsetto", after)
         observance.add("tzname", name)
