@@ -369,6 +369,12 @@ class MissionEvent(models.Model):
         KICKOFF_SENT = "kickoff_sent", _("Kickoff email sent")
         RECAP_SENT = "recap_sent", _("Progress recap sent")
         RECAP_SKIPPED = "recap_skipped", _("Progress recap skipped")
+        # Calendar invitations (issue 4): delivery calls and the weekly sync call.
+        CALL_SCHEDULED = "call_scheduled", _("Delivery call scheduled")
+        CALL_RESCHEDULED = "call_rescheduled", _("Delivery call rescheduled")
+        CALL_CANCELLED = "call_cancelled", _("Delivery call cancelled")
+        RITUAL_CALL_SENT = "ritual_call_sent", _("Weekly call invitation sent")
+        RITUAL_CALL_STOPPED = "ritual_call_stopped", _("Weekly call stopped")
 
     collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="+")
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="events")
