@@ -250,6 +250,9 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # Spam protection on the public proposal form.
 PROPOSAL_RATE_LIMIT = env.int("PROPOSAL_RATE_LIMIT", default=5)  # per IP per hour
 INVITATION_VALIDITY_DAYS = 14
+# Client portal: a magic link works once within this many days; the session it opens lasts 30 days.
+PORTAL_LINK_VALIDITY_DAYS = env.int("PORTAL_LINK_VALIDITY_DAYS", default=7)
+PORTAL_SESSION_DAYS = 30
 LOGO_MAX_BYTES = 1_048_576
 
 LOGGING = {

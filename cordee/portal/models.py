@@ -1,10 +1,15 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 class PortalAccess(models.Model):
-    """A magic link that signs a client contact into the portal: single-use, expiring, revocable, hashed."""
+    """A magic link that signs a client contact into the portal: single-use, expiring, revocable, hashed.
+
+    Once used, the row also stands for the portal session it opened: that session lasts as long as the
+    row is neither revoked nor ended (sign-out), and at most `PORTAL_SESSION_DAYS` after `used_at`.
+    """
 
     collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="+")
     contact = models.ForeignKey(
@@ -12,14 +17,25 @@ class PortalAccess(models.Model):
     )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # The member who sent the link; empty when the contact asked for it on the sign-in page.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     expires_at = models.DateTimeField(_("expires"))
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    session_ended_at = models.DateTimeField(_("signed out"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("portal access")
         verbose_name_plural = _("portal accesses")
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["contact", "created_at"])]
 
     @property
     def is_usable(self) -> bool:
