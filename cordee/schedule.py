@@ -37,3 +37,18 @@ def task_assignment_digest_tick() -> int:
     from cordee.missions.services.tasks import task_assignment_digests_send
 
     return task_assignment_digests_send()
+
+
+@db_periodic_task(crontab(minute="0"))
+@lock_task("ritual-videos-reminder-tick")
+def ritual_videos_reminder_tick() -> int:
+    """Remind the lead when the week's video of an async-ritual mission is missing on Thursday 9:00.
+
+    The rule is a moment in each collective's time zone (Thursday 9:00) and Huey's crontab is in UTC,
+    so this runs hourly and sends only what is due: the first run at or after that moment sends the
+    reminder, later runs find it in the outbox (key per mission and week) and send nothing more, and a
+    run missed that day is caught up until Sunday. See `cordee.communication.services.ritual_videos`.
+    """
+    from cordee.communication.services.ritual_videos import ritual_video_reminders_send
+
+    return ritual_video_reminders_send()

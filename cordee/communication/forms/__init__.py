@@ -1,0 +1,1 @@
+"""Forms of client communication, one module per area."""

@@ -1,0 +1,346 @@
+"""The asynchronous weekly ritual (seed, Conseil 2): each week the lead posts a short video explaining the
+week's priorities, with a summary; the client is told by email and finds it in the portal.
+
+Rules:
+
+- one video per mission and week (the Monday of the week, in the collective's time zone); posting again
+  for the same week edits it, and an edit does not notify the client again;
+- only the lead and the collective's admins post, only for missions whose ritual is the weekly video;
+- a new video is posted for this week or next week while the mission is active; an existing one can be
+  corrected later (but not once the mission is closed);
+- **reminder**: from Thursday 9:00 in the collective's time zone, when the current week has no video, the
+  lead gets one reminder for that week. The tick runs every hour (Huey's crontab is in UTC and
+  collectives live in different zones), so the reminder leaves at the first run at or after Thursday
+  9:00 local time, and a run missed that day (worker down) is caught up later in the week, until Sunday.
+  The outbox key ``video-reminder:<mission>:<week>`` makes it once per mission and week, whatever the
+  restarts. Missions that are not active (draft, paused, delivered, closed), missions whose ritual is the
+  weekly call, and missions activated after that Thursday 9:00 get none.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cordee.clients.models import ClientContact
+from cordee.collectives.models import Membership
+from cordee.communication.models import RitualVideo
+from cordee.core.models import OutboundEmail
+from cordee.core.outbox import email_enqueue
+from cordee.missions.models import Mission
+
+SUMMARY_MAX_LENGTH = 3000
+VIDEO_LINK_MAX_LENGTH = RitualVideo._meta.get_field("video_link").max_length
+# The reminder is due from this moment of the week, in the collective's time zone.
+REMINDER_WEEKDAY = 3  # Thursday
+REMINDER_TIME = time(9, 0)
+
+validate_http_url = URLValidator(schemes=["http", "https"])
+
+
+def week_start_of(day: date) -> date:
+    """The Monday of the week of ``day``."""
+    return day - timedelta(days=day.weekday())
+
+
+def collective_today(collective) -> date:
+    return timezone.localdate(timezone=ZoneInfo(collective.time_zone))
+
+
+def can_post_videos(*, user, mission: Mission, membership: Membership | None = None) -> bool:
+    """The lead and the collective's admins post the weekly video."""
+    if user is None or not user.is_authenticated:
+        return False
+    if mission.lead_id == user.pk:
+        return True
+    if membership is None:
+        membership = Membership.objects.filter(collective_id=mission.collective_id, user=user).first()
+    return bool(membership and membership.collective_id == mission.collective_id and membership.is_admin)
+
+
+def clean_video_link(value: str) -> str:
+    """A web address (http or https only): the client opens it in a browser."""
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(_("Paste the link to the video."), code="required")
+    if len(value) > VIDEO_LINK_MAX_LENGTH:
+        raise ValidationError(
+            _("The link is too long (at most %(count)d characters).") % {"count": VIDEO_LINK_MAX_LENGTH},
+            code="max_length",
+        )
+    try:
+        validate_http_url(value)
+    except ValidationError:
+        raise ValidationError(
+            _("Give a web address starting with https:// (or http://), such as a Loom or YouTube link."),
+            code="invalid",
+        ) from None
+    return value
+
+
+def clean_summary(value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(_("Sum up the week's priorities in a few lines."), code="required")
+    if len(value) > SUMMARY_MAX_LENGTH:
+        raise ValidationError(
+            _("Keep the summary short: at most %(count)d characters.") % {"count": SUMMARY_MAX_LENGTH},
+            code="max_length",
+        )
+    return value
+
+
+def postable_weeks(*, mission: Mission, today: date | None = None) -> list[date]:
+    """The weeks a new video can be posted for: this week and next week."""
+    today = today or collective_today(mission.collective)
+    this_week = week_start_of(today)
+    return [this_week, this_week + timedelta(days=7)]
+
+
+def video_contacts(*, mission: Mission) -> QuerySet:
+    """Who is told of a new video: every contact of the mission's client."""
+    return ClientContact.objects.filter(
+        collective_id=mission.collective_id, client_id=mission.client_id
+    ).order_by("full_name", "pk")
+
+
+def ritual_video_post(
+    *, mission: Mission, week_start: date, video_link: str, summary: str, by
+) -> RitualVideo:
+    """Post the week's video, or edit it when the week already has one.
+
+    Raises PermissionDenied for someone other than the lead or an admin, ValidationError (with field
+    errors ``video_link``, ``summary``, ``week_start``) for a bad input or a mission that does not take
+    videos. A new video emails every client contact in their language, from the collective's
+    notification address, with the lead as reply-to (once per video and contact); an edit notifies
+    no one. The returned video carries ``created`` (bool) and ``notified`` (number of contacts emailed).
+    """
+    if not can_post_videos(user=by, mission=mission):
+        raise PermissionDenied(
+            _("Only the lead of the mission and the collective's admins post the weekly video.")
+        )
+    week_start = week_start_of(week_start)
+    errors = {}
+    try:
+        video_link = clean_video_link(video_link)
+    except ValidationError as error:
+        errors["video_link"] = error
+    try:
+        summary = clean_summary(summary)
+    except ValidationError as error:
+        errors["summary"] = error
+    if mission.ritual_kind != Mission.RitualKind.ASYNC_VIDEO:
+        raise ValidationError(
+            _(
+                "This mission's weekly ritual is a call: switch it to a weekly video in the mission's settings."
+            ),
+            code="not_async",
+        )
+    existing = RitualVideo.objects.filter(mission=mission, week_start=week_start).first()
+    if existing is None:
+        if mission.status != Mission.Status.ACTIVE:
+            raise ValidationError(
+                _("Weekly videos are posted while the mission is active (it is %(status)s).")
+                % {"status": mission.get_status_display().lower()},
+                code="not_active",
+            )
+        if week_start not in postable_weeks(mission=mission):
+            errors["week_start"] = ValidationError(
+                _("Post the video for this week or next week."), code="week"
+            )
+    elif mission.status in (Mission.Status.DRAFT, Mission.Status.CLOSED):
+        raise ValidationError(_("The mission is closed: its videos can no longer change."), code="closed")
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        video, created = existing, False
+        if video is None:
+            try:
+                with transaction.atomic():
+                    video = RitualVideo.objects.create(
+                        collective_id=mission.collective_id,
+                        mission=mission,
+                        week_start=week_start,
+                        video_link=video_link,
+                        summary=summary,
+                        posted_by=by,
+                    )
+                    created = True
+            except IntegrityError:
+                # Posted at the same moment by someone else (double submission): this post edits it.
+                video = RitualVideo.objects.get(mission=mission, week_start=week_start)
+        if not created:
+            RitualVideo.objects.filter(pk=video.pk).update(video_link=video_link, summary=summary)
+            video.video_link, video.summary = video_link, summary
+        video.created = created
+        video.notified = _notify_contacts(video=video, mission=mission) if created else 0
+    return video
+
+
+def _notify_contacts(*, video: RitualVideo, mission: Mission) -> int:
+    collective = mission.collective
+    lead = mission.lead
+    count = 0
+    for contact in video_contacts(mission=mission):
+        email_enqueue(
+            key=f"video:{video.pk}:{contact.pk}",
+            to=contact.email,
+            template="communication/emails/ritual_video",
+            context={
+                "collective": collective,
+                "mission": mission,
+                "contact": contact,
+                "lead": lead,
+                "video": video,
+                "portal_url": portal_url(),
+            },
+            language=contact.language or settings.LANGUAGE_CODE,
+            sender=collective.notification_sender(),
+            reply_to=lead.email,
+            collective=collective,
+        )
+        count += 1
+    return count
+
+
+def portal_url() -> str:
+    """Where the client finds their videos (the portal's sign-in page), or '' while the portal has none."""
+    from django.urls import NoReverseMatch
+
+    for name in ("portal:home", "portal:login"):
+        try:
+            return settings.BASE_URL + reverse(name)
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+# --- Reads ---------------------------------------------------------------------------------------------
+
+
+def ritual_videos_of(*, mission: Mission) -> QuerySet:
+    """The mission's videos, most recent week first, with who posted them (for the team's page)."""
+    return (
+        RitualVideo.objects.filter(collective_id=mission.collective_id, mission=mission)
+        .select_related("posted_by")
+        .order_by("-week_start", "-pk")
+    )
+
+
+def ritual_videos_for_portal(mission: Mission) -> QuerySet:
+    """What the client sees in the portal: the week, the link and the summary of every video, most recent
+    first. Nothing else (no poster, no internal data) is loaded."""
+    return (
+        RitualVideo.objects.filter(collective_id=mission.collective_id, mission=mission)
+        .only("pk", "mission_id", "collective_id", "week_start", "video_link", "summary", "posted_at")
+        .order_by("-week_start", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class WeekStatus:
+    week_start: date
+    video: RitualVideo | None
+    reminder_at: datetime  # when the lead is reminded if the week still has no video
+    reminder_passed: bool
+
+
+def week_status(*, mission: Mission, now: datetime | None = None) -> WeekStatus:
+    now = now or timezone.now()
+    zone = ZoneInfo(mission.collective.time_zone)
+    week_start = week_start_of(timezone.localtime(now, zone).date())
+    video = RitualVideo.objects.filter(mission=mission, week_start=week_start).first()
+    reminder_at = reminder_due_at(week_start, zone)
+    return WeekStatus(
+        week_start=week_start, video=video, reminder_at=reminder_at, reminder_passed=now >= reminder_at
+    )
+
+
+def reminder_due_at(week_start: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(week_start + timedelta(days=REMINDER_WEEKDAY), REMINDER_TIME, tzinfo=zone)
+
+
+# --- Reminder ------------------------------------------------------------------------------------------
+
+
+def ritual_video_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind the lead of every active weekly-video mission whose current week has no video, once the
+    reminder is due (see the module's docstring). Returns the number of reminders enqueued by this run."""
+    now = now or timezone.now()
+    missions = list(
+        Mission.objects.filter(status=Mission.Status.ACTIVE, ritual_kind=Mission.RitualKind.ASYNC_VIDEO)
+        .select_related("collective", "lead")
+        .order_by("pk")
+    )
+    due: list[tuple[Mission, date]] = []
+    for mission in missions:
+        zone = ZoneInfo(mission.collective.time_zone)
+        local_now = timezone.localtime(now, zone)
+        week_start = week_start_of(local_now.date())
+        due_at = reminder_due_at(week_start, zone)
+        if now < due_at:
+            continue
+        if mission.activated_at and mission.activated_at > due_at:
+            continue
+        if not mission.activated_at and mission.start_date > due_at.date():
+            continue
+        due.append((mission, week_start))
+    if not due:
+        return 0
+    posted = set(
+        RitualVideo.objects.filter(
+            mission_id__in=[mission.pk for mission, _week in due],
+            week_start__in={week for _mission, week in due},
+        ).values_list("mission_id", "week_start")
+    )
+    missing = {
+        reminder_key(mission, week_start): (mission, week_start)
+        for mission, week_start in due
+        if (mission.pk, week_start) not in posted
+    }
+    if not missing:
+        return 0
+    already_sent = set(
+        OutboundEmail.objects.filter(idempotency_key__in=list(missing)).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    sent = 0
+    for key, (mission, week_start) in missing.items():
+        if key not in already_sent:
+            _remind_lead(key=key, mission=mission, week_start=week_start)
+            sent += 1
+    return sent
+
+
+def reminder_key(mission: Mission, week_start: date) -> str:
+    return f"video-reminder:{mission.pk}:{week_start.isoformat()}"
+
+
+def _remind_lead(*, key: str, mission: Mission, week_start: date) -> None:
+    collective, lead = mission.collective, mission.lead
+    email_enqueue(
+        key=key,
+        to=lead.email,
+        template="communication/emails/ritual_video_reminder",
+        context={
+            "collective": collective,
+            "mission": mission,
+            "lead": lead,
+            "week_start": week_start,
+            "post_url": settings.BASE_URL
+            + reverse("communication:ritual_videos", args=[collective.slug, mission.pk]),
+        },
+        language=lead.language or settings.LANGUAGE_CODE,
+        sender=collective.notification_sender(),
+        collective=collective,
+    )
