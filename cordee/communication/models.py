@@ -202,3 +202,19 @@ class EventResponse(models.Model):
         verbose_name = _("RSVP")
         verbose_name_plural = _("RSVPs")
         constraints = [models.UniqueConstraint(fields=["event", "user"], name="event_response_one_per_user")]
+
+
+class EventFeedToken(models.Model):
+    """A member's private calendar URL of their collective's rituals (only the token's hash is stored)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rituals calendar feed")
+        verbose_name_plural = _("rituals calendar feeds")
+        constraints = [
+            models.UniqueConstraint(fields=["collective", "user"], name="event_feed_one_per_member")
+        ]
