@@ -168,6 +168,9 @@ class CollectiveEvent(models.Model):
     video_link = models.URLField(_("video call link"), blank=True)
     recurrence = models.CharField(_("repeats"), max_length=10, choices=Recurrence, blank=True, default="")
     repeat_until = models.DateField(_("until"), null=True, blank=True)
+    # The end of the last occurrence (empty for a series without end), kept by the services so that
+    # upcoming and past events are told apart in SQL.
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True, editable=False)
     calendar_uid = models.CharField(max_length=200, default=new_calendar_uid, unique=True)
     sequence = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
