@@ -58,10 +58,18 @@ PROJECT_NAMESPACES = {
     "clients",
     "missions",
     "timesheets",
+    "portal",
 }
 # The member's calendar feed is opened by calendar apps: its secret token is the key (tested in
 # cordee/missions/tests/test_calendar_feed.py).
-PUBLIC_NAMES = {"public:collective", "public:thanks", "invitations:accept", "missions:member_feed"}
+PUBLIC_NAMES = {
+    "public:collective",
+    "public:thanks",
+    "invitations:accept",
+    "missions:member_feed",
+    # The portal's magic link: its token is the key (tested in cordee/portal/tests/test_magic_link.py).
+    "portal:magic",
+}
 
 
 def walk(patterns, prefix="", namespace=""):
@@ -80,6 +88,10 @@ def scoped_patterns():
         if name.split(":")[0] not in PROJECT_NAMESPACES:
             continue
         parameters = list(pattern.pattern.converters)
+        # Client portal pages are scoped by the contact's portal session, not by a collective: a contact
+        # of client X gets a 404 on client Y's things (cordee/portal/tests/test_isolation.py).
+        if getattr(pattern.callback, "portal_scoped", False):
+            continue
         if parameters and name not in PUBLIC_NAMES:
             found.append((name, route, parameters))
     return found

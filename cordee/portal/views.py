@@ -49,7 +49,7 @@ def _collective_zone(collective) -> ZoneInfo:
     return ZoneInfo(collective.time_zone)
 
 
-def _refusal_message(reason: str, access=None) -> str:
+def _refusal_message(reason: str) -> str:
     if reason == "expired":
         return _(
             "This sign-in link has expired: links work for %(days)d days. Ask for a new one below, "
@@ -161,7 +161,8 @@ def magic(request, token):
         "contact": access.contact if access else None,
         "collective": access.collective if access else None,
         "reason": reason,
-        "refusal": _refusal_message(reason, access) if reason else "",
+        "refusal": _refusal_message(reason) if reason else "",
+        "portal_session_days": settings.PORTAL_SESSION_DAYS,
         "form": PortalLoginForm(
             initial={"email": access.contact.email} if access and reason != "revoked" else None
         ),
@@ -173,7 +174,7 @@ def magic(request, token):
 
 @require_POST
 def logout(request):
-    _, access_id = portal_session_ids(request)
+    access_id = portal_session_ids(request)[1]
     if access_id:
         services.portal_session_end(access_id=access_id)
     portal_sign_out(request)
@@ -256,6 +257,7 @@ def mission(request, mission_pk):
             "request_form": PortalRequestForm(),
             "feed_url": _feed_url(mission),
             "time_zone": mission.collective.time_zone,
+            "zone_label": mission.collective.time_zone.rsplit("/", 1)[-1].replace("_", " "),
         },
     )
 
