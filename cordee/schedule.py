@@ -52,3 +52,17 @@ def ritual_videos_reminder_tick() -> int:
     from cordee.communication.services.ritual_videos import ritual_video_reminders_send
 
     return ritual_video_reminders_send()
+
+
+@db_periodic_task(crontab(minute="*/15"))
+@lock_task("recaps-tick")
+def recaps_tick() -> tuple[int, int]:
+    """Draft each active mission's due progress recap and tell its lead; send untouched drafts due.
+
+    Data-driven: a slot is a recap weekday in the collective's time zone, drafted once (unique per
+    mission and slot), and only the most recent slot is caught up after a stop; the automatic
+    sending claims the draft. See `cordee.communication.services.recaps`.
+    """
+    from cordee.communication.services.recaps import recaps_tick as run
+
+    return run()

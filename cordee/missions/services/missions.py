@@ -411,6 +411,9 @@ def _after_activation(*, mission: Mission, by) -> None:
     email on the mission, e.g. f"mission:{mission.pk}:kickoff") since a paused mission resumes
     without passing here again but a re-activation must never send it twice.
     """
+    from cordee.communication.services.kickoff import kickoff_send
+
+    kickoff_send(mission=mission)
 
 
 @transaction.atomic
