@@ -147,6 +147,12 @@ class DeliveryCall(models.Model):
         ordering = ["starts_at"]
         indexes = [models.Index(fields=["collective", "mission", "starts_at"])]
 
+    @property
+    def has_started(self) -> bool:
+        from django.utils import timezone
+
+        return self.starts_at <= timezone.now()
+
 
 class CollectiveEvent(models.Model):
     """The collective's own rituals outside missions: weekly calls, meetups, trips (seed, last section)."""
