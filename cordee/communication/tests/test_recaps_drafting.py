@@ -38,7 +38,14 @@ Health, Status = Deliverable.Health, Deliverable.Status
 FRIDAY = dt.date(2026, 3, 6)
 
 
-def line(title="Mockups", *, status=Status.IN_PROGRESS, health=Health.ON_TRACK, announced=dt.date(2026, 3, 18), **extra):
+def line(
+    title="Mockups",
+    *,
+    status=Status.IN_PROGRESS,
+    health=Health.ON_TRACK,
+    announced=dt.date(2026, 3, 18),
+    **extra,
+):
     return DeliverableLine(title=title, status=status, health=health, announced_date=announced, **extra)
 
 
@@ -74,7 +81,9 @@ def test_only_at_risk_deliverables_say_nothing_of_the_others():
 
 def test_a_late_deliverable_will_move_and_the_dates_do_not_hold():
     text, hold = dates_sentences([line(), line("API", health=Health.LATE, announced=dt.date(2026, 3, 27))])
-    assert text == "“API” will move: we will send you a new date very soon. All the other announced dates hold."
+    assert (
+        text == "“API” will move: we will send you a new date very soon. All the other announced dates hold."
+    )
     assert hold is False
 
 
@@ -85,14 +94,19 @@ def test_two_late_deliverables_are_named_together():
 
 
 def test_a_date_moved_by_a_delay_notice_says_the_new_date_was_sent():
-    text, hold = dates_sentences([line("API", announced=dt.date(2026, 4, 3), moved_from=dt.date(2026, 3, 27))])
+    text, hold = dates_sentences(
+        [line("API", announced=dt.date(2026, 4, 3), moved_from=dt.date(2026, 3, 27))]
+    )
     assert text == "“API” moves to 3 April: we have sent you this new date."
     assert hold is False
 
 
 def test_late_and_at_risk_are_both_told():
     text, hold = dates_sentences(
-        [line("API", health=Health.LATE), line("Admin", health=Health.AT_RISK, announced=dt.date(2026, 4, 10))]
+        [
+            line("API", health=Health.LATE),
+            line("Admin", health=Health.AT_RISK, announced=dt.date(2026, 4, 10)),
+        ]
     )
     assert text == (
         "“API” will move: we will send you a new date very soon. "
@@ -107,7 +121,10 @@ def test_delivered_deliverables_do_not_count_even_if_their_health_was_late():
 
 
 def test_everything_delivered():
-    assert dates_sentences([line(status=Status.ACCEPTED)]) == ("Everything announced so far has been delivered.", True)
+    assert dates_sentences([line(status=Status.ACCEPTED)]) == (
+        "Everything announced so far has been delivered.",
+        True,
+    )
 
 
 def test_no_deliverable_yet():
@@ -199,7 +216,10 @@ def test_the_body_is_cut_into_paragraphs_and_items_for_the_html_email():
     )
     assert blocks == [
         {"lines": ["Hello,"], "items": []},
-        {"lines": ["Deliverables:"], "items": [["“Mockups”: on track.", "Done: Home page."], ["“API”: planned."]]},
+        {
+            "lines": ["Deliverables:"],
+            "items": [["“Mockups”: on track.", "Done: Home page."], ["“API”: planned."]],
+        },
         {"lines": ["Thanks"], "items": []},
         {"lines": ["Léa"], "items": []},
     ]
@@ -264,11 +284,16 @@ def week(mission, people, contacts):
     task("Kickoff notes", None, Task.Status.DONE, completed_at=paris(dt.date(2026, 3, 2), 11))
     planned = ClientRequestFactory(mission=mission, title="Bigger logo", status=ClientRequest.Status.PLANNED)
     declined = ClientRequestFactory(
-        mission=mission, title="Dark mode", status=ClientRequest.Status.DECLINED, decline_reason="Out of scope"
+        mission=mission,
+        title="Dark mode",
+        status=ClientRequest.Status.DECLINED,
+        decline_reason="Out of scope",
     )
     ClientRequestFactory(mission=mission, title="New photos")
     old = ClientRequestFactory(mission=mission, title="Old one", status=ClientRequest.Status.DONE)
-    ClientRequest.objects.filter(pk__in=[planned.pk, declined.pk]).update(triaged_at=paris(dt.date(2026, 3, 4)))
+    ClientRequest.objects.filter(pk__in=[planned.pk, declined.pk]).update(
+        triaged_at=paris(dt.date(2026, 3, 4))
+    )
     ClientRequest.objects.filter(pk=old.pk).update(
         triaged_at=paris(dt.date(2026, 2, 20)), created_at=paris(dt.date(2026, 2, 19))
     )
@@ -302,7 +327,9 @@ def test_the_first_recap_covers_since_the_activation(mission, week, contacts, dj
                 done_tasks=("Home page",),
                 next_tasks=("Product page", "Checkout"),
             ),
-            DeliverableLine("API", Status.PLANNED, Health.AT_RISK, dt.date(2026, 3, 27), next_tasks=("Schema",)),
+            DeliverableLine(
+                "API", Status.PLANNED, Health.AT_RISK, dt.date(2026, 3, 27), next_tasks=("Schema",)
+            ),
         ),
         other_done=("Kickoff notes",),
         other_next=(),
@@ -319,10 +346,21 @@ def test_the_draft_never_shows_internal_dates_hours_or_health_reasons(mission, w
     assert recap.state == Recap.State.DRAFT
     assert recap.body == recap.drafted_body
     assert recap.period_start == ACTIVATED
-    for internal in ("13 March", "20 March", "12 March", "10 March", "12 h", "capacity", "margin", "Footer", "Far away"):
+    for internal in (
+        "13 March",
+        "20 March",
+        "12 March",
+        "10 March",
+        "12 h",
+        "capacity",
+        "margin",
+        "Footer",
+        "Far away",
+    ):
         assert internal not in recap.body
-    assert "- “Mockups” (in progress): on track for 18 March.\n  Done: Home page.\n  Next: Product page; Checkout." in (
-        recap.body
+    assert (
+        "- “Mockups” (in progress): on track for 18 March.\n  Done: Home page.\n  Next: Product page; Checkout."
+        in (recap.body)
     )
     assert "- “Audit” (delivered): delivered on 4 March." in recap.body
     assert "Brief" not in recap.body  # accepted before the period
@@ -380,7 +418,10 @@ def test_a_delay_notice_in_the_period_says_the_date_moved(mission, week, contact
     recap = recap_draft(mission=mission, now=paris(FRIDAY))
 
     assert recap.dates_hold is False
-    assert "“API” moves to 3 April: we have sent you this new date. All the other announced dates hold." in recap.body
+    assert (
+        "“API” moves to 3 April: we have sent you this new date. All the other announced dates hold."
+        in recap.body
+    )
     assert "- “API” (planned): new date: 3 April (instead of 27 March)." in recap.body
     assert "The payment provider is late." not in recap.body
 
