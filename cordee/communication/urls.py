@@ -1,8 +1,7 @@
 from django.urls import path
 
 from cordee.communication import views  # noqa: F401 - each area adds its module import here
-from cordee.communication.views import previews, recaps
-from cordee.communication.views import rituals
+from cordee.communication.views import events, previews, recaps, rituals
 
 app_name = "communication"
 
@@ -21,6 +20,17 @@ urlpatterns: list = [
     path(mission + "ritual/videos/<int:video_pk>/", rituals.ritual_video_edit, name="ritual_video_edit"),
     # Delivery calls (calls.py)
     # Collective events (events.py)
+    path("collectives/<slug:slug>/rituals/", events.events, name="events"),
+    path("collectives/<slug:slug>/rituals/new/", events.event_create, name="event_create"),
+    path("collectives/<slug:slug>/rituals/<int:event_pk>/edit/", events.event_edit, name="event_edit"),
+    path("collectives/<slug:slug>/rituals/<int:event_pk>/cancel/", events.event_cancel, name="event_cancel"),
+    path("collectives/<slug:slug>/rituals/<int:event_pk>/answer/", events.event_rsvp, name="event_rsvp"),
+    path("collectives/<slug:slug>/rituals/calendar/", events.events_feed_subscribe, name="events_feed_create"),
+    path(
+        "collectives/<slug:slug>/rituals/calendar/revoke/", events.events_feed_revoke, name="events_feed_revoke"
+    ),
+    # The private iCal feed of the collective's rituals: the token is the only key (no slug, no session).
+    path("feeds/events/<str:token>.ics", events.events_feed, name="events_feed"),
     # Email previews (previews.py)
     path(mission + "communication/emails/", previews.email_previews, name="preview"),
     path(mission + "communication/emails/html/", previews.email_preview_html, name="preview_html"),

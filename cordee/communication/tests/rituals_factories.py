@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import factory
 
 from cordee.communication.models import CollectiveEvent, EventResponse, RitualVideo
+from cordee.communication.services.events import series_end
 from cordee.core.tests.factories import CollectiveFactory, MembershipFactory
 from cordee.missions.models import Mission
 from cordee.missions.tests.factories import MissionFactory
@@ -41,7 +42,13 @@ class CollectiveEventFactory(factory.django.DjangoModelFactory):
     starts_at = dt.datetime(2026, 3, 5, 9, 30, tzinfo=PARIS)
     duration_minutes = 45
     video_link = "https://meet.example.fr/collectif"
+    location = ""
+    recurrence = ""
+    repeat_until = None
+    cancelled_at = None
     created_by = factory.LazyAttribute(lambda event: MembershipFactory(collective=event.collective).user)
+    # As the services keep it: the end of the last occurrence (empty for a series without end).
+    ends_at = factory.LazyAttribute(lambda event: series_end(event, ZoneInfo(event.collective.time_zone)))
 
 
 class EventResponseFactory(factory.django.DjangoModelFactory):
