@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -220,12 +220,18 @@ def home(request):
     return render(request, "portal/home.html", {"page_obj": page})
 
 
-def _feed_url(mission) -> str:
+def _feed_urls(mission, language: str) -> tuple[str, str]:
+    """The mission's calendar feed for its client, as an address and a webcal:// subscribe link (the
+    calendar area provides it; without it, the page simply has no calendar block)."""
     try:
-        from cordee.portal.feeds import mission_feed_url
+        from cordee.portal.feeds import mission_feed_url, webcal
     except ImportError:
-        return ""
-    return mission_feed_url(mission) or ""
+        return "", ""
+    try:
+        url = mission_feed_url(mission, language=language) or ""
+    except NoReverseMatch:
+        return "", ""
+    return url, webcal(url) if url else ""
 
 
 @portal_view
@@ -240,6 +246,7 @@ def mission(request, mission_pk):
     else:
         ritual = queries.active_ritual(mission)
     requests = list(queries.mission_requests(mission)[: LATEST_REQUESTS + 1])
+    feed_url, feed_subscribe_url = _feed_urls(mission, contact.language)
     return render(
         request,
         "portal/mission.html",
@@ -255,7 +262,8 @@ def mission(request, mission_pk):
             "requests": requests[:LATEST_REQUESTS],
             "more_requests": len(requests) > LATEST_REQUESTS,
             "request_form": PortalRequestForm(),
-            "feed_url": _feed_url(mission),
+            "feed_url": feed_url,
+            "feed_subscribe_url": feed_subscribe_url,
             "time_zone": mission.collective.time_zone,
             "zone_label": mission.collective.time_zone.rsplit("/", 1)[-1].replace("_", " "),
         },
