@@ -323,3 +323,25 @@ def _vtimezone_with_dates(tzid: str, zone: ZoneInfo, year: int) -> Timezone:
         observance.add("tzname", name)
         tz.add_component(observance)
     return tz
+
+
+def calendar_add_timezones(cal: Calendar) -> None:
+    """Insert the VTIMEZONE of every zone the events of ``cal`` use and that it does not carry yet.
+
+    For calendars built by hand whose events come from collectives in different zones (a member's feed).
+    """
+    present = {str(component["TZID"]) for component in cal.walk("VTIMEZONE")}
+    used: dict[str, int] = {}
+    for event in cal.walk("VEVENT"):
+        for name in ("DTSTART", "DTEND"):
+            if name not in event:
+                continue
+            tzid = event[name].params.get("TZID")
+            value = event.decoded(name)
+            if tzid and tzid not in present and isinstance(value, datetime):
+                used[tzid] = min(used.get(tzid, value.year), value.year)
+    for position, (tzid, year) in enumerate(sorted(used.items())):
+        try:
+            cal.subcomponents.insert(position, vtimezone(tzid, year))
+        except (KeyError, ValueError):  # not a zone of the database: calendars fall back on their own
+            continue

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cordee.portal import views
+from cordee.portal import feeds, views
 
 app_name = "portal"
 
@@ -31,4 +31,5 @@ urlpatterns = [
         name="access_revoke",
     ),
     # The mission's calendar feed for the client (cordee/portal/feeds.py, the calendar area)
+    path("feeds/<str:token>.ics", feeds.mission_feed, name="mission_feed"),
 ]

@@ -15,6 +15,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from cordee.communication.services.calls import call_feed_event, member_calls
+from cordee.communication.services.rituals_calendar import member_rituals, ritual_feed_event
+from cordee.core.ics import calendar_add_timezones
 from cordee.core.tokens import token_hash, token_new
 from cordee.missions.models import CalendarFeedToken
 from cordee.missions.queries.my_work import my_open_deliverables, my_open_tasks
@@ -65,7 +68,8 @@ def _all_day(event: Event, day) -> None:
 
 def calendar_feed_ics(*, user) -> bytes:
     """The member's deadlines as all-day events, in their language: tasks assigned to them with a due
-    date, and the internal and announced dates of the deliverables they own. UIDs stay the same from
+    date, and the internal and announced dates of the deliverables they own; then their delivery calls
+    and weekly calls as timed events. UIDs stay the same from
     one fetch to the next, so calendars update events instead of duplicating them."""
     domain = _domain()
     now = timezone.now()
@@ -138,4 +142,14 @@ def calendar_feed_ics(*, user) -> bytes:
                 event.add("url", url)
                 event.add("transp", "TRANSPARENT")
                 calendar.add_component(event)
+
+        # Issue 4: the delivery calls the member is invited to (from 30 days back) and the weekly calls
+        # of their missions, at their time in their collective's zone (with its VTIMEZONE).
+        for call in member_calls(user=user, since=now - timedelta(days=30)):
+            calendar.add_component(
+                call_feed_event(call, collective=call.mission.collective, language=user.language)
+            )
+        for ritual in member_rituals(user=user):
+            calendar.add_component(ritual_feed_event(ritual, mission=ritual.mission, language=user.language))
+        calendar_add_timezones(calendar)
         return calendar.to_ical()

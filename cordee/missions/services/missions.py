@@ -353,6 +353,11 @@ def mission_update(*, mission: Mission, by, data: dict) -> Mission:
     for name, value in settings_values.items():
         setattr(mission, name, value)
     mission.save(update_fields=["title", "description", "client", "start_date", *SETTINGS_FIELDS])
+    if (
+        current["ritual_kind"] == Mission.RitualKind.SYNC_CALL
+        and mission.ritual_kind != current["ritual_kind"]
+    ):
+        _stop_weekly_call(mission=mission, by=by)
     return mission
 
 
@@ -428,12 +433,24 @@ def mission_resume(*, mission: Mission, by) -> Mission:
 
 @transaction.atomic
 def mission_deliver(*, mission: Mission, by) -> Mission:
-    return _transition(mission=mission, by=by, action="deliver")
+    mission = _transition(mission=mission, by=by, action="deliver")
+    _stop_weekly_call(mission=mission, by=by)
+    return mission
 
 
 @transaction.atomic
 def mission_close(*, mission: Mission, by) -> Mission:
-    return _transition(mission=mission, by=by, action="close")
+    mission = _transition(mission=mission, by=by, action="close")
+    _stop_weekly_call(mission=mission, by=by)
+    return mission
+
+
+def _stop_weekly_call(*, mission: Mission, by) -> None:
+    """Issue 4: the weekly sync call is cancelled in every calendar (METHOD:CANCEL) when the mission is
+    delivered or closed, or when its ritual becomes the weekly video. Nothing happens without one."""
+    from cordee.communication.services.rituals_calendar import ritual_call_stop
+
+    ritual_call_stop(mission=mission, by=by)
 
 
 # --- Lead ------------------------------------------------------------------------------------------
