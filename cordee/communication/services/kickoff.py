@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils.dates import WEEKDAYS
+from django.utils.functional import lazy
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
@@ -68,6 +69,9 @@ def kickoff_key(mission_id: int, contact_id: int) -> str:
 def weekday_names(weekdays) -> str:
     """[1, 4] → "Tuesday and Friday" (in the active language)."""
     return get_text_list([str(WEEKDAYS[day]) for day in sorted(weekdays)], _("and"))
+
+
+lazy_weekday_names = lazy(weekday_names, str)
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,8 @@ def kickoff_context(
         "roadmap": roadmap,
         "ritual": ritual,
         "recaps_per_week": mission.recaps_per_week,
-        "recap_days": weekday_names(mission.recap_weekdays or []),
+        # Lazy: translated when the email is rendered, in the contact's language.
+        "recap_days": lazy_weekday_names(mission.recap_weekdays or []),
         "portal_url": portal_url,
         "surveys": mission.feedback_enabled,
         "first_survey_days": mission.feedback_first_after_days,

@@ -418,7 +418,7 @@ def _after_activation(*, mission: Mission, by) -> None:
     """
     from cordee.communication.services.kickoff import kickoff_send
 
-    kickoff_send(mission=mission)
+    kickoff_send(mission=mission, by=by)
 
 
 @transaction.atomic
