@@ -32,6 +32,7 @@ from cordee.portal.sessions import (
     portal_sign_in,
     portal_sign_out,
 )
+from cordee.portal.tasks import portal_links_send
 
 PAGE_SIZE = 25
 # On the mission page: the latest few; the full lists have their own pages.
@@ -92,7 +93,7 @@ def login(request):
             )
             status = 429
         else:
-            services.portal_access_request(email=email)
+            portal_links_send(email)
             messages.success(
                 request,
                 _(

@@ -232,7 +232,7 @@ class TestMissionPage:
         content = response.content.decode()
         assert reverse("portal:call_ics", args=[world.call.pk]) in content
         assert reverse("portal:call_ics", args=[past.pk]) not in content
-        assert "45 minutes" in content
+        assert "(Paris time), 45 minutes" in content
 
     def test_a_delivered_deliverable_shows_its_delivery_day(self, signed_in, world):
         Deliverable.objects.filter(pk=world.deliverables[0].pk).update(
