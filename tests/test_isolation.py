@@ -10,6 +10,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cordee.clients.models import Client, ClientContact
 from cordee.collectives.models import Membership, Reference
+from cordee.communication.models import CollectiveEvent, DeliveryCall, Recap, RitualVideo
+from cordee.communication.tests.rituals_factories import CollectiveEventFactory, RitualVideoFactory
 from cordee.core.tests.factories import (
     AdminMembershipFactory,
     MembershipFactory,
@@ -40,6 +42,10 @@ PARAMETER_MODELS = {
     "task_pk": Task,
     "request_pk": ClientRequest,
     "entry_pk": TimeEntry,
+    "recap_pk": Recap,
+    "video_pk": RitualVideo,
+    "call_pk": DeliveryCall,
+    "event_pk": CollectiveEvent,
 }
 # URL name prefix → the model its bare `pk` points to.
 OBJECT_MODELS = {
@@ -59,6 +65,7 @@ PROJECT_NAMESPACES = {
     "missions",
     "timesheets",
     "portal",
+    "communication",
 }
 # The member's calendar feed is opened by calendar apps: its secret token is the key (tested in
 # cordee/missions/tests/test_calendar_feed.py).
@@ -69,6 +76,8 @@ PUBLIC_NAMES = {
     "missions:member_feed",
     # The portal's magic link: its token is the key (tested in cordee/portal/tests/test_magic_link.py).
     "portal:magic",
+    # A member's calendar feed of the collective's rituals (cordee/communication/tests/test_events_ics.py).
+    "communication:events_feed",
 }
 
 
@@ -111,11 +120,12 @@ def two_collectives():
     b = b_admin.collective
     mission = MissionFactory(collective=b)
     task = TaskFactory(mission=mission)
+    deliverable = DeliverableFactory(mission=mission)
     b_objects = {
         Mission: mission,
         Client: mission.client,
         ClientContact: ClientContactFactory(client=mission.client),
-        Deliverable: DeliverableFactory(mission=mission),
+        Deliverable: deliverable,
         Task: task,
         ClientRequest: ClientRequestFactory(mission=mission),
         TimeEntry: TimeEntryFactory(mission=mission),
@@ -129,6 +139,22 @@ def two_collectives():
             expires_at="2099-01-01T00:00:00Z",
             invited_by=b_admin.user,
         ),
+        Recap: Recap.objects.create(
+            collective=b,
+            mission=mission,
+            period_start="2026-03-02T09:00:00Z",
+            subject="Point",
+            body="Tout va bien",
+        ),
+        RitualVideo: RitualVideoFactory(mission=mission),
+        DeliveryCall: DeliveryCall.objects.create(
+            collective=b,
+            mission=mission,
+            deliverable=deliverable,
+            starts_at="2099-03-02T09:00:00Z",
+            organizer=mission.lead,
+        ),
+        CollectiveEvent: CollectiveEventFactory(collective=b),
     }
     return member_of_a, b, b_objects
 
