@@ -18,6 +18,7 @@ PROJECT_APPS = {
     "clients",
     "missions",
     "timesheets",
+    "portal",
 }
 
 

@@ -100,7 +100,8 @@ def portal_link_for(contact: ClientContact) -> str:
     return portal_link_create(contact=contact)
 
 
-def _most_recent_active_mission(contact: ClientContact) -> Mission | None:
+def contact_current_mission(contact: ClientContact) -> Mission | None:
+    """The contact's client's most recently activated mission still active: its lead answers them."""
     return (
         Mission.objects.filter(
             collective_id=contact.collective_id, client_id=contact.client_id, status=Mission.Status.ACTIVE
@@ -132,7 +133,7 @@ def portal_access_send(*, contact: ClientContact, by) -> PortalLinkSent:
     _check_member(contact=contact, by=by)
     access, url = _access_create(contact=contact, by=by)
     collective = contact.collective
-    mission = _most_recent_active_mission(contact)
+    mission = contact_current_mission(contact)
     lead = mission.lead if mission else None
     email_enqueue(
         key=f"portal:access:{access.pk}",

@@ -164,6 +164,7 @@ def magic(request, token):
         "reason": reason,
         "refusal": _refusal_message(reason) if reason else "",
         "portal_session_days": settings.PORTAL_SESSION_DAYS,
+        "current_mission": services.contact_current_mission(access.contact) if reason == "revoked" else None,
         "form": PortalLoginForm(
             initial={"email": access.contact.email} if access and reason != "revoked" else None
         ),

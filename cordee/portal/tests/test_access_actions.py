@@ -184,3 +184,21 @@ def test_the_client_page_query_count_does_not_grow_with_contacts(
             client.get(detail_url(contact))
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_an_operator_revokes_access_from_the_admin(client, contact, django_user_model):
+    portal = client.__class__()
+    sign_in(portal, contact)
+    operator = django_user_model.objects.create_superuser(email="ops@cordee.example", password="x")
+    client.force_login(operator)
+
+    response = client.post(
+        reverse("admin:portal_portalaccess_changelist"),
+        {"action": "revoke_contacts", "_selected_action": [PortalAccess.objects.get().pk]},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+
+    assert "The portal access of 1 contact was revoked." in response.content.decode()
+    assert PortalAccess.objects.get().revoked_at is not None
+    assert portal.get(reverse("portal:home")).status_code == 302

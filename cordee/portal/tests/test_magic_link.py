@@ -171,7 +171,9 @@ class TestOpeningTheLink:
 
         content = response.content.decode()
         assert response.status_code == 410
+        lead = contact.client.missions.get().lead
         assert "This sign-in link was cancelled by the collective." in content
+        assert f'Your contact: {lead.display_name}, <a href="mailto:{lead.email}">' in content
         assert "Email me a new link" not in content
         assert PortalAccess.objects.get().used_at is None
         assert portal_state(client) == (None, None)
