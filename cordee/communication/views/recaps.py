@@ -128,7 +128,7 @@ def recap_edit(request, recap_pk):
     recap = _recap(request, recap_pk)
     mission = recap.mission
     recipients = services.recap_recipients(mission)
-    if recap.state != Recap.State.DRAFT:
+    if recap.state != Recap.State.DRAFT and request.method != "POST":
         return render(
             request,
             "communication/recaps/edit.html",
