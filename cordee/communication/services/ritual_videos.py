@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from cordee.clients.models import ClientContact
 from cordee.collectives.models import Membership
 from cordee.communication.models import RitualVideo
+from cordee.communication.services.kickoff import portal_url_for
 from cordee.core.models import OutboundEmail
 from cordee.core.outbox import email_enqueue
 from cordee.missions.models import Mission
@@ -201,7 +202,8 @@ def _notify_contacts(*, video: RitualVideo, mission: Mission) -> int:
                 "contact": contact,
                 "lead": lead,
                 "video": video,
-                "portal_url": portal_url(),
+                # The contact's own way into the portal (a magic link), as the recaps do.
+                "portal_url": portal_url_for(contact),
             },
             language=contact.language or settings.LANGUAGE_CODE,
             sender=collective.notification_sender(),
@@ -210,18 +212,6 @@ def _notify_contacts(*, video: RitualVideo, mission: Mission) -> int:
         )
         count += 1
     return count
-
-
-def portal_url() -> str:
-    """Where the client finds their videos (the portal's sign-in page), or '' while the portal has none."""
-    from django.urls import NoReverseMatch
-
-    for name in ("portal:home", "portal:login"):
-        try:
-            return settings.BASE_URL + reverse(name)
-        except NoReverseMatch:
-            continue
-    return ""
 
 
 # --- Reads ---------------------------------------------------------------------------------------------

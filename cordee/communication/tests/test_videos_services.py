@@ -1,6 +1,7 @@
 """The async weekly ritual: posting the week's video, the client's notification, and the portal's read."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -18,6 +19,7 @@ from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import AdminMembershipFactory, MembershipFactory
 from cordee.missions.models import Mission
 from cordee.missions.tests.factories import ClientContactFactory, MissionFactory
+from cordee.portal.models import PortalAccess
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +88,20 @@ def test_posting_stores_the_video_and_emails_each_contact_in_their_language(miss
     assert emails["bob@client.fr"].language == "en"
     assert emails["bob@client.fr"].subject == "Refonte boutique: the weekly video (week of March 2, 2026)"
     assert "Hello Bob Smith," in emails["bob@client.fr"].body_text
+
+
+def test_each_contact_gets_their_own_way_into_the_portal(mission, contacts):
+    post(mission)
+
+    alice, bob = contacts
+    links = {}
+    for email in OutboundEmail.objects.all():
+        match = re.search(r"http://127\.0\.0\.1:8000/portal/m/([^/\s]+)/", email.body_text)
+        assert match, email.body_text
+        links[email.to_email] = match.group(1)
+        assert f"/portal/m/{match.group(1)}/" in email.body_html
+    assert links["alice@client.fr"] != links["bob@client.fr"]
+    assert PortalAccess.objects.filter(contact__in=contacts).count() == 2
 
 
 def test_the_notification_is_delivered_once_the_post_commits(
