@@ -107,10 +107,13 @@ def postable_weeks(*, mission: Mission, today: date | None = None) -> list[date]
 
 
 def video_contacts(*, mission: Mission) -> QuerySet:
-    """Who is told of a new video: every contact of the mission's client."""
-    return ClientContact.objects.filter(
-        collective_id=mission.collective_id, client_id=mission.client_id
-    ).order_by("full_name", "pk")
+    """Who is told of a new video: the client's contacts who follow the project, as for the recaps
+    (sponsors and project contacts; not the finance ones)."""
+    return (
+        ClientContact.objects.filter(collective_id=mission.collective_id, client_id=mission.client_id)
+        .exclude(role=ClientContact.Role.FINANCE)
+        .order_by("full_name", "pk")
+    )
 
 
 def ritual_video_post(
@@ -187,6 +190,20 @@ def ritual_video_post(
     return video
 
 
+TEMPLATE = "communication/emails/ritual_video"
+
+
+def ritual_video_email_context(*, video: RitualVideo, mission: Mission, contact, portal_url: str) -> dict:
+    return {
+        "collective": mission.collective,
+        "mission": mission,
+        "contact": contact,
+        "lead": mission.lead,
+        "video": video,
+        "portal_url": portal_url,
+    }
+
+
 def _notify_contacts(*, video: RitualVideo, mission: Mission) -> int:
     collective = mission.collective
     lead = mission.lead
@@ -195,16 +212,11 @@ def _notify_contacts(*, video: RitualVideo, mission: Mission) -> int:
         email_enqueue(
             key=f"video:{video.pk}:{contact.pk}",
             to=contact.email,
-            template="communication/emails/ritual_video",
-            context={
-                "collective": collective,
-                "mission": mission,
-                "contact": contact,
-                "lead": lead,
-                "video": video,
-                # The contact's own way into the portal (a magic link), as the recaps do.
-                "portal_url": portal_url_for(contact),
-            },
+            template=TEMPLATE,
+            # The contact's own way into the portal (a magic link), as the recaps do.
+            context=ritual_video_email_context(
+                video=video, mission=mission, contact=contact, portal_url=portal_url_for(contact)
+            ),
             language=contact.language or settings.LANGUAGE_CODE,
             sender=collective.notification_sender(),
             reply_to=lead.email,
@@ -334,3 +346,38 @@ def _remind_lead(*, key: str, mission: Mission, week_start: date) -> None:
         sender=collective.notification_sender(),
         collective=collective,
     )
+
+
+# --- Preview -------------------------------------------------------------------------------------------
+
+
+def email_previews():
+    """The client's weekly video email, for the previews page (nothing is saved, no magic link made)."""
+    from django.utils.translation import gettext_lazy
+
+    from cordee.communication.services.kickoff import portal_login_url
+    from cordee.communication.services.previews import PreviewKind
+
+    def build(mission, contact, params):
+        video = ritual_videos_of(mission=mission).first() or RitualVideo(
+            collective_id=mission.collective_id,
+            mission=mission,
+            week_start=week_start_of(collective_today(mission.collective)),
+            video_link="https://www.loom.com/share/example",
+            summary=str(gettext_lazy("This week: the priorities in a few lines.\nNext: what comes after.")),
+        )
+        return TEMPLATE, ritual_video_email_context(
+            video=video, mission=mission, contact=contact, portal_url=portal_login_url()
+        )
+
+    return [
+        PreviewKind(
+            "ritual_video",
+            gettext_lazy("Weekly video"),
+            gettext_lazy(
+                "When you post the week's video (missions with a weekly video ritual), to every contact but "
+                "finance; the latest video, or an example."
+            ),
+            build,
+        )
+    ]

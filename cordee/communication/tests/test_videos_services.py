@@ -8,6 +8,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from cordee.clients.models import ClientContact
 from cordee.communication.models import RitualVideo
 from cordee.communication.services.ritual_videos import (
     ritual_video_post,
@@ -88,6 +89,18 @@ def test_posting_stores_the_video_and_emails_each_contact_in_their_language(miss
     assert emails["bob@client.fr"].language == "en"
     assert emails["bob@client.fr"].subject == "Refonte boutique: the weekly video (week of March 2, 2026)"
     assert "Hello Bob Smith," in emails["bob@client.fr"].body_text
+
+
+def test_finance_contacts_are_not_sent_the_weekly_video(mission, contacts):
+    ClientContactFactory(client=mission.client, email="compta@client.fr", role=ClientContact.Role.FINANCE)
+
+    video = post(mission)
+
+    assert video.notified == 2
+    assert sorted(OutboundEmail.objects.values_list("to_email", flat=True)) == [
+        "alice@client.fr",
+        "bob@client.fr",
+    ]
 
 
 def test_each_contact_gets_their_own_way_into_the_portal(mission, contacts):

@@ -302,3 +302,26 @@ def test_anonymous_visitors_are_sent_to_log_in(client, mission):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_the_weekly_video_email_can_be_previewed_before_any_video(lead_client, mission):
+    preview = reverse("communication:preview", args=[mission.collective.slug, mission.pk])
+
+    response = lead_client.get(preview + "?email=ritual_video&language=en")
+
+    assert response.status_code == 200
+    assert response.context["kind"].key == "ritual_video"
+    assert response.context["subject"] == "Refonte boutique: the weekly video (week of March 2, 2026)"
+    assert "https://www.loom.com/share/example" in response.context["text"]
+    assert RitualVideo.objects.count() == 0
+    assert OutboundEmail.objects.count() == 0
+
+
+def test_the_preview_shows_the_latest_video(lead_client, mission):
+    RitualVideoFactory(mission=mission, week_start=MONDAY, summary="Les maquettes avancent.")
+    preview = reverse("communication:preview", args=[mission.collective.slug, mission.pk])
+
+    response = lead_client.get(preview + "?email=ritual_video&language=en")
+
+    assert "Les maquettes avancent." in response.context["text"]
+    assert "Hello " in response.context["text"]
