@@ -375,6 +375,8 @@ class MissionEvent(models.Model):
         CALL_CANCELLED = "call_cancelled", _("Delivery call cancelled")
         RITUAL_CALL_SENT = "ritual_call_sent", _("Weekly call invitation sent")
         RITUAL_CALL_STOPPED = "ritual_call_stopped", _("Weekly call stopped")
+        # The async weekly ritual (issue 4).
+        RITUAL_VIDEO_POSTED = "ritual_video_posted", _("Weekly video posted")
 
     collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="+")
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="events")
