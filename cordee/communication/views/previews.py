@@ -14,6 +14,7 @@ from csp.decorators import csp_replace
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -49,7 +50,9 @@ def _choice(request):
     )
     language = request.GET.get("language", "")
     if language not in LANGUAGES:
-        language = (contact.language if contact else "") or settings.LANGUAGE_CODE
+        # A contact's own language; without contact, the language of the page.
+        language = (contact.language if contact else translation.get_language()) or settings.LANGUAGE_CODE
+        language = language if language in LANGUAGES else settings.LANGUAGE_CODE
     if contact is None:
         contact = services.sample_contact(mission, language)
     return mission, kinds, kind, contacts, contact, language
