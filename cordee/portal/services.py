@@ -123,6 +123,25 @@ def _check_member(*, contact: ClientContact, by) -> None:
         raise PermissionDenied(_("Only members of the collective give access to its client portal."))
 
 
+MAGIC_LINK_TEMPLATE = "portal/emails/magic_link"
+
+
+def magic_link_email_context(*, contact, collective, url: str, expires_at, sender=None, mission=None) -> dict:
+    """What the sign-in email says: who sends it (a member, or nobody when the contact asked for it),
+    until when the link works, and the lead who answers (the reply-to) when there is one."""
+    return {
+        "collective": collective,
+        "contact": contact,
+        "url": url,
+        "expires_at": expires_at,
+        "time_zone": collective.time_zone,
+        "sender": sender,
+        "lead": mission.lead if mission else None,
+        "mission": mission,
+        "login_url": portal_login_url(),
+    }
+
+
 @transaction.atomic
 def portal_access_send(*, contact: ClientContact, by) -> PortalLinkSent:
     """Email the contact a new magic link, in their language, replying to the lead of their latest mission.
@@ -138,18 +157,15 @@ def portal_access_send(*, contact: ClientContact, by) -> PortalLinkSent:
     email_enqueue(
         key=f"portal:access:{access.pk}",
         to=contact.email,
-        template="portal/emails/magic_link",
-        context={
-            "collective": collective,
-            "contact": contact,
-            "url": url,
-            "expires_at": access.expires_at,
-            "time_zone": collective.time_zone,
-            "sender": by if by is not None and by.is_authenticated else None,
-            "lead": lead,
-            "mission": mission,
-            "login_url": portal_login_url(),
-        },
+        template=MAGIC_LINK_TEMPLATE,
+        context=magic_link_email_context(
+            contact=contact,
+            collective=collective,
+            url=url,
+            expires_at=access.expires_at,
+            sender=by if by is not None and by.is_authenticated else None,
+            mission=mission,
+        ),
         language=contact.language or settings.LANGUAGE_CODE,
         sender=collective.notification_sender(),
         reply_to=lead.email if lead else "",
@@ -281,3 +297,32 @@ def portal_request_send(
         collective=collective,
     )
     return client_request
+
+
+def email_previews() -> list:
+    """The sign-in email in the email previews of a mission (nothing is created: the link is an example)."""
+    from django.utils.translation import gettext_lazy
+
+    from cordee.communication.services.previews import PreviewKind
+
+    def build(mission: Mission, contact: ClientContact, params: dict) -> tuple[str, dict]:
+        return MAGIC_LINK_TEMPLATE, magic_link_email_context(
+            contact=contact,
+            collective=mission.collective,
+            url=portal_magic_url("example-link"),
+            expires_at=timezone.now() + link_validity(),
+            sender=mission.lead,
+            mission=mission,
+        )
+
+    return [
+        PreviewKind(
+            "portal_access",
+            gettext_lazy("Portal sign-in link"),
+            gettext_lazy(
+                "When a member sends the portal access from the client's page, or the contact asks for a "
+                "new link on the portal's sign-in page."
+            ),
+            build,
+        )
+    ]

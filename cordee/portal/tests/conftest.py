@@ -87,6 +87,8 @@ def world(db):
         description="INTERNAL-MISSION-DESCRIPTION",
         start_date=dt.date(2026, 1, 12),
     )
+    mission_x.lead.full_name = "Claire Martin"  # a fixed name: the pages are asserted on it
+    mission_x.lead.save()
     MissionMemberFactory(mission=mission_x, role="design", day_rate=Decimal("987.65"))
     first = DeliverableFactory(
         mission=mission_x,

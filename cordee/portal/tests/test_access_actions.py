@@ -16,7 +16,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def mission():
-    return MissionFactory()
+    mission = MissionFactory()
+    mission.lead.full_name = "Claire Martin"
+    mission.lead.save()
+    return mission
 
 
 @pytest.fixture
@@ -28,7 +31,7 @@ def contact(mission):
 
 @pytest.fixture
 def member(mission):
-    return MembershipFactory(collective=mission.collective).user
+    return MembershipFactory(collective=mission.collective, user__full_name="Nadia Benali").user
 
 
 def send_url(contact, slug=None) -> str:
@@ -202,3 +205,17 @@ def test_an_operator_revokes_access_from_the_admin(client, contact, django_user_
     assert "The portal access of 1 contact was revoked." in response.content.decode()
     assert PortalAccess.objects.get().revoked_at is not None
     assert portal.get(reverse("portal:home")).status_code == 302
+
+
+def test_the_sign_in_email_can_be_previewed_without_creating_a_link(client, contact, mission):
+    client.force_login(mission.lead)
+    url = reverse("communication:preview", kwargs={"slug": mission.collective.slug, "mission_pk": mission.pk})
+
+    response = client.get(url, {"email": "portal_access", "contact": contact.pk, "language": "en"})
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert f"Your client portal with {mission.collective.name}" in content
+    assert f"{mission.lead.display_name} gives you access to your client portal" in content
+    assert PortalAccess.objects.count() == 0
+    assert OutboundEmail.objects.count() == 0

@@ -27,6 +27,8 @@ START = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def contact():
     mission = MissionFactory()
+    mission.lead.full_name = "Claire Martin"  # a fixed name: the pages are asserted on it
+    mission.lead.save()
     return ClientContactFactory(client=mission.client, full_name="Paul Durand", language="en")
 
 
