@@ -28,7 +28,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cordee.clients.models import ClientContact
 from cordee.collectives.models import Membership
@@ -36,7 +38,8 @@ from cordee.communication.models import RitualVideo
 from cordee.communication.services.kickoff import portal_url_for
 from cordee.core.models import OutboundEmail
 from cordee.core.outbox import email_enqueue
-from cordee.missions.models import Mission
+from cordee.missions.models import Mission, MissionEvent
+from cordee.missions.services.history import mission_event_record
 
 SUMMARY_MAX_LENGTH = 3000
 VIDEO_LINK_MAX_LENGTH = RitualVideo._meta.get_field("video_link").max_length
@@ -187,6 +190,19 @@ def ritual_video_post(
             video.video_link, video.summary = video_link, summary
         video.created = created
         video.notified = _notify_contacts(video=video, mission=mission) if created else 0
+        if created:
+            mission_event_record(
+                mission=mission,
+                kind=MissionEvent.Kind.RITUAL_VIDEO_POSTED,
+                actor=by,
+                summary=ngettext(
+                    "Weekly video of the week of %(date)s, sent to %(count)d contact",
+                    "Weekly video of the week of %(date)s, sent to %(count)d contacts",
+                    video.notified,
+                )
+                % {"date": date_format(week_start, "DATE_FORMAT"), "count": video.notified},
+                data={"video_id": video.pk, "week_start": week_start.isoformat(), "notified": video.notified},
+            )
     return video
 
 

@@ -18,7 +18,7 @@ from cordee.communication.services.ritual_videos import (
 from cordee.communication.tests.rituals_factories import PARIS, AsyncMissionFactory, RitualVideoFactory
 from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import AdminMembershipFactory, MembershipFactory
-from cordee.missions.models import Mission
+from cordee.missions.models import Mission, MissionEvent
 from cordee.missions.tests.factories import ClientContactFactory, MissionFactory
 from cordee.portal.models import PortalAccess
 
@@ -127,6 +127,18 @@ def test_the_notification_is_delivered_once_the_post_commits(
     assert all(message.reply_to == [mission.lead.email] for message in mail.outbox)
 
 
+def test_a_new_video_is_in_the_missions_history(mission, contacts):
+    video = post(mission)
+
+    event = MissionEvent.objects.get(mission=mission)
+    assert (event.kind, event.actor, event.collective_id) == (
+        MissionEvent.Kind.RITUAL_VIDEO_POSTED,
+        mission.lead,
+        mission.collective_id,
+    )
+    assert event.data == {"video_id": video.pk, "week_start": "2026-03-02", "notified": 2}
+
+
 def test_posting_again_the_same_week_edits_the_video_and_notifies_no_one(mission, contacts):
     first = post(mission)
 
@@ -142,6 +154,7 @@ def test_posting_again_the_same_week_edits_the_video_and_notifies_no_one(mission
         "Corrigé",
     )
     assert OutboundEmail.objects.count() == 2
+    assert MissionEvent.objects.filter(kind=MissionEvent.Kind.RITUAL_VIDEO_POSTED).count() == 1
 
 
 def test_an_admin_who_is_not_the_lead_may_post(mission, contacts):
