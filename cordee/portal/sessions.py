@@ -16,14 +16,11 @@ NEXT_KEY = "portal_next"
 
 
 def portal_sign_in(request, access: PortalAccess) -> None:
-    """Open a portal session for the link's contact; the session key changes (no fixation)."""
-    next_url = request.session.get(NEXT_KEY)
+    """Open a portal session for the link's contact; the session key changes (no fixation), its data
+    (the page asked for before signing in) stays."""
     request.session.cycle_key()
     request.session[CONTACT_KEY] = access.contact_id
     request.session[ACCESS_KEY] = access.pk
-    request.session.pop(NEXT_KEY, None)
-    if next_url:
-        request.session[NEXT_KEY] = next_url
     if not request.user.is_authenticated:
         # A member's own session keeps its lifetime; a contact's lasts as long as the portal session.
         request.session.set_expiry(session_validity())
