@@ -78,6 +78,8 @@ PUBLIC_NAMES = {
     "portal:magic",
     # A member's calendar feed of the collective's rituals (cordee/communication/tests/test_events_ics.py).
     "communication:events_feed",
+    # The client's mission calendar: its token is the key (cordee/communication/tests/test_feeds_mission.py).
+    "portal:mission_feed",
 }
 
 
