@@ -62,11 +62,24 @@ class CollectiveEventForm(forms.Form):
         help_text=_("The last date it repeats; leave empty to repeat without end."),
     )
 
+    invite_members = forms.BooleanField(
+        label=_("Invite the other members by email"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "With an invitation for their calendar (members subscribed to the rituals calendar already have "
+            "it there). Changes and a cancellation will follow by email."
+        ),
+    )
+
     def __init__(self, *args, collective, event: CollectiveEvent | None = None, **kwargs):
         self.zone = ZoneInfo(collective.time_zone)
         if event is not None and "initial" not in kwargs:
             kwargs["initial"] = self.initial_from(event)
         super().__init__(*args, **kwargs)
+        if event is not None:
+            # Whether changes are emailed follows the choice made when the event was created.
+            del self.fields["invite_members"]
         self.fields["date"].help_text = _("Times are in the collective's time zone (%(zone)s).") % {
             "zone": collective.time_zone
         }

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -370,8 +370,10 @@ def collective_event_create(
     video_link: str = "",
     recurrence: str = "",
     repeat_until: date | None = None,
+    invite_members: bool = False,
 ) -> CollectiveEvent:
-    """Any member of the collective creates an event (a one-off, or a series)."""
+    """Any member of the collective creates an event (a one-off, or a series). With ``invite_members``,
+    the other members get an invitation by email (see `event_invitations_send`)."""
     if _membership(collective, by) is None:
         raise PermissionDenied(_("Only the collective's members create its events."))
     values = clean_event_values(
@@ -390,6 +392,7 @@ def collective_event_create(
         event = CollectiveEvent(collective=collective, created_by=by, **values)
         event.ends_at = series_end(event, collective_zone(collective))
         event.save()
+        event.invited = event_invitations_send(event=event) if invite_members else 0
     return event
 
 
@@ -435,6 +438,8 @@ def collective_event_update(*, event: CollectiveEvent, by, **changes) -> Collect
         event.ends_at = series_end(event, collective_zone(event.collective))
         event.sequence += 1
         event.save(update_fields=[*changed, "ends_at", "sequence"])
+        if invitations_were_sent(event):
+            event_invitations_send(event=event)
     event.changed = True
     return event
 
@@ -449,10 +454,12 @@ def collective_event_cancel(*, event: CollectiveEvent, by) -> bool:
     now = timezone.now()
     with transaction.atomic():
         claimed = CollectiveEvent.objects.filter(pk=event.pk, cancelled_at__isnull=True).update(
-            cancelled_at=now, sequence=event.sequence + 1
+            cancelled_at=now, sequence=F("sequence") + 1
         )
-    if claimed:
-        event.cancelled_at, event.sequence = now, event.sequence + 1
+        if claimed:
+            event.refresh_from_db(fields=["cancelled_at", "sequence"])
+            if invitations_were_sent(event):
+                event_invitations_send(event=event)
     return bool(claimed)
 
 
@@ -533,7 +540,7 @@ def ics_rrule(event: CollectiveEvent, zone: ZoneInfo) -> dict | None:
     return rule
 
 
-def event_calendar_entry(event: CollectiveEvent, *, transparent: bool = False):
+def event_calendar_entry(event: CollectiveEvent, *, transparent: bool = False, attendees=()):
     """One VEVENT of the collective's event: its stable UID and SEQUENCE, RRULE for a series,
     STATUS:CANCELLED once cancelled."""
     collective = event.collective
@@ -558,6 +565,7 @@ def event_calendar_entry(event: CollectiveEvent, *, transparent: bool = False):
         location=event.location or event.video_link,
         url=event.video_link or page_url,
         organizer=(creator.display_name, creator.email) if creator else None,
+        attendees=list(attendees),
         rrule=ics_rrule(event, zone),
         status=ics.STATUS_CANCELLED if event.cancelled_at else ics.STATUS_CONFIRMED,
         transparent=transparent,
@@ -592,3 +600,91 @@ def events_feed_ics(*, collective, user, now: datetime | None = None) -> bytes:
             % {"collective": collective.name},
             time_zone=collective.time_zone,
         )
+
+
+# --- Invitations by email -----------------------------------------------------------------------------
+
+INVITATION_TEMPLATE = "communication/emails/event_invitation"
+
+
+def _invitation_key_prefix(event: CollectiveEvent) -> str:
+    return f"event-invite:{event.pk}:"
+
+
+def invitations_were_sent(event: CollectiveEvent) -> bool:
+    """Whether the members were invited by email: then changes and the cancellation follow by email."""
+    from cordee.core.models import OutboundEmail
+
+    return OutboundEmail.objects.filter(idempotency_key__startswith=_invitation_key_prefix(event)).exists()
+
+
+def event_invitations_send(*, event: CollectiveEvent) -> int:
+    """Email the event to every other member of the collective, in their language, from the collective's
+    notification address, with its creator as reply-to.
+
+    A member who does not subscribe to the rituals calendar gets an ``invite.ics`` (``METHOD:REQUEST``,
+    or ``METHOD:CANCEL`` once cancelled; same UID, the event's SEQUENCE), which their calendar adds or
+    updates; a subscriber gets the email without the file, since the event already is in the calendar
+    they subscribed to (a second copy would show it twice). Their answer is given in Cordée (the button),
+    where everyone sees it. One email per member and version of the event (key with the SEQUENCE).
+    """
+    from cordee.core.outbox import email_enqueue
+
+    collective = event.collective
+    creator = event.created_by
+    members = (
+        Membership.objects.filter(collective=collective, user__is_active=True)
+        .exclude(user_id=event.created_by_id)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    subscribers = set(EventFeedToken.objects.filter(collective=collective).values_list("user_id", flat=True))
+    method = ics.METHOD_CANCEL if event.cancelled_at else ics.METHOD_REQUEST
+    kind = "cancelled" if event.cancelled_at else ("updated" if event.sequence else "new")
+    page_url = (
+        settings.BASE_URL + reverse("communication:events", args=[collective.slug]) + f"#event-{event.pk}"
+    )
+    zone = collective_zone(collective)
+    # A series already under way is shown by its next occurrence.
+    occurrence = next_occurrence(event, now=timezone.now(), zone=zone) or Occurrence(
+        event=event, starts_at=event.starts_at, ends_at=event.starts_at + event_duration(event)
+    )
+    sent = 0
+    for membership in members:
+        user = membership.user
+        language = user.language or settings.LANGUAGE_CODE
+        attachments = []
+        if user.pk not in subscribers:
+            with translation.override(language):
+                entry = event_calendar_entry(event, attendees=[(user.display_name, user.email)])
+                data = ics.calendar_invitation([entry], method=method, time_zone=collective.time_zone)
+            attachments.append(ics.ics_attachment(data, method))
+        email_enqueue(
+            key=f"{_invitation_key_prefix(event)}{user.pk}:{event.sequence}",
+            to=user.email,
+            template=INVITATION_TEMPLATE,
+            context={
+                "collective": collective,
+                "event": event,
+                "member": user,
+                "creator": creator,
+                "kind": kind,
+                "starts_at": timezone.localtime(occurrence.starts_at, zone),
+                "ends_at": timezone.localtime(occurrence.ends_at, zone),
+                "recurrence": recurrence_label_in(event, language),
+                "page_url": page_url,
+                "has_file": bool(attachments),
+            },
+            language=language,
+            sender=collective.notification_sender(),
+            reply_to=creator.email if creator else "",
+            collective=collective,
+            attachments=attachments,
+        )
+        sent += 1
+    return sent
+
+
+def recurrence_label_in(event: CollectiveEvent, language: str) -> str:
+    with translation.override(language):
+        return recurrence_label(event)

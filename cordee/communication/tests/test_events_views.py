@@ -189,7 +189,7 @@ def test_a_member_creates_an_event(member_client, collective, member):
     )
     assert event.starts_at == dt.datetime(2026, 3, 12, 12, 30, tzinfo=PARIS)
     assert event.duration_minutes == 90
-    assert "“Déjeuner du collectif” is in the collective's rituals" in text(response)
+    assert "“Déjeuner du collectif” is in the collective's rituals: members can answer." in text(response)
 
 
 def test_a_trip_over_several_days(member_client, collective):

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from cordee.communication.forms.events import CollectiveEventForm, EventResponseForm
@@ -108,18 +109,24 @@ def event_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             event = collective_event_create(
-                collective=request.collective, by=request.user, **form.service_values()
+                collective=request.collective,
+                by=request.user,
+                invite_members=form.cleaned_data["invite_members"],
+                **form.service_values(),
             )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(
-                request,
-                _(
-                    "“%(title)s” is in the collective's rituals: members can answer, and it is in their calendars."
-                )
-                % {"title": event.title},
-            )
+            text = _("“%(title)s” is in the collective's rituals: members can answer.") % {
+                "title": event.title
+            }
+            if event.invited:
+                text += " " + ngettext(
+                    "%(count)d member was invited by email.",
+                    "%(count)d members were invited by email.",
+                    event.invited,
+                ) % {"count": event.invited}
+            messages.success(request, text)
             return redirect(events_url(request, event))
     return render(request, "communication/events/form.html", {"form": form, "event": None})
 
