@@ -85,9 +85,17 @@ def sent_recaps(mission: Mission) -> QuerySet[Recap]:
 
 
 def active_ritual(mission: Mission) -> Ritual | None:
+    """The weekly call when it runs (set up, not stopped, the mission not over), else None."""
     if mission.ritual_kind != Mission.RitualKind.SYNC_CALL:
         return None
-    return Ritual.objects.filter(collective_id=mission.collective_id, mission=mission, is_active=True).first()
+    ritual = Ritual.objects.filter(
+        collective_id=mission.collective_id, mission=mission, is_active=True
+    ).first()
+    try:
+        from cordee.communication.services.rituals_calendar import ritual_call_is_live
+    except ImportError:
+        return ritual
+    return ritual if ritual_call_is_live(ritual, mission) else None
 
 
 def ritual_videos(mission: Mission) -> QuerySet[RitualVideo]:

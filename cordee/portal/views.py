@@ -268,6 +268,7 @@ def mission(request, mission_pk):
             "feed_subscribe_url": feed_subscribe_url,
             "time_zone": mission.collective.time_zone,
             "zone_label": mission.collective.time_zone.rsplit("/", 1)[-1].replace("_", " "),
+            "today": timezone.localdate(timezone=_collective_zone(mission.collective)),
         },
     )
 

@@ -37,6 +37,7 @@ class RitualFactory(factory.django.DjangoModelFactory):
     start_time = dt.time(9, 30)
     duration_minutes = 30
     video_link = "https://meet.example.fr/point-hebdo"
+    first_date = dt.date(2026, 3, 3)
 
 
 class RitualVideoFactory(factory.django.DjangoModelFactory):

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from cordee.clients.models import ClientContact
 from cordee.communication.models import Recap
@@ -191,6 +192,25 @@ class TestMissionPage:
 
         assert "Every Tuesday at 9:30 a.m. (Paris time), for 30 minutes." in content
         assert 'href="https://meet.example.fr/point-hebdo"' in content
+
+    def test_a_weekly_call_yet_to_start_says_when(self, signed_in, world):
+        world.mission_x.ritual.__class__.objects.filter(mission=world.mission_x).update(
+            first_date=timezone.localdate() + dt.timedelta(days=30)
+        )
+        first = timezone.localdate() + dt.timedelta(days=30)
+
+        content = signed_in.get(mission_url(world.mission_x)).content.decode()
+
+        with translation.override("en"):
+            expected = date_format(first, "DATE_FORMAT")
+        assert f"The first call is on {expected}." in content
+
+    def test_the_weekly_call_of_a_delivered_mission_is_over(self, signed_in, world):
+        Mission.objects.filter(pk=world.mission_x.pk).update(status=Mission.Status.DELIVERED)
+
+        content = signed_in.get(mission_url(world.mission_x)).content.decode()
+
+        assert "point-hebdo" not in content
 
     def test_a_stopped_weekly_call_is_not_shown(self, signed_in, world):
         world.mission_x.ritual.__class__.objects.filter(mission=world.mission_x).update(is_active=False)
