@@ -1,6 +1,5 @@
 """The client portal: magic-link sign-in, the client's missions, and the portal access given by members."""
 
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -18,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cordee.clients.models import ClientContact
-from cordee.core.ics import METHOD_PUBLISH, calendar_event, calendar_invitation
+from cordee.communication.services.calls import delivery_call_file
 from cordee.core.permissions import collective_view
 from cordee.core.ratelimit import client_ip, ratelimit_hit
 from cordee.missions.models import Mission
@@ -331,28 +330,10 @@ def requests(request, mission_pk):
 
 @portal_view
 def call_ics(request, call_pk):
-    """A delivery call as an .ics file to add to one's calendar (same UID as the emailed invitation)."""
+    """A delivery call as an .ics file to add to one's calendar: the same event (UID, SEQUENCE) as the
+    invitation the calls area emails, as `METHOD:PUBLISH`, in the contact's language."""
     call = queries.portal_call(request.portal_contact, call_pk)
-    organizer = call.organizer
-    summary = _("Delivery call: %(deliverable)s") % {"deliverable": call.deliverable.title}
-    description_lines = [
-        _("Mission: %(mission)s") % {"mission": call.mission.title},
-        _("Deliverable: %(deliverable)s") % {"deliverable": call.deliverable.title},
-    ]
-    if call.video_link:
-        description_lines.append(_("Join the call: %(link)s") % {"link": call.video_link})
-    event = calendar_event(
-        uid=call.calendar_uid,
-        sequence=call.sequence,
-        summary=summary,
-        description="\n".join(description_lines),
-        start=call.starts_at,
-        duration=timedelta(minutes=call.duration_minutes),
-        location=call.video_link,
-        url=call.video_link,
-        organizer=(organizer.display_name, organizer.email),
-    )
-    data = calendar_invitation([event], method=METHOD_PUBLISH, time_zone=call.collective.time_zone)
+    data = delivery_call_file(call, language=request.portal_contact.language)
     response = HttpResponse(data, content_type='text/calendar; method=PUBLISH; charset="utf-8"')
     response["Content-Disposition"] = f'attachment; filename="delivery-call-{call.pk}.ics"'
     return response

@@ -25,6 +25,7 @@ def call(world):
         video_link="https://meet.example.fr/livraison-maquettes",
         sequence=2,
     )
+    call.attendee_contacts.add(world.contact_x)
     return call
 
 
@@ -56,16 +57,20 @@ def test_icalendar_reads_the_event_with_its_uid_sequence_organizer_and_zone(clie
     [event] = calendar.walk("VEVENT")
     assert str(event["UID"]) == call.calendar_uid
     assert event["SEQUENCE"] == 2
-    assert str(event["SUMMARY"]) == "Delivery call: Maquettes"
+    assert str(event["SUMMARY"]) == "Delivery call: Maquettes (Refonte boutique)"
     assert str(event["ORGANIZER"]) == f"mailto:{lead.email}"
     assert event["ORGANIZER"].params["CN"] == lead.display_name
+    attendees = event["ATTENDEE"] if isinstance(event["ATTENDEE"], list) else [event["ATTENDEE"]]
+    paul = next(attendee for attendee in attendees if str(attendee) == "mailto:paul@lenoir.fr")
+    assert paul.params["RSVP"] == "TRUE"
     start = event.decoded("DTSTART")
     assert start == dt.datetime(2026, 3, 19, 14, 0, tzinfo=PARIS)
     assert event["DTSTART"].params["TZID"] == "Europe/Paris"
     assert event.decoded("DTEND") - start == dt.timedelta(minutes=45)
     assert event.decoded("DTSTAMP").tzinfo is not None
     assert str(event["LOCATION"]) == "https://meet.example.fr/livraison-maquettes"
-    assert "Mission: Refonte boutique" in str(event["DESCRIPTION"])
+    assert "Deliverable: Maquettes" in str(event["DESCRIPTION"])
+    assert "Join the call: https://meet.example.fr/livraison-maquettes" in str(event["DESCRIPTION"])
 
 
 def test_vobject_reads_the_same_event(client, world, call):
@@ -81,6 +86,7 @@ def test_vobject_reads_the_same_event(client, world, call):
     assert event.dtstart.value == dt.datetime(2026, 3, 19, 14, 0, tzinfo=PARIS)
     assert event.dtstart.value.utcoffset() == dt.timedelta(hours=1)
     assert event.dtstamp.value.tzinfo is not None
+    assert "mailto:paul@lenoir.fr" in [attendee.value for attendee in event.attendee_list]
 
 
 def test_a_rescheduled_call_keeps_its_uid_with_a_higher_sequence(client, world, call):
@@ -104,8 +110,8 @@ def test_the_file_follows_the_contact_language(client, world, call):
 
     calendar = icalendar.Calendar.from_ical(download(client, call).content)
 
-    summary = str(calendar.walk("VEVENT")[0]["SUMMARY"])
-    assert summary.endswith("Maquettes")
+    description = str(calendar.walk("VEVENT")[0]["DESCRIPTION"])
+    assert "20 mars 2026" in description  # the announced date, written in French
     assert response_language(client, call) == "fr"
 
 
