@@ -537,3 +537,105 @@ def member_calls(*, user, since: datetime):
         .distinct()
         .order_by("starts_at", "pk")
     )
+
+
+# --- Email previews (cordee.communication.services.previews picks them up) --------------------------
+
+
+def _preview_delivery_call(mission: Mission, contact: ClientContact, params: dict):
+    """The invitation of the mission's next call, or of an example call on its next delivery."""
+    from cordee.communication.services.previews import PreviewUnavailable
+
+    collective = mission.collective
+    call = (
+        calls_with_attendees(
+            DeliveryCall.objects.filter(
+                collective_id=collective.pk,
+                mission=mission,
+                cancelled_at__isnull=True,
+                starts_at__gt=timezone.now(),
+            )
+        )
+        .order_by("starts_at", "pk")
+        .first()
+    )
+    if call is None:
+        deliverable = (
+            Deliverable.objects.filter(collective_id=collective.pk, mission=mission)
+            .exclude(status__in=[Deliverable.Status.DELIVERED, Deliverable.Status.ACCEPTED])
+            .order_by("announced_date", "pk")
+            .first()
+        )
+        if deliverable is None:
+            raise PreviewUnavailable(
+                _("Add a deliverable still to deliver: the example is its delivery call.")
+            )
+        day = max(deliverable.announced_date, timezone.localdate(timezone=ZoneInfo(collective.time_zone)))
+        call = DeliveryCall(
+            collective=collective,
+            mission=mission,
+            deliverable=deliverable,
+            organizer=mission.lead,
+            starts_at=datetime.combine(
+                day, datetime.min.time().replace(hour=10), tzinfo=ZoneInfo(collective.time_zone)
+            ),
+            duration_minutes=30,
+            video_link="https://meet.example.com/your-room",
+        )
+        attendees = attendees_of(contacts=[contact], users=[mission.lead])
+    else:
+        attendees = call_attendees(call)
+    call.mission = mission
+    recipient = attendees_of(contacts=[contact], users=[])[0]
+    return INVITATION_TEMPLATE, delivery_call_email_context(
+        call=call, recipient=recipient, attendees=attendees, kind="new", collective=collective
+    )
+
+
+def _preview_ritual_call(mission: Mission, contact: ClientContact, params: dict):
+    from cordee.communication.services import rituals_calendar
+    from cordee.communication.services.previews import PreviewUnavailable
+
+    if mission.ritual_kind != Mission.RitualKind.SYNC_CALL:
+        raise PreviewUnavailable(_("This mission's weekly ritual is the video: there is no call invitation."))
+    ritual = rituals_calendar.ritual_of(mission)
+    if ritual is None or ritual.first_date is None:
+        from cordee.communication.models import Ritual
+
+        today = timezone.localdate(timezone=ZoneInfo(mission.collective.time_zone))
+        ritual = Ritual(
+            collective_id=mission.collective_id,
+            mission=mission,
+            first_date=today + timedelta(days=7 - today.weekday()),
+            video_link="https://meet.example.com/your-room",
+        )
+    recipient = attendees_of(contacts=[contact], users=[])[0]
+    return rituals_calendar.INVITATION_TEMPLATE, rituals_calendar.ritual_call_email_context(
+        ritual=ritual, mission=mission, recipient=recipient, kind="new"
+    )
+
+
+def email_previews() -> list:
+    from django.utils.translation import gettext_lazy
+
+    from cordee.communication.services.previews import PreviewKind
+
+    return [
+        PreviewKind(
+            "delivery_call",
+            gettext_lazy("Delivery call invitation"),
+            gettext_lazy(
+                "When you schedule a delivery call, with the invitation for their calendar (the next call, or "
+                "an example on the next delivery)."
+            ),
+            _preview_delivery_call,
+        ),
+        PreviewKind(
+            "ritual_call",
+            gettext_lazy("Weekly call invitation"),
+            gettext_lazy(
+                "When you set up or change the weekly call, with the invitation for the whole series."
+            ),
+            _preview_ritual_call,
+        ),
+    ]

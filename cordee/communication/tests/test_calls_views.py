@@ -406,3 +406,33 @@ class TestQueries:
         with django_assert_num_queries(13):
             response = lead_client.get(detail_url(deliverable))
         assert response.content.decode().count('<li class="call-item') == 11
+
+
+class TestEmailPreviewsPage:
+    """The mission's page of client email previews shows the call invitations too (nothing is written)."""
+
+    def preview(self, lead_client, mission, kind, contact):
+        url = reverse("communication:preview", args=[mission.collective.slug, mission.pk])
+        return lead_client.get(url, {"email": kind, "contact": contact.pk, "language": "en"})
+
+    def test_the_next_call_s_invitation(self, lead_client, mission, call, alice):
+        response = self.preview(lead_client, mission, "delivery_call", alice)
+
+        content = response.content.decode()
+        assert response.status_code == 200
+        assert "Invitation: delivery call for “Maquettes”, March 10, 2026 at 2 p.m." in content
+        assert "https://meet.example.com/abc-defg" in content
+        assert OutboundEmail.objects.count() == 4
+
+    def test_an_example_call_without_any(self, lead_client, mission, deliverable, alice):
+        response = self.preview(lead_client, mission, "delivery_call", alice)
+
+        assert "Invitation: delivery call for “Maquettes”, March 20, 2026 at 10 a.m." in response.content.decode()
+        assert DeliveryCall.objects.count() == 0
+        assert OutboundEmail.objects.count() == 0
+
+    def test_the_weekly_call_invitation(self, lead_client, mission, alice):
+        response = self.preview(lead_client, mission, "ritual_call", alice)
+
+        assert "Invitation: weekly call “Site vitrine”, every Monday at 9:30 a.m." in response.content.decode()
+        assert OutboundEmail.objects.count() == 0
