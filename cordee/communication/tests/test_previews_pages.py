@@ -73,7 +73,7 @@ def test_the_page_lists_every_client_email_and_shows_the_kickoff_first(
     assert "Claire Lenoir &lt;claire@lenoir.fr&gt;" in content
     assert "Léa Martin &lt;lea@studio.fr&gt;" in content  # replies go to the lead
     assert "“Site refresh” starts: your contact, the roadmap" in content
-    assert '<pre class="email-text">Hello Claire Lenoir,' in content
+    assert '<pre class="email-text" tabindex="0" aria-labelledby="text-title">Hello Claire Lenoir,' in content
     assert (
         f'src="{url("preview_html", mission)}?email=kickoff&amp;language=en&amp;contact={contacts.claire.pk}"'
         in content
