@@ -410,3 +410,18 @@ def test_two_workers_sending_automatically_at_once_send_once(mission, contacts, 
     assert sorted(results) == [0, 1]
     assert OutboundEmail.objects.filter(idempotency_key__contains=":send:").count() == 2
     assert MissionEvent.objects.filter(mission=mission, kind=MissionEvent.Kind.RECAP_SENT).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_stop_two_workers_at_once_catch_up_the_missed_slot_once(mission, contacts):
+    """Weeks of ticks, two days without any, then two workers at the same moment on real connections."""
+    set_weekdays(mission, [TUESDAY, FRIDAY])
+    run_ticks(paris(MONDAY, 9, 5), paris(dt.date(2026, 3, 11), 23), every=dt.timedelta(hours=3))
+    saturday = paris(dt.date(2026, 3, 14), 6)
+
+    results, errors = _together(2, lambda: recaps_schedule_run(now=saturday))
+
+    assert errors == []
+    assert sorted(results) == [0, 1]
+    assert slots(mission) == [dt.date(2026, 3, day) for day in (3, 6, 10, 13)]
+    assert len(draft_ready_keys(mission)) == 4
