@@ -18,26 +18,36 @@ urlpatterns: list = [
     path(mission + "communication/kickoff/send/", recaps.kickoff_send, name="kickoff_send"),
     path(mission + "communication/kickoff/preview/", previews.kickoff_preview, name="kickoff_preview"),
     # Weekly ritual: sync call and async videos (rituals.py)
-    path(mission + "ritual/call/", ritual_call_views.ritual_call, name="ritual_call"),
-    path(mission + "ritual/call/stop/", ritual_call_views.ritual_call_stop, name="ritual_call_stop"),
+    path(mission + "communication/weekly-call/", ritual_call_views.ritual_call, name="ritual_call"),
     path(
-        mission + "ritual/client-calendar/", ritual_call_views.client_feed_create, name="client_feed_create"
+        mission + "communication/weekly-call/stop/",
+        ritual_call_views.ritual_call_stop,
+        name="ritual_call_stop",
     ),
     path(
-        mission + "ritual/client-calendar/revoke/",
+        mission + "communication/client-calendar/",
+        ritual_call_views.client_feed_create,
+        name="client_feed_create",
+    ),
+    path(
+        mission + "communication/client-calendar/revoke/",
         ritual_call_views.client_feed_revoke,
         name="client_feed_revoke",
     ),
-    path(mission + "ritual/videos/", rituals.ritual_videos, name="ritual_videos"),
-    path(mission + "ritual/videos/<int:video_pk>/", rituals.ritual_video_edit, name="ritual_video_edit"),
+    path(mission + "communication/weekly-videos/", rituals.ritual_videos, name="ritual_videos"),
+    path(
+        mission + "communication/weekly-videos/<int:video_pk>/",
+        rituals.ritual_video_edit,
+        name="ritual_video_edit",
+    ),
     # Delivery calls (calls.py)
-    path(mission + "calls/", call_views.call_list, name="calls"),
+    path(mission + "communication/calls/", call_views.call_list, name="calls"),
     path(
         mission + "deliverables/<int:deliverable_pk>/calls/new/", call_views.call_create, name="call_create"
     ),
-    path(mission + "calls/<int:call_pk>/edit/", call_views.call_edit, name="call_edit"),
-    path(mission + "calls/<int:call_pk>/cancel/", call_views.call_cancel, name="call_cancel"),
-    path(mission + "calls/<int:call_pk>/invite.ics", call_views.call_ics, name="call_ics"),
+    path(mission + "communication/calls/<int:call_pk>/edit/", call_views.call_edit, name="call_edit"),
+    path(mission + "communication/calls/<int:call_pk>/cancel/", call_views.call_cancel, name="call_cancel"),
+    path(mission + "communication/calls/<int:call_pk>/invite.ics", call_views.call_ics, name="call_ics"),
     # Collective events (events.py)
     path("collectives/<slug:slug>/rituals/", events.events, name="events"),
     path("collectives/<slug:slug>/rituals/new/", events.event_create, name="event_create"),
