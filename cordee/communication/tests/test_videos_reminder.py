@@ -55,7 +55,7 @@ def test_a_missing_video_brings_one_reminder_on_thursday_at_9(mission):
     assert email.language == mission.lead.language
     assert email.from_email == mission.collective.notification_sender()
     assert email.collective == mission.collective
-    assert f"/collectives/{mission.collective.slug}/missions/{mission.pk}/ritual/videos/" in email.body_text
+    assert f"/collectives/{mission.collective.slug}/missions/{mission.pk}/communication/weekly-videos/" in email.body_text
 
 
 def test_two_ticks_send_one_email(mission):

@@ -78,6 +78,7 @@ def test_the_lead_sees_the_form_for_this_week(lead_client, mission):
     content = text(response)
     assert "Post and notify the client" in content
     assert "No video yet this week." in content
+    assert 'aria-current="page">Communication</a>' in content
     assert list(response.context["page_obj"].object_list) == []
 
 
