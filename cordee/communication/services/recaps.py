@@ -393,10 +393,7 @@ def recap_data_load(*, mission: Mission, period_start: datetime, now: datetime, 
     for deliverable_id, title in (
         Task.objects.filter(**scope)
         .exclude(status=Task.Status.DONE)
-        .filter(
-            Q(status__in=STARTED)
-            | Q(due_date__lte=today + timedelta(days=NEXT_TASKS_WITHIN_DAYS))
-        )
+        .filter(Q(status__in=STARTED) | Q(due_date__lte=today + timedelta(days=NEXT_TASKS_WITHIN_DAYS)))
         .annotate(started=Case(When(status__in=STARTED, then=Value(0)), default=Value(1)))
         .order_by("started", F("due_date").asc(nulls_last=True), "position", "pk")
         .values_list("deliverable_id", "title")
