@@ -295,7 +295,9 @@ def ritual_video_reminders_send(*, now: datetime | None = None) -> int:
     reminder is due (see the module's docstring). Returns the number of reminders enqueued by this run."""
     now = now or timezone.now()
     missions = list(
-        Mission.objects.filter(status=Mission.Status.ACTIVE, ritual_kind=Mission.RitualKind.ASYNC_VIDEO)
+        Mission.objects.filter(
+            status=Mission.Status.ACTIVE, ritual_kind=Mission.RitualKind.ASYNC_VIDEO, lead__is_active=True
+        )
         .select_related("collective", "lead")
         .order_by("pk")
     )

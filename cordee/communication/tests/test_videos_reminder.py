@@ -55,7 +55,10 @@ def test_a_missing_video_brings_one_reminder_on_thursday_at_9(mission):
     assert email.language == mission.lead.language
     assert email.from_email == mission.collective.notification_sender()
     assert email.collective == mission.collective
-    assert f"/collectives/{mission.collective.slug}/missions/{mission.pk}/communication/weekly-videos/" in email.body_text
+    assert (
+        f"/collectives/{mission.collective.slug}/missions/{mission.pk}/communication/weekly-videos/"
+        in email.body_text
+    )
 
 
 def test_two_ticks_send_one_email(mission):
@@ -151,6 +154,14 @@ def test_missions_that_are_not_active_get_no_reminder(status):
 def test_missions_whose_ritual_is_a_call_get_no_reminder():
     with at(dt.date(2026, 2, 23), 10):
         MissionFactory(ritual_kind=Mission.RitualKind.SYNC_CALL)
+
+    assert tick(THURSDAY, 9) == 0
+    assert reminders() == []
+
+
+def test_a_deactivated_lead_is_not_emailed(mission):
+    mission.lead.is_active = False
+    mission.lead.save()
 
     assert tick(THURSDAY, 9) == 0
     assert reminders() == []
