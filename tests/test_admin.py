@@ -19,6 +19,7 @@ PROJECT_APPS = {
     "missions",
     "timesheets",
     "portal",
+    "communication",
 }
 
 
