@@ -427,12 +427,17 @@ class TestEmailPreviewsPage:
     def test_an_example_call_without_any(self, lead_client, mission, deliverable, alice):
         response = self.preview(lead_client, mission, "delivery_call", alice)
 
-        assert "Invitation: delivery call for “Maquettes”, March 20, 2026 at 10 a.m." in response.content.decode()
+        assert (
+            "Invitation: delivery call for “Maquettes”, March 20, 2026 at 10 a.m."
+            in response.content.decode()
+        )
         assert DeliveryCall.objects.count() == 0
         assert OutboundEmail.objects.count() == 0
 
     def test_the_weekly_call_invitation(self, lead_client, mission, alice):
         response = self.preview(lead_client, mission, "ritual_call", alice)
 
-        assert "Invitation: weekly call “Site vitrine”, every Monday at 9:30 a.m." in response.content.decode()
+        assert (
+            "Invitation: weekly call “Site vitrine”, every Monday at 9:30 a.m." in response.content.decode()
+        )
         assert OutboundEmail.objects.count() == 0
