@@ -144,14 +144,14 @@ def _first_year(events) -> int | None:
     return min(years) if years else None
 
 
-def _build(events, *, time_zone: str, properties: list[tuple[str, object]]) -> bytes:
+def _build(events, *, time_zone: str, properties: list[tuple]) -> bytes:
     zone = ZoneInfo(time_zone)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    for name, value in properties:
-        cal.add(name, value)
+    for name, value, *parameters in properties:
+        cal.add(name, value, parameters=parameters[0] if parameters else None)
     events = list(events)
     for event in events:
         _in_zone(event, zone)
@@ -172,15 +172,14 @@ def calendar_invitation(events, *, method: str = METHOD_REQUEST, time_zone: str 
 
 def calendar_feed(events, *, name: str, time_zone: str, description: str = "") -> bytes:
     """A VCALENDAR to subscribe to (no METHOD): a name, the zone, a refresh hint, the events."""
-    properties: list[tuple[str, object]] = [("x-wr-calname", name), ("x-wr-timezone", time_zone)]
+    properties: list[tuple] = [("x-wr-calname", name), ("x-wr-timezone", time_zone)]
     if description:
         properties.append(("x-wr-caldesc", description))
-    properties.append(("x-published-ttl", "PT1H"))
-    data = _build(events, time_zone=time_zone, properties=properties)
-    # REFRESH-INTERVAL (RFC 7986) needs its VALUE parameter: added by hand after the other properties.
-    cal = Calendar.from_ical(data)
-    cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
-    return cal.to_ical()
+    properties += [
+        ("refresh-interval", timedelta(hours=1), {"VALUE": "DURATION"}),
+        ("x-published-ttl", "PT1H"),
+    ]
+    return _build(events, time_zone=time_zone, properties=properties)
 
 
 def ics_attachment(data: bytes, method: str = METHOD_REQUEST, filename: str = "") -> dict:
