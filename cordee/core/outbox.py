@@ -138,9 +138,14 @@ def _build_message(email: OutboundEmail) -> EmailMultiAlternatives:
         message.attach(
             attachment["filename"],
             base64.b64decode(attachment["content_base64"]),
-            attachment["mimetype"],
+            _without_charset(attachment["mimetype"]),
         )
     return message
+
+
+def _without_charset(mimetype: str) -> str:
+    """Django adds the charset of text attachments itself; a second one would be a duplicate parameter."""
+    return ";".join(part for part in mimetype.split(";") if not part.strip().lower().startswith("charset="))
 
 
 def outbox_due_ids(now=None, stale_after=timedelta(minutes=2)) -> list[int]:

@@ -7,7 +7,7 @@ shown yet). Nothing is written: a preview never creates a magic link, a recap or
 The kinds of this module are the kickoff, the progress recap, the delay notice and the change of
 lead. The other areas add theirs without touching this file: a module listed in `PROVIDER_MODULES`
 that defines `email_previews()` returning a list of `PreviewKind` is picked up when it exists
-(delivery calls, ritual invitations and videos, the portal's sign-in link, surveys).
+(delivery calls, the weekly call and videos, the portal's sign-in link).
 """
 
 import importlib
@@ -44,10 +44,8 @@ class PreviewKind:
 
 PROVIDER_MODULES = (
     "cordee.communication.services.calls",
-    "cordee.communication.services.rituals",
     "cordee.communication.services.ritual_videos",
     "cordee.portal.services",
-    "cordee.feedback.services",
 )
 
 

@@ -105,3 +105,24 @@ def test_tick_picks_up_lost_and_due_rows_only():
 
 def test_retry_delay_grows():
     assert [outbox.retry_delay(attempt) for attempt in (1, 2, 3, 4)] == [30, 120, 480, 1920]
+
+
+def test_a_calendar_attachment_keeps_its_method_and_one_charset(django_capture_on_commit_callbacks):
+    import base64
+
+    invitation = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue(
+            attachments=[
+                {
+                    "filename": "invite.ics",
+                    "content_base64": base64.b64encode(invitation).decode(),
+                    "mimetype": 'text/calendar; method=REQUEST; charset="utf-8"',
+                }
+            ]
+        )
+
+    part = [part for part in mail.outbox[0].message().walk() if part.get_content_type() == "text/calendar"][0]
+    assert part.get_param("method") == "REQUEST"
+    assert str(part["Content-Type"]).lower().count("charset") == 1
+    assert part.get_payload(decode=True) == invitation
