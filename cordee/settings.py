@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "cordee.timesheets",
     "cordee.communication",
     "cordee.portal",
+    "cordee.feedback",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("cordee.timesheets.urls")),
     path("", include("cordee.communication.urls")),
     path("portal/", include("cordee.portal.urls")),
+    path("", include("cordee.feedback.urls")),
     # Uploaded logos and photos; production serves them from object storage or the proxy.
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
