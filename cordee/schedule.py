@@ -66,3 +66,15 @@ def recaps_tick() -> tuple[int, int]:
     from cordee.communication.services.recaps import recaps_tick as run
 
     return run()
+
+
+@db_periodic_task(crontab(minute="10"))
+@lock_task("surveys-tick")
+def surveys_tick() -> tuple[int, int]:
+    """Open each active mission's due satisfaction survey (day 14, then every 30 days, from 9:00 in the
+    collective's time zone) and send the one reminder 3 days after; the unique round and the claimed
+    reminder make it safe to run twice. See `cordee.feedback.services.surveys`.
+    """
+    from cordee.feedback.services.surveys import surveys_tick as run
+
+    return run()

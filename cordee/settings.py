@@ -254,6 +254,8 @@ INVITATION_VALIDITY_DAYS = 14
 # Client portal: a magic link works once within this many days; the session it opens lasts 30 days.
 PORTAL_LINK_VALIDITY_DAYS = env.int("PORTAL_LINK_VALIDITY_DAYS", default=7)
 PORTAL_SESSION_DAYS = 30
+# Satisfaction surveys: a round's answers can be given or changed this many days after sending.
+SURVEY_OPEN_DAYS = env.int("SURVEY_OPEN_DAYS", default=10)
 LOGO_MAX_BYTES = 1_048_576
 
 LOGGING = {

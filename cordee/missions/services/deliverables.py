@@ -321,6 +321,9 @@ def deliverable_change_status(*, deliverable: Deliverable, status: str, by, now=
             summary=_("“%(title)s” accepted by the client") % {"title": deliverable.title},
             data={"deliverable_id": deliverable.pk},
         )
+        from cordee.feedback.services.surveys import survey_after_acceptance
+
+        survey_after_acceptance(deliverable, now=now)
     deliverables_health_store([deliverable], by=by, collective=deliverable.collective)
     return True
 
