@@ -192,6 +192,8 @@ class CollectiveOverview:
     waiting_opportunities: list[Opportunity] = field(default_factory=list)
     has_more_waiting_opportunities: bool = False
     today: object = None
+    # Client feedback (issue 5): NPS of the last 90 days and missions needing attention.
+    feedback: object = None
 
 
 def opportunities_waiting(collective: Collective, today) -> QuerySet[Opportunity]:
@@ -214,7 +216,8 @@ def collective_members(collective: Collective) -> QuerySet[Membership]:
 
 
 def collective_overview(collective: Collective) -> CollectiveOverview:
-    """Everything the collective dashboard shows, in eight queries whatever the numbers."""
+    """Everything the collective dashboard shows, in a fixed number of queries whatever the numbers."""
+    from cordee.feedback.queries import dashboard_feedback
     from cordee.missions.queries.missions import active_missions
 
     today = timezone.localdate(timezone=zoneinfo.ZoneInfo(collective.time_zone))
@@ -271,6 +274,7 @@ def collective_overview(collective: Collective) -> CollectiveOverview:
         waiting_opportunities=waiting[:WAITING_OPPORTUNITIES],
         has_more_waiting_opportunities=len(waiting) > WAITING_OPPORTUNITIES,
         today=today,
+        feedback=dashboard_feedback(collective),
     )
 
 

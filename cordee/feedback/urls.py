@@ -1,6 +1,6 @@
 from django.urls import path  # noqa: F401
 
-from cordee.feedback.views import survey
+from cordee.feedback.views import analytics, survey
 
 app_name = "feedback"
 
@@ -14,4 +14,7 @@ urlpatterns: list = [
     # Responses, follow-up calls: follow_up.py
     # Improvement plans and initiatives: plans.py
     # Analytics and CSV export: analytics.py
+    path(mission + "feedback/", analytics.mission, name="mission"),
+    path("collectives/<slug:slug>/feedback/", analytics.collective, name="collective"),
+    path("collectives/<slug:slug>/feedback/export.csv", analytics.export, name="export"),
 ]
