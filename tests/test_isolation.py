@@ -18,6 +18,7 @@ from cordee.core.tests.factories import (
     OpportunityFactory,
     ReferenceFactory,
 )
+from cordee.feedback.models import FollowUpCall, ImprovementPlan, Initiative, Survey, SurveyResponse
 from cordee.invitations.models import Invitation
 from cordee.missions.models import ClientRequest, Deliverable, Mission, Task
 from cordee.missions.tests.factories import (
@@ -46,6 +47,11 @@ PARAMETER_MODELS = {
     "video_pk": RitualVideo,
     "call_pk": DeliveryCall,
     "event_pk": CollectiveEvent,
+    "survey_pk": Survey,
+    "response_pk": SurveyResponse,
+    "plan_pk": ImprovementPlan,
+    "initiative_pk": Initiative,
+    "follow_up_pk": FollowUpCall,
 }
 # URL name prefix → the model its bare `pk` points to.
 OBJECT_MODELS = {
@@ -66,6 +72,7 @@ PROJECT_NAMESPACES = {
     "timesheets",
     "portal",
     "communication",
+    "feedback",
 }
 # The member's calendar feed is opened by calendar apps: its secret token is the key (tested in
 # cordee/missions/tests/test_calendar_feed.py).
@@ -80,6 +87,13 @@ PUBLIC_NAMES = {
     "communication:events_feed",
     # The client's mission calendar: its token is the key (cordee/communication/tests/test_feeds_mission.py).
     "portal:mission_feed",
+    # Feedback links sent by email, their token is the key: the survey page and its opt-out
+    # (cordee/feedback/tests/test_surveys_*.py), the follow-up slot picking page
+    # (cordee/feedback/tests/test_follow_up_views.py).
+    "feedback:survey",
+    "feedback:survey_thanks",
+    "feedback:opt_out",
+    "feedback:follow_up_pick",
 }
 
 
@@ -157,6 +171,18 @@ def two_collectives():
             organizer=mission.lead,
         ),
         CollectiveEvent: CollectiveEventFactory(collective=b),
+    }
+    survey = Survey.objects.create(collective=b, mission=mission, due_date="2026-03-16")
+    response = SurveyResponse.objects.create(
+        collective=b, survey=survey, contact=b_objects[ClientContact], score=6, ranking="top25"
+    )
+    plan = ImprovementPlan.objects.create(collective=b, mission=mission, survey=survey)
+    b_objects |= {
+        Survey: survey,
+        SurveyResponse: response,
+        FollowUpCall: FollowUpCall.objects.create(collective=b, response=response, token_hash="e" * 64),
+        ImprovementPlan: plan,
+        Initiative: Initiative.objects.create(collective=b, plan=plan, what="Démo", due_date="2026-04-10"),
     }
     return member_of_a, b, b_objects
 

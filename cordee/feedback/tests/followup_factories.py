@@ -21,7 +21,9 @@ def survey_for(mission=None, *, due_date=None, **fields) -> Survey:
 
 
 def response_for(survey: Survey, *, contact=None, score=9, ranking="top10", **fields) -> SurveyResponse:
-    contact = contact or ClientContactFactory(client=survey.mission.client, language=fields.pop("language", "fr"))
+    contact = contact or ClientContactFactory(
+        client=survey.mission.client, language=fields.pop("language", "fr")
+    )
     return SurveyResponse.objects.create(
         collective=survey.collective,
         survey=survey,

@@ -1,5 +1,6 @@
 """The responses page of a mission (lead), the follow-up calls, and the client's slot picking page."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -7,6 +8,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -146,10 +148,16 @@ def follow_up_close_view(request, follow_up_pk):
 
 @never_cache
 def follow_up_pick_view(request, token):
-    """Public by its token: the contact picks one of the proposed slots."""
+    """Public by its token: the contact picks one of the proposed slots, in the contact's language."""
     follow_up = follow_up_by_token(token)
     if follow_up is None:
         raise Http404
+    with translation.override(follow_up.response.contact.language or settings.LANGUAGE_CODE):
+        response = _pick(request, follow_up)
+    return response
+
+
+def _pick(request, follow_up):
     mission = follow_up.response.survey.mission
     error = ""
     chosen_value = ""

@@ -197,4 +197,3 @@ def initiative_done(request, initiative_pk):
     else:
         messages.success(request, _("“%(what)s” is back to do.") % {"what": initiative.what})
     return redirect(_responses_url(request) + f"#plan-{initiative.plan_id}")
-
