@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from cordee.communication.models import DeliveryCall
 from cordee.communication.services.calls import (
@@ -209,6 +210,12 @@ class TestSchedule:
 
 
 class TestScheduleRefusals:
+    @pytest.fixture(autouse=True)
+    def french(self):
+        """Refusals are asserted in French, the site language (an earlier test may leave English active)."""
+        with translation.override("fr"):
+            yield
+
     def _schedule(self, deliverable, by, **overrides):
         values = {
             "deliverable": deliverable,
@@ -239,15 +246,13 @@ class TestScheduleRefusals:
                 starts_at=dt.datetime(2026, 3, 2, 9, 0, tzinfo=PARIS),
                 attendee_contacts=[alice],
             )
-        assert error.value.message_dict == {"start_date": ["The call must start in the future."]}
+        assert error.value.message_dict == {"start_date": ["L'appel doit avoir lieu dans le futur."]}
         self._nothing_happened()
 
     def test_at_least_one_client_contact(self, deliverable, lead):
         with pytest.raises(ValidationError) as error:
             self._schedule(deliverable, lead, attendee_users=[lead])
-        assert error.value.message_dict == {
-            "attendee_contacts": ["Invite at least one contact of the client."]
-        }
+        assert error.value.message_dict == {"attendee_contacts": ["Invitez au moins un contact du client."]}
         self._nothing_happened()
 
     def test_a_contact_of_another_collective_is_refused(self, deliverable, lead, alice):
@@ -255,7 +260,7 @@ class TestScheduleRefusals:
         with pytest.raises(ValidationError) as error:
             self._schedule(deliverable, lead, attendee_contacts=[alice, stranger])
         assert error.value.message_dict == {
-            "attendee_contacts": ["Only the contacts of Acme can be invited."]
+            "attendee_contacts": ["Seuls les contacts du client Acme peuvent être invités."]
         }
         self._nothing_happened()
 
@@ -273,14 +278,14 @@ class TestScheduleRefusals:
         with pytest.raises(ValidationError) as error:
             self._schedule(deliverable, lead, attendee_contacts=[alice], attendee_users=[outsider])
         assert error.value.message_dict == {
-            "attendee_users": ["Only members of the mission's team can be invited."]
+            "attendee_users": ["Seuls les membres de l'équipe de la mission peuvent être invités."]
         }
         self._nothing_happened()
 
     def test_a_duration_out_of_bounds_is_refused(self, deliverable, lead, alice):
         with pytest.raises(ValidationError) as error:
             self._schedule(deliverable, lead, attendee_contacts=[alice], duration_minutes=600)
-        assert error.value.message_dict == {"duration_minutes": ["A call lasts from 5 to 480 minutes."]}
+        assert error.value.message_dict == {"duration_minutes": ["Un appel dure de 5 à 480 minutes."]}
         self._nothing_happened()
 
 

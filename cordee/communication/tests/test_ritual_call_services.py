@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from cordee.communication.models import Ritual
 from cordee.communication.services.rituals_calendar import (
@@ -175,7 +176,8 @@ class TestInvitation:
         cal, vcal = parse_both(ics_of(to_bob))
         assert str(cal["METHOD"]) == "CANCEL"
         assert vcal.vevent.attendee.value == "mailto:bob@acme.com"
-        assert "You no longer need to attend the weekly call" in to_bob.body_text
+        # Bob's contact is gone with his language: the cancellation falls back to the site language.
+        assert "Votre présence n'est plus nécessaire à l'appel hebdomadaire" in to_bob.body_text
 
     def test_next_call(self, mission, lead, people, frozen_now):
         ritual, _sent = save(mission, lead)
@@ -186,6 +188,12 @@ class TestInvitation:
 
 
 class TestRefusals:
+    @pytest.fixture(autouse=True)
+    def french(self):
+        """Refusals are asserted in French, the site language (an earlier test may leave English active)."""
+        with translation.override("fr"):
+            yield
+
     def _nothing_sent(self, mission):
         assert OutboundEmail.objects.count() == 0
         assert not Ritual.objects.filter(mission=mission, first_date__isnull=False).exists()
@@ -203,7 +211,7 @@ class TestRefusals:
             save(mission, lead)
 
         assert error.value.messages == [
-            "This mission's weekly ritual is a video: switch it to a weekly call in the mission's settings."
+            "Le rituel hebdomadaire de cette mission est une vidéo\u00a0: passez à l'appel hebdomadaire dans les paramètres de la mission."
         ]
         self._nothing_sent(mission)
 
@@ -211,18 +219,22 @@ class TestRefusals:
         with pytest.raises(ValidationError) as error:
             save(mission, lead, first_date=dt.date(2026, 3, 10))
         assert error.value.message_dict == {
-            "first_date": ["The first call must fall on the chosen day of the week."]
+            "first_date": ["Le premier appel doit tomber le jour de la semaine choisi."]
         }
         with pytest.raises(ValidationError) as error:
             save(mission, lead, first_date=dt.date(2026, 2, 23))
-        assert error.value.message_dict == {"first_date": ["The first call cannot be in the past."]}
+        assert error.value.message_dict == {
+            "first_date": ["Le premier appel ne peut pas être dans le passé."]
+        }
         self._nothing_sent(mission)
 
     def test_a_link_is_needed(self, mission, lead, people):
         with pytest.raises(ValidationError) as error:
             save(mission, lead, video_link="  ")
         assert error.value.message_dict == {
-            "video_link": ["Give the link of the video call: it goes in everyone's calendar."]
+            "video_link": [
+                "Indiquez le lien de la visioconférence\u00a0: il figure dans le calendrier de chacun."
+            ]
         }
         self._nothing_sent(mission)
 
@@ -230,7 +242,7 @@ class TestRefusals:
         with pytest.raises(ValidationError) as error:
             save(mission, lead)
         assert error.value.messages == [
-            "The client has no contact yet: add the people to invite on the client's page."
+            "Le client n'a encore aucun contact\u00a0: ajoutez les personnes à inviter sur la page du client."
         ]
         self._nothing_sent(mission)
 
