@@ -374,7 +374,13 @@ def test_export_in_french_follows_the_interface_language(client, collective, adm
     rows = read_csv(client.get(export_url(collective)))
 
     with translation.override("fr"):
-        assert rows[0] == [translation.gettext(header) for header in HEADERS]
+        numbered = [
+            translation.gettext(f"{label} %(number)s") % {"number": number}
+            for label in ("Appreciated", "Improvement")
+            for number in (1, 2, 3)
+        ]
+        plain = [translation.gettext(header) for header in HEADERS[:6] + HEADERS[12:]]
+        assert rows[0] == plain[:6] + numbered + plain[6:]
         assert rows[1][4:6] == ["3", translation.gettext("Second half")]
     assert rows[0][:3] == ["Mission", "Client", "Contact"]
     assert len(rows) == 2
