@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from cordee.missions.models import Mission
 LATEST_RESPONSES = 10
 DASHBOARD_ATTENTION = 5
 DASHBOARD_DAYS = 90
+DASHBOARD_TREND_DAYS = 365
 PENDING_FOLLOW_UP_STATES = [FollowUpCall.State.REQUESTED, FollowUpCall.State.SCHEDULED]
 # Missions whose feedback still matters: the ones running or just delivered (not drafts, not closed).
 FOLLOWED_STATUSES = [Mission.Status.ACTIVE, Mission.Status.PAUSED, Mission.Status.DELIVERED]
@@ -54,6 +55,7 @@ class DashboardFeedback:
     answers: int
     attention: list[analytics.MissionAttention]
     has_more_attention: bool
+    trend: list[analytics.TrendPoint] = field(default_factory=list)
 
 
 def _local_date(moment, collective):
@@ -204,23 +206,28 @@ def missions_needing_attention(collective, *, now=None) -> list[analytics.Missio
 
 
 def dashboard_feedback(collective, *, now=None) -> DashboardFeedback:
-    """The dashboard block: NPS of the last 90 days and up to five missions needing attention."""
+    """The dashboard block: NPS of the last 90 days, the monthly NPS of the last 12 months as a chart,
+    and up to five missions needing attention."""
     now = now or timezone.now()
-    counts = SurveyResponse.objects.filter(
-        collective=collective, submitted_at__gte=now - timedelta(days=DASHBOARD_DAYS)
-    ).aggregate(
-        total=Count("pk"),
-        promoters=Count("pk", filter=Q(score__gte=analytics.PROMOTER_MIN)),
-        detractors=Count("pk", filter=Q(score__lte=analytics.DETRACTOR_MAX)),
+    recent = now - timedelta(days=DASHBOARD_DAYS)
+    rows = list(
+        SurveyResponse.objects.filter(
+            collective=collective, submitted_at__gte=now - timedelta(days=DASHBOARD_TREND_DAYS)
+        )
+        .order_by()
+        .values_list("submitted_at", "score")
     )
+    scores = [score for answered_at, score in rows if answered_at >= recent]
     attention = missions_needing_attention(collective, now=now)
     return DashboardFeedback(
-        nps=analytics.nps_from_counts(
-            promoters=counts["promoters"], detractors=counts["detractors"], total=counts["total"]
-        ),
-        answers=counts["total"],
+        nps=analytics.nps(scores),
+        answers=len(scores),
         attention=attention[:DASHBOARD_ATTENTION],
         has_more_attention=len(attention) > DASHBOARD_ATTENTION,
+        trend=analytics.trend(
+            analytics.scores_by_month((_local_date(at, collective), score) for at, score in rows),
+            monthly=True,
+        ),
     )
 
 

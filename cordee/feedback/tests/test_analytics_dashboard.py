@@ -95,3 +95,26 @@ def test_dashboard_queries_do_not_grow_with_feedback(client, django_assert_num_q
             dashboard(client, admin.collective)
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_dashboard_draws_the_monthly_nps_of_the_last_12_months(admin_client, collective):
+    import re
+    import xml.etree.ElementTree as ET
+
+    mission = MissionFactory(collective=collective)
+    survey = survey_round(mission, date(2026, 3, 1))
+    answer(survey, 10, at=datetime(2026, 3, 2, 9, tzinfo=UTC))
+    answer(survey, 6, at=datetime(2026, 4, 2, 9, tzinfo=UTC))
+    answer(survey, 2, at=datetime(2025, 4, 2, 9, tzinfo=UTC))  # more than a year ago: left out
+
+    response = dashboard(admin_client, collective)
+
+    trend = response.context["overview"].feedback.trend
+    assert [(point.label, point.nps) for point in trend] == [
+        ("March 2026", Decimal("100.0")),
+        ("April 2026", Decimal("-100.0")),
+    ]
+    svg = ET.fromstring(re.search(r"<svg\b.*?</svg>", response.content.decode(), re.S).group(0))
+    assert svg.get("role") == "img"
+    assert svg.find("{http://www.w3.org/2000/svg}title").text == "NPS per month, last 12 months"
+    assert len(svg.findall("{http://www.w3.org/2000/svg}circle")) == 2
