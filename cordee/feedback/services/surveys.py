@@ -391,3 +391,51 @@ def feedback_opt_out(*, contact: ClientContact) -> FeedbackOptOut:
         contact=contact, defaults={"collective_id": contact.collective_id}
     )
     return opt_out
+
+
+# --- Email previews (the mission's Communication page) ---------------------------------------------
+
+
+def _preview_context(mission: Mission, contact: ClientContact) -> dict:
+    now = timezone.now()
+    survey = Survey(
+        collective=mission.collective,
+        mission=mission,
+        due_date=now.date(),
+        sent_at=now,
+        closes_at=now + timedelta(days=survey_open_days()),
+    )
+    invitation = SurveyInvitation(collective=mission.collective, survey=survey, contact=contact)
+    return survey_email_context(invitation=invitation, raw="example")
+
+
+def _preview_survey(mission, contact, params):
+    return TEMPLATE, _preview_context(mission, contact)
+
+
+def _preview_reminder(mission, contact, params):
+    return REMINDER_TEMPLATE, _preview_context(mission, contact)
+
+
+def email_previews() -> list:
+    from django.utils.translation import gettext_lazy
+
+    from cordee.communication.services.previews import PreviewKind
+
+    return [
+        PreviewKind(
+            "survey",
+            gettext_lazy("Satisfaction survey"),
+            gettext_lazy(
+                "From the feedback address, to the sponsor and project contacts: 14 days after the start, "
+                "then every 30 days (the mission's settings), and when a deliverable is accepted."
+            ),
+            _preview_survey,
+        ),
+        PreviewKind(
+            "survey_reminder",
+            gettext_lazy("Survey reminder"),
+            gettext_lazy("Once, 3 days after the survey, to the contacts who have not answered."),
+            _preview_reminder,
+        ),
+    ]

@@ -271,3 +271,24 @@ def test_survey_after_acceptance_skips_a_paused_mission(mission, contacts):
 
     assert survey_after_acceptance(deliverable, now=paris(30, 15)) is None
     assert Survey.objects.count() == 0
+
+
+# --- Email previews --------------------------------------------------------------------------------
+
+
+def test_the_survey_emails_can_be_previewed_without_writing_anything(mission, contacts):
+    from cordee.core.outbox import render_email
+    from cordee.feedback.services.surveys import email_previews
+
+    kinds = {kind.key: kind for kind in email_previews()}
+    assert list(kinds) == ["survey", "survey_reminder"]
+    template, context = kinds["survey_reminder"].build(mission, contacts.project, {})
+    subject, text, _html = render_email(template, context, "en")
+
+    assert subject == "Reminder: your opinion on “Refonte du site” (5 minutes)"
+    assert "/s/example/stop/" in text
+    assert (Survey.objects.count(), SurveyInvitation.objects.count(), OutboundEmail.objects.count()) == (
+        0,
+        0,
+        0,
+    )
