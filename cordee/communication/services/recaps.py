@@ -130,12 +130,17 @@ class RecapData:
 # --- Pure drafting --------------------------------------------------------------------------------
 
 
+def quoted(text: str) -> str:
+    """A title in the quotation marks of the current language (« » in French)."""
+    return _("“%(text)s”") % {"text": text}
+
+
 def _day(value: date) -> str:
     return formats.date_format(value, "j F")
 
 
 def _quoted(titles) -> str:
-    return get_text_list([f"“{title}”" for title in titles], _("and"))
+    return get_text_list([quoted(title) for title in titles], _("and"))
 
 
 def deliverable_state_words(line: DeliverableLine) -> str:
@@ -185,12 +190,12 @@ def dates_sentences(deliverables) -> tuple[str, bool]:
     for line in moved:
         sentences.append(
             _("%(title)s moves to %(date)s: we have sent you this new date.")
-            % {"title": f"“{line.title}”", "date": _day(line.announced_date)}
+            % {"title": quoted(line.title), "date": _day(line.announced_date)}
         )
     for line in at_risk:
         sentences.append(
             _("We are watching %(title)s closely; its date of %(date)s still holds for now.")
-            % {"title": f"“{line.title}”", "date": _day(line.announced_date)}
+            % {"title": quoted(line.title), "date": _day(line.announced_date)}
         )
     flagged = len(late) + len(moved) + len(at_risk)
     if flagged and flagged < len(open_lines):

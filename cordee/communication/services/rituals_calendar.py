@@ -26,6 +26,8 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from cordee.accounts.models import User
+from cordee.clients.models import ClientContact
 from cordee.communication.models import Ritual, new_calendar_uid
 from cordee.communication.services.calls import (
     Attendee,
@@ -301,7 +303,7 @@ def ritual_call_save(
     )
     removed = invited - {recipient.key for recipient in recipients}
     if removed:
-        gone = [Attendee(email.split("@")[0], email, settings.LANGUAGE_CODE) for email in sorted(removed)]
+        gone = [_former_attendee(mission, email) for email in sorted(removed)]
         for person in gone:
             _send(ritual, mission=mission, recipients=[person], method=ics.METHOD_CANCEL, kind="removed")
     mission_event_record(
@@ -312,6 +314,17 @@ def ritual_call_save(
         data={"ritual": ritual.pk, "sequence": ritual.sequence, "uid": ritual.calendar_uid},
     )
     return ritual, True
+
+
+def _former_attendee(mission: Mission, email: str) -> Attendee:
+    """Someone who had the invitation and is no longer on the list: their name and language if still known."""
+    contact = ClientContact.objects.filter(collective_id=mission.collective_id, email__iexact=email).first()
+    if contact is not None:
+        return Attendee(contact.full_name, email, contact.language or settings.LANGUAGE_CODE)
+    user = User.objects.filter(memberships__collective_id=mission.collective_id, email__iexact=email).first()
+    if user is not None:
+        return Attendee(user.display_name, email, user.language or settings.LANGUAGE_CODE)
+    return Attendee("", email, settings.LANGUAGE_CODE)
 
 
 @transaction.atomic
@@ -335,10 +348,7 @@ def ritual_call_stop(*, mission: Mission, by, now: datetime | None = None) -> bo
     ritual.refresh_from_db()
     if invited:
         known = {recipient.email.lower(): recipient for recipient in ritual_call_recipients(mission)}
-        people = [
-            known.get(email.lower()) or Attendee(email.split("@")[0], email, settings.LANGUAGE_CODE)
-            for email in invited
-        ]
+        people = [known.get(email.lower()) or _former_attendee(mission, email) for email in invited]
         _send(ritual, mission=mission, recipients=people, method=ics.METHOD_CANCEL, kind="stopped")
     mission_event_record(
         mission=mission,
