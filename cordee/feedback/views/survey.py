@@ -38,7 +38,9 @@ def _page(request, template: str, invitation, status: int = 200, **context):
         status=status,
     )
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # Never tell other sites the personal link; "no-referrer" would also make browsers post the form with
+    # "Origin: null", which Django's CSRF check rightly refuses.
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
