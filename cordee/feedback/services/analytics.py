@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils import formats
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -247,7 +248,8 @@ def attention_reasons(facts: MissionFeedbackFacts, *, now: datetime) -> list[Att
         reasons.append(
             AttentionReason(
                 "low_average",
-                _("Average score of the latest answers: %(average)s/10 (under 8).") % {"average": average},
+                _("Average score of the latest answers: %(average)s/10 (under 8).")
+                % {"average": formats.number_format(average, 1)},
             )
         )
     if scores and min(scores) <= DETRACTOR_MAX:
