@@ -39,7 +39,7 @@ format: install
 
 # Extract strings into the French catalogue (needs GNU gettext: apt-get install gettext).
 messages: install
-	$(BIN)/python manage.py makemessages --locale fr --ignore .venv --ignore var --no-obsolete
+	$(BIN)/python manage.py makemessages --locale fr --ignore '.venv/*' --ignore 'var/*' --ignore '*/tests/*' --no-obsolete
 
 clean:
 	rm -rf var/cache var/test*.sqlite3* var/screenshots
