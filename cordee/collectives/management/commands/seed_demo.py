@@ -1,4 +1,6 @@
-"""Create the demo collective on an empty database, so that `make run` shows a living product.
+"""Create the demo collective on an empty database, so that `make run` shows a living product:
+the collective and its members, references, opportunities, two clients, an active mission with its
+board, deliverables, client requests, time, recap, delivery call and survey, and a draft mission.
 
 Idempotent: once any collective exists, it says so and changes nothing.
 """
@@ -9,6 +11,7 @@ from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -16,6 +19,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from cordee.accounts.models import User
+from cordee.collectives.management.commands._demo_work import create_demo_work
 from cordee.collectives.models import Collective, Membership, Reference
 from cordee.opportunities.models import Opportunity, OpportunityStageChange
 
@@ -271,6 +275,8 @@ class Command(BaseCommand):
         collective.logo.save(f"{collective.slug}-demo.png", ContentFile(demo_logo_png()), save=True)
 
         users = {}
+        # One hash for the shared demo password: hashing is deliberately slow, once is enough.
+        password = make_password(settings.DEMO_PASSWORD)
         for position, data in enumerate(MEMBERS):
             user = User.objects.filter(email=data["email"]).first() or User(email=data["email"])
             user.full_name = data["full_name"]
@@ -280,7 +286,7 @@ class Command(BaseCommand):
             user.language = "fr"
             for field, value in data["legal"].items():
                 setattr(user, field, value)
-            user.set_password(settings.DEMO_PASSWORD)
+            user.password = password
             user.save()
             EmailAddress.objects.update_or_create(
                 user=user, email=user.email, defaults={"verified": True, "primary": True}
@@ -335,4 +341,7 @@ class Command(BaseCommand):
                     changed_at=received + timedelta(days=3 * step)
                 )
                 previous = reached
+
+        # Clients, an active mission in full swing and a draft one from the won opportunity.
+        create_demo_work(collective=collective, users=users)
         return collective
