@@ -1,4 +1,5 @@
-"""Every periodic job of Cordée, in one place. Each tick reads what is due from the database."""
+"""Every periodic job of Cordée, in one place. Each tick reads what is due from the database (a fixed number
+of queries) and hands each due item to the worker as its own task, so that several workers share the work."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
@@ -20,9 +21,13 @@ def outbox_tick() -> int:
 @lock_task("missions-health-tick")
 def missions_health_tick() -> int:
     """Recompute the deadline health of the deliverables of active missions; alert leads once per change."""
-    from cordee.missions.services.health import deliverables_health_refresh
+    from cordee.missions.services.health import deliverables_health_chunks
+    from cordee.missions.tasks import deliverables_health_refresh_task
 
-    return deliverables_health_refresh()
+    chunks = deliverables_health_chunks()
+    for ids in chunks:
+        deliverables_health_refresh_task(ids)
+    return len(chunks)
 
 
 @db_periodic_task(crontab(minute="0"))
@@ -34,9 +39,13 @@ def task_assignment_digest_tick() -> int:
     made before the last 8:00 in Paris, one email per assignee and day (the first run at or after 8:00
     sends it, a later run finds nothing left, a missed one is caught up at the next).
     """
-    from cordee.missions.services.tasks import task_assignment_digests_send
+    from cordee.missions.services.tasks import task_assignment_digest_recipients
+    from cordee.missions.tasks import task_assignment_digest_task
 
-    return task_assignment_digests_send()
+    cutoff, user_ids = task_assignment_digest_recipients()
+    for user_id in user_ids:
+        task_assignment_digest_task(user_id, cutoff)
+    return len(user_ids)
 
 
 @db_periodic_task(crontab(minute="0"))
@@ -49,9 +58,13 @@ def ritual_videos_reminder_tick() -> int:
     reminder, later runs find it in the outbox (key per mission and week) and send nothing more, and a
     run missed that day is caught up until Sunday. See `cordee.communication.services.ritual_videos`.
     """
-    from cordee.communication.services.ritual_videos import ritual_video_reminders_send
+    from cordee.communication.services.ritual_videos import ritual_video_reminders_due
+    from cordee.communication.tasks import ritual_video_reminder_task
 
-    return ritual_video_reminders_send()
+    due = ritual_video_reminders_due()
+    for mission_id, week_start in due:
+        ritual_video_reminder_task(mission_id, week_start)
+    return len(due)
 
 
 @db_periodic_task(crontab(minute="*/15"))
@@ -63,9 +76,17 @@ def recaps_tick() -> tuple[int, int]:
     mission and slot), and only the most recent slot is caught up after a stop; the automatic
     sending claims the draft. See `cordee.communication.services.recaps`.
     """
-    from cordee.communication.services.recaps import recaps_tick as run
+    from cordee.communication.services.recaps import recaps_auto_send_due, recaps_due
+    from cordee.communication.tasks import recap_auto_send_task, recap_slot_draft_task
 
-    return run()
+    due = recaps_due()
+    for mission_id, slot_date in due:
+        recap_slot_draft_task(mission_id, slot_date)
+    # Drafted by the tasks above (or by an earlier tick), a slot's draft is sent at the next tick.
+    sending = recaps_auto_send_due()
+    for recap_id in sending:
+        recap_auto_send_task(recap_id)
+    return len(due), len(sending)
 
 
 @db_periodic_task(crontab(minute="10"))
@@ -75,6 +96,16 @@ def surveys_tick() -> tuple[int, int]:
     collective's time zone) and send the one reminder 3 days after; the unique round and the claimed
     reminder make it safe to run twice. See `cordee.feedback.services.surveys`.
     """
-    from cordee.feedback.services.surveys import surveys_tick as run
+    from django.utils import timezone
 
-    return run()
+    from cordee.feedback.services.surveys import survey_reminders_due_ids, surveys_due
+    from cordee.feedback.tasks import survey_reminder_task, survey_round_open_task
+
+    now = timezone.now()
+    due = surveys_due(now=now)
+    for mission_id, due_date in due:
+        survey_round_open_task(mission_id, due_date)
+    reminders = survey_reminders_due_ids(now)
+    for invitation_id in reminders:
+        survey_reminder_task(invitation_id)
+    return len(due), len(reminders)

@@ -31,3 +31,13 @@ def security_overview(user: User) -> SecurityOverview:
         totp=authenticators.get(Authenticator.Type.TOTP),
         recovery_codes_left=len(recovery.wrap().get_unused_codes()) if recovery else None,
     )
+
+
+# What pages show of a person other than the reader (name, photo, email, language): never the password
+# hash nor the legal identity, when a user is joined into another query.
+PERSON_FIELDS = ("id", "email", "full_name", "language", "photo", "headline", "is_active")
+
+
+def person_fields(relation: str) -> list[str]:
+    """`PERSON_FIELDS` through a relation, for `.only()` next to the fields of the main model."""
+    return [f"{relation}__{name}" for name in PERSON_FIELDS]

@@ -7,6 +7,27 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 
+def request_memberships(request) -> list:
+    """The signed-in user's memberships with their collectives, by collective name.
+
+    One query per request, shared by the membership check of collective-scoped views and the
+    navigation of the base layout (the collective switcher).
+    """
+    memberships = getattr(request, "_cordee_memberships", None)
+    if memberships is None:
+        from cordee.collectives.models import Membership
+
+        memberships = list(
+            Membership.objects.filter(user_id=request.user.pk)
+            .select_related("collective")
+            .order_by("collective__name", "pk")
+        )
+        for membership in memberships:
+            membership.user = request.user
+        request._cordee_memberships = memberships
+    return memberships
+
+
 def collective_view(view=None, *, admin_only=False):
     """Resolve the `slug` URL argument to one of the signed-in user's collectives.
 
@@ -19,12 +40,13 @@ def collective_view(view=None, *, admin_only=False):
         @login_required
         @wraps(view_function)
         def wrapper(request, slug, *args, **kwargs):
-            from cordee.collectives.models import Membership
-
-            membership = (
-                Membership.objects.select_related("collective")
-                .filter(collective__slug=slug, user=request.user)
-                .first()
+            membership = next(
+                (
+                    membership
+                    for membership in request_memberships(request)
+                    if membership.collective.slug == slug
+                ),
+                None,
             )
             if membership is None:
                 raise Http404

@@ -5,8 +5,14 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
+from cordee.accounts.queries import person_fields
 from cordee.core.permissions import collective_view
 from cordee.missions.models import Mission
+
+MISSION_FIELDS = [field.name for field in Mission._meta.concrete_fields]
+CLIENT_FIELDS = [
+    f"client__{field.name}" for field in Mission._meta.get_field("client").related_model._meta.concrete_fields
+]
 
 
 def can_manage_mission(membership, mission: Mission) -> bool:
@@ -24,7 +30,11 @@ def mission_view(view=None, *, manage=False):
         @wraps(view_function)
         def wrapper(request, mission_pk, *args, **kwargs):
             mission = get_object_or_404(
-                Mission.objects.select_related("client", "lead"), collective=request.collective, pk=mission_pk
+                Mission.objects.select_related("client", "lead").only(
+                    *MISSION_FIELDS, *CLIENT_FIELDS, *person_fields("lead")
+                ),
+                collective=request.collective,
+                pk=mission_pk,
             )
             if manage and not can_manage_mission(request.membership, mission):
                 raise PermissionDenied

@@ -78,7 +78,7 @@ class TestClientList:
                 client = ClientFactory(collective=collective)
                 ClientContactFactory(client=client)
             admin_client.get(url("list", collective))  # warm-up
-            with django_assert_num_queries(6) as captured:
+            with django_assert_num_queries(4) as captured:
                 admin_client.get(url("list", collective))
             counts.append(len(captured.captured_queries))
         assert counts[0] == counts[1]

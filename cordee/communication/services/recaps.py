@@ -772,12 +772,26 @@ def _notify_lead(recap: Recap, mission: Mission) -> None:
     )
 
 
-def recaps_schedule_run(*, now: datetime | None = None) -> int:
-    """Draft the due slot of every active mission that has no draft for it; tell the lead. Returns the count."""
+def recaps_due(*, now: datetime | None = None) -> list[tuple[int, date]]:
+    """(mission id, slot date) of every active mission whose due slot has no draft yet.
+
+    Two queries whatever the number of missions (the missions with their collectives, the slots
+    already drafted); the drafting itself is `recap_slot_draft`, one mission at a time, so that the
+    tick can hand each mission to the worker as its own task.
+    """
     now = now or timezone.now()
-    missions = list(
+    missions = (
         Mission.objects.filter(status=Mission.Status.ACTIVE)
-        .select_related("collective", "lead")
+        .select_related("collective")
+        .only(
+            "pk",
+            "recap_weekdays",
+            "activated_at",
+            "start_date",
+            "collective__time_zone",
+            "collective__recaps_auto_send",
+            "collective__recaps_auto_send_hour",
+        )
         .order_by("pk")
     )
     due = {}
@@ -790,29 +804,46 @@ def recaps_schedule_run(*, now: datetime | None = None) -> int:
             draft_hour=recap_draft_hour(mission.collective),
         )
         if slot is not None:
-            due[mission.pk] = (mission, slot)
+            due[mission.pk] = slot
     if not due:
-        return 0
+        return []
     existing = set(
         Recap.objects.filter(mission_id__in=list(due), slot_date__isnull=False).values_list(
             "mission_id", "slot_date"
         )
     )
-    drafted = 0
-    for mission_id, (mission, slot) in due.items():
-        if (mission_id, slot) in existing:
-            continue
-        with transaction.atomic():
-            recap = recap_draft(mission=mission, slot_date=slot, now=now)
-            if recap is None:
-                continue
-            _notify_lead(recap, recap.mission)
-        drafted += 1
-    return drafted
+    return [(mission_id, slot) for mission_id, slot in due.items() if (mission_id, slot) not in existing]
 
 
-def recaps_auto_send_run(*, now: datetime | None = None) -> int:
-    """Send the untouched slot drafts due today at the collective's hour, where it allows it."""
+def recap_slot_draft(*, mission_id: int, slot_date: date, now: datetime | None = None) -> bool:
+    """Draft one mission's slot and tell its lead, unless it is drafted already or no longer active."""
+    mission = (
+        Mission.objects.select_related("collective", "lead")
+        .filter(pk=mission_id, status=Mission.Status.ACTIVE)
+        .first()
+    )
+    if mission is None:
+        return False
+    with transaction.atomic():
+        recap = recap_draft(mission=mission, slot_date=slot_date, now=now)
+        if recap is None:
+            return False
+        _notify_lead(recap, recap.mission)
+    return True
+
+
+def recaps_schedule_run(*, now: datetime | None = None) -> int:
+    """Draft the due slot of every active mission that has no draft for it; tell the lead. Returns the count."""
+    now = now or timezone.now()
+    return sum(
+        1
+        for mission_id, slot in recaps_due(now=now)
+        if recap_slot_draft(mission_id=mission_id, slot_date=slot, now=now)
+    )
+
+
+def recaps_auto_send_due(*, now: datetime | None = None) -> list[int]:
+    """The untouched slot drafts to send automatically now, where the collective allows it (one query)."""
     now = now or timezone.now()
     candidates = (
         Recap.objects.filter(
@@ -823,17 +854,28 @@ def recaps_auto_send_run(*, now: datetime | None = None) -> int:
             mission__status=Mission.Status.ACTIVE,
         )
         .select_related("collective")
+        .only("pk", "slot_date", "collective__time_zone", "collective__recaps_auto_send_hour")
         .order_by("pk")
     )
-    sent = 0
+    due = []
     for recap in candidates:
         collective = recap.collective
         local = timezone.localtime(now, collective_zone(collective))
-        if recap.slot_date != local.date() or local.hour < collective.recaps_auto_send_hour:
-            continue
-        if recap_send(recap=recap, now=now, automatic=True):
-            sent += 1
-    return sent
+        if recap.slot_date == local.date() and local.hour >= collective.recaps_auto_send_hour:
+            due.append(recap.pk)
+    return due
+
+
+def recap_auto_send(*, recap_id: int, now: datetime | None = None) -> bool:
+    """Send one untouched draft automatically; False when it was sent, edited or skipped meanwhile."""
+    recap = Recap.objects.filter(pk=recap_id, state=Recap.State.DRAFT).first()
+    return bool(recap and recap_send(recap=recap, now=now, automatic=True))
+
+
+def recaps_auto_send_run(*, now: datetime | None = None) -> int:
+    """Send the untouched slot drafts due today at the collective's hour, where it allows it."""
+    now = now or timezone.now()
+    return sum(1 for recap_id in recaps_auto_send_due(now=now) if recap_auto_send(recap_id=recap_id, now=now))
 
 
 def recaps_tick(*, now: datetime | None = None) -> tuple[int, int]:

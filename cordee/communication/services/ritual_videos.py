@@ -290,15 +290,16 @@ def reminder_due_at(week_start: date, zone: ZoneInfo) -> datetime:
 # --- Reminder ------------------------------------------------------------------------------------------
 
 
-def ritual_video_reminders_send(*, now: datetime | None = None) -> int:
-    """Remind the lead of every active weekly-video mission whose current week has no video, once the
-    reminder is due (see the module's docstring). Returns the number of reminders enqueued by this run."""
+def ritual_video_reminders_due(*, now: datetime | None = None) -> list[tuple[int, date]]:
+    """(mission id, week start) of every reminder due now and not sent yet: three queries whatever the
+    number of missions. Each is sent by `ritual_video_reminder_send` (one worker task each)."""
     now = now or timezone.now()
-    missions = list(
+    missions = (
         Mission.objects.filter(
             status=Mission.Status.ACTIVE, ritual_kind=Mission.RitualKind.ASYNC_VIDEO, lead__is_active=True
         )
-        .select_related("collective", "lead")
+        .select_related("collective")
+        .only("pk", "activated_at", "start_date", "collective__time_zone")
         .order_by("pk")
     )
     due: list[tuple[Mission, date]] = []
@@ -315,7 +316,7 @@ def ritual_video_reminders_send(*, now: datetime | None = None) -> int:
             continue
         due.append((mission, week_start))
     if not due:
-        return 0
+        return []
     posted = set(
         RitualVideo.objects.filter(
             mission_id__in=[mission.pk for mission, _week in due],
@@ -323,23 +324,46 @@ def ritual_video_reminders_send(*, now: datetime | None = None) -> int:
         ).values_list("mission_id", "week_start")
     )
     missing = {
-        reminder_key(mission, week_start): (mission, week_start)
+        reminder_key(mission, week_start): (mission.pk, week_start)
         for mission, week_start in due
         if (mission.pk, week_start) not in posted
     }
     if not missing:
-        return 0
+        return []
     already_sent = set(
         OutboundEmail.objects.filter(idempotency_key__in=list(missing)).values_list(
             "idempotency_key", flat=True
         )
     )
-    sent = 0
-    for key, (mission, week_start) in missing.items():
-        if key not in already_sent:
-            _remind_lead(key=key, mission=mission, week_start=week_start)
-            sent += 1
-    return sent
+    return [item for key, item in missing.items() if key not in already_sent]
+
+
+def ritual_video_reminder_send(*, mission_id: int, week_start: date) -> bool:
+    """Remind one lead, unless the video was posted or the mission stopped meanwhile (the key sends once)."""
+    mission = (
+        Mission.objects.filter(
+            pk=mission_id,
+            status=Mission.Status.ACTIVE,
+            ritual_kind=Mission.RitualKind.ASYNC_VIDEO,
+            lead__is_active=True,
+        )
+        .select_related("collective", "lead")
+        .first()
+    )
+    if mission is None or RitualVideo.objects.filter(mission=mission, week_start=week_start).exists():
+        return False
+    _remind_lead(key=reminder_key(mission, week_start), mission=mission, week_start=week_start)
+    return True
+
+
+def ritual_video_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind the lead of every active weekly-video mission whose current week has no video, once the
+    reminder is due (see the module's docstring). Returns the number of reminders enqueued by this run."""
+    return sum(
+        1
+        for mission_id, week_start in ritual_video_reminders_due(now=now)
+        if ritual_video_reminder_send(mission_id=mission_id, week_start=week_start)
+    )
 
 
 def reminder_key(mission: Mission, week_start: date) -> str:

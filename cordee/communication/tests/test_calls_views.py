@@ -377,7 +377,7 @@ class TestQueries:
         url = reverse("communication:calls", args=[mission.collective.slug, mission.pk])
         build(2)
         lead_client.get(url)
-        with django_assert_num_queries(10) as few:
+        with django_assert_num_queries(8) as few:
             response = lead_client.get(url)
         assert response.status_code == 200
         build(20)
@@ -400,10 +400,10 @@ class TestQueries:
 
         build(1)
         lead_client.get(detail_url(deliverable))
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(11):
             lead_client.get(detail_url(deliverable))
         build(10)
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(11):
             response = lead_client.get(detail_url(deliverable))
         assert response.content.decode().count('<li class="call-item') == 11
 

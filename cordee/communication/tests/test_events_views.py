@@ -168,7 +168,7 @@ def test_the_page_runs_the_same_queries_with_few_or_many_events(
 
 
 # session, user, membership, the events, their answers with people, the feed, the switcher's memberships
-QUERIES = {"": 7, "?show=past": 8, "?show=cancelled": 8}
+QUERIES = {"": 5, "?show=past": 6, "?show=cancelled": 6}
 
 
 # --- Create ----------------------------------------------------------------------------------------------

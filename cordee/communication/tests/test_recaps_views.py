@@ -117,10 +117,10 @@ class TestCommunicationPage:
 
         make(2)
         client.get(page)  # warm-up
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(10):
             client.get(page)
         make(40)
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(10):
             response = client.get(page)
         assert response.context["page_obj"].paginator.count == 27
         assert len(response.context["page_obj"].object_list) == 25

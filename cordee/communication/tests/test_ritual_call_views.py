@@ -245,7 +245,7 @@ class TestClientCalendarAddress:
     ):
         target = url("ritual_call", mission)
         lead_client.get(target)
-        with django_assert_num_queries(10) as few:
+        with django_assert_num_queries(8) as few:
             lead_client.get(target)
         for index in range(15):
             ClientContactFactory(client=mission.client, email=f"person{index}@acme.fr")

@@ -268,7 +268,7 @@ def test_the_page_runs_the_same_queries_with_few_or_many_videos(
     assert len(response.context["page_obj"].object_list) == count
 
 
-QUERIES = 9
+QUERIES = 7
 
 
 def test_a_member_of_another_collective_gets_404(client, mission):

@@ -106,37 +106,60 @@ def survey_recipients(mission: Mission) -> list[ClientContact]:
     )
 
 
-def surveys_schedule_run(*, now: datetime | None = None) -> int:
-    """Open the due scheduled round of every active mission with surveys on. Returns rounds opened."""
+def surveys_due(*, now: datetime | None = None) -> list[tuple[int, date]]:
+    """(mission id, due date) of every scheduled round to open now: two queries whatever the number of
+    missions. Opening one is `survey_scheduled_round_open`, a mission at a time (one worker task each)."""
     now = now or timezone.now()
-    missions = list(
-        Mission.objects.filter(status=Mission.Status.ACTIVE, feedback_enabled=True).select_related(
-            "collective", "client"
+    missions = (
+        Mission.objects.filter(status=Mission.Status.ACTIVE, feedback_enabled=True)
+        .select_related("collective")
+        .only(
+            "pk",
+            "start_date",
+            "feedback_first_after_days",
+            "feedback_every_days",
+            "collective__time_zone",
         )
     )
     due = {}
     for mission in missions:
         day = survey_latest_due_date(mission, now)
-        if day:
-            due[mission.pk] = (mission, day)
+        # A round is caught up after a stop only while it would still be open: a mission resumed
+        # after a pause, or a worker down for weeks, waits for the next round instead.
+        if day and _send_moment(mission.collective, day) + timedelta(days=survey_open_days()) > now:
+            due[mission.pk] = day
     if not due:
-        return 0
+        return []
     existing = set(
         Survey.objects.filter(mission_id__in=due, trigger=Survey.Trigger.SCHEDULE).values_list(
             "mission_id", "due_date"
         )
     )
-    opened = 0
-    for mission, day in due.values():
-        if (mission.pk, day) in existing:
-            continue
-        # A round is caught up after a stop only while it would still be open: a mission resumed
-        # after a pause, or a worker down for weeks, waits for the next round instead.
-        if _send_moment(mission.collective, day) + timedelta(days=survey_open_days()) <= now:
-            continue
-        if survey_round_open(mission=mission, due_date=day, now=now):
-            opened += 1
-    return opened
+    return sorted((mission_id, day) for mission_id, day in due.items() if (mission_id, day) not in existing)
+
+
+def survey_scheduled_round_open(
+    *, mission_id: int, due_date: date, now: datetime | None = None
+) -> Survey | None:
+    """Open one mission's scheduled round, unless the mission stopped or the round exists already."""
+    mission = (
+        Mission.objects.filter(pk=mission_id, status=Mission.Status.ACTIVE, feedback_enabled=True)
+        .select_related("collective", "client")
+        .first()
+    )
+    if mission is None:
+        return None
+    return survey_round_open(mission=mission, due_date=due_date, now=now)
+
+
+def surveys_schedule_run(*, now: datetime | None = None) -> int:
+    """Open the due scheduled round of every active mission with surveys on. Returns rounds opened."""
+    now = now or timezone.now()
+    return sum(
+        1
+        for mission_id, day in surveys_due(now=now)
+        if survey_scheduled_round_open(mission_id=mission_id, due_date=day, now=now)
+    )
 
 
 def survey_round_open(
@@ -287,21 +310,36 @@ def survey_reminders_due(now: datetime):
     )
 
 
+def survey_reminders_due_ids(now: datetime) -> list[int]:
+    """The invitations to remind now (one query); each is reminded by `survey_reminder_send`."""
+    return list(survey_reminders_due(now).values_list("pk", flat=True))
+
+
+def survey_reminder_send(*, invitation_id: int, now: datetime | None = None) -> bool:
+    """Remind one invited contact, once: the invitation is claimed in the transaction of the email."""
+    now = now or timezone.now()
+    invitation = survey_reminders_due(now).filter(pk=invitation_id).first()
+    if invitation is None:
+        return False
+    with transaction.atomic():
+        claimed = SurveyInvitation.objects.filter(pk=invitation.pk, reminder_sent_at__isnull=True).update(
+            reminder_sent_at=now
+        )
+        if claimed != 1:
+            return False
+        raw = invitation_token(invitation.survey_id, invitation.contact_id)
+        _survey_email(invitation=invitation, raw=raw, reminder=True)
+    return True
+
+
 def survey_reminders_run(*, now: datetime | None = None) -> int:
     """Remind, once, each invited contact who has not answered 3 days after sending."""
     now = now or timezone.now()
-    sent = 0
-    for invitation in survey_reminders_due(now):
-        with transaction.atomic():
-            claimed = SurveyInvitation.objects.filter(pk=invitation.pk, reminder_sent_at__isnull=True).update(
-                reminder_sent_at=now
-            )
-            if claimed != 1:
-                continue
-            raw = invitation_token(invitation.survey_id, invitation.contact_id)
-            _survey_email(invitation=invitation, raw=raw, reminder=True)
-            sent += 1
-    return sent
+    return sum(
+        1
+        for invitation_id in survey_reminders_due_ids(now)
+        if survey_reminder_send(invitation_id=invitation_id, now=now)
+    )
 
 
 def surveys_tick(*, now: datetime | None = None) -> tuple[int, int]:

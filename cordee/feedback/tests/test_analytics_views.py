@@ -212,7 +212,7 @@ def test_mission_page_queries_do_not_grow_with_responses(
                 answer(survey, score, improvements=["délais"])
         client.get(mission_url(mission))  # warm-up
         # Session, user, membership, mission; rounds, answers, latest answers, follow-ups; the nav's collectives.
-        with django_assert_num_queries(9) as captured:
+        with django_assert_num_queries(7) as captured:
             client.get(mission_url(mission))
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
@@ -288,7 +288,7 @@ def test_collective_page_queries_do_not_grow_with_missions_and_responses(client,
                 follow_up(low)
         client.force_login(admin.user)
         client.get(collective_url(admin.collective))  # warm-up
-        with django_assert_num_queries(8) as captured:
+        with django_assert_num_queries(6) as captured:
             client.get(collective_url(admin.collective))
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
@@ -397,7 +397,7 @@ def test_export_of_one_mission_and_constant_queries(
     url = f"{export_url(collective)}?mission={kept.pk}"
 
     client.get(url)  # warm-up
-    with django_assert_num_queries(5) as few:
+    with django_assert_num_queries(4) as few:
         response = client.get(url)
     rows = read_csv(response)
     assert [row[0] for row in rows[1:]] == ["Gardée"]

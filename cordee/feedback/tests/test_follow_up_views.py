@@ -124,7 +124,7 @@ def test_the_responses_page_query_count_does_not_grow(lead_client, mission, djan
 
     add_round(2)
     lead_client.get(responses_url(mission))
-    with django_assert_num_queries(9) as few:
+    with django_assert_num_queries(7) as few:
         lead_client.get(responses_url(mission))
     for day in (3, 4, 5, 6):
         add_round(day)

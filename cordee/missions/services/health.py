@@ -269,41 +269,57 @@ def deliverables_health_store(
 ) -> int:
     """Recompute and keep the health of these deliverables; alert the lead of each one that turned worse.
 
-    A deliverable that turns at risk or late (from a better state) records a `health_changed` event,
-    and its lead receives an email with the reason and the two ways out (replan, or send a delay
-    notice), unless the lead caused the change themselves (`by`), or the mission is not active. The
-    change is claimed with a conditional update, so two concurrent runs alert once; the email key
-    holds the day, so the same transition on the same day never sends twice. Returns the number of
-    deliverables that turned worse. Stored reasons are in the site's default language.
+    Only what changed is written: a deliverable whose health and reason are the same as stored is
+    left alone (`health_checked_at` is when its health or reason last changed, or when it was first
+    checked). A deliverable that turns at risk or late (from a better state) records a
+    `health_changed` event, and its lead receives an email with the reason and the two ways out
+    (replan, or send a delay notice), unless the lead caused the change themselves (`by`), or the
+    mission is not active. Changes of health are claimed: the rows are locked and only those still in
+    the state the computation started from are written, so two concurrent runs alert once; the email
+    key holds the day, so the same transition on the same day never sends twice. Returns the number
+    of deliverables that turned worse. Stored reasons are in the site's default language.
     """
     deliverables = list(deliverables)
     if not deliverables:
         return 0
     now = now or timezone.now()
     inputs = deliverables_health_inputs(deliverables, today, collective=collective)
-    unchanged, worsened = [], 0
     with translation.override(settings.LANGUAGE_CODE):
         results = {d.pk: deliverable_health(d, **vars(inputs[d.pk])) for d in deliverables}
+    reworded, changed = [], {}
     for deliverable in deliverables:
         health, reason = results[deliverable.pk]
         reason = reason[:REASON_MAX_LENGTH]
-        previous = deliverable.health
-        deliverable.health_reason, deliverable.health_checked_at = reason, now
-        if health == previous:
-            unchanged.append(deliverable)
-            continue
-        with transaction.atomic():
-            claimed = Deliverable.objects.filter(pk=deliverable.pk, health=previous).update(
-                health=health, health_reason=reason, health_checked_at=now
-            )
-            deliverable.health = health
-            if claimed == 1 and SEVERITY[health] > SEVERITY[previous]:
+        if health != deliverable.health:
+            changed[deliverable.pk] = (deliverable, deliverable.health, health, reason)
+        elif reason != deliverable.health_reason or deliverable.health_checked_at is None:
+            deliverable.health_reason, deliverable.health_checked_at = reason, now
+            reworded.append(deliverable)
+    if reworded:
+        Deliverable.objects.bulk_update(reworded, ["health_reason", "health_checked_at"])
+    if not changed:
+        return 0
+    worsened = 0
+    with transaction.atomic():
+        current = dict(
+            Deliverable.objects.select_for_update().filter(pk__in=list(changed)).values_list("pk", "health")
+        )
+        claimed = []
+        for pk, (deliverable, previous, health, reason) in changed.items():
+            if current.get(pk) != previous:
+                continue  # another run changed it first
+            deliverable.health, deliverable.health_reason, deliverable.health_checked_at = health, reason, now
+            claimed.append((deliverable, previous))
+        Deliverable.objects.bulk_update(
+            [deliverable for deliverable, _previous in claimed],
+            ["health", "health_reason", "health_checked_at"],
+        )
+        for deliverable, previous in claimed:
+            if SEVERITY[deliverable.health] > SEVERITY[previous]:
                 worsened += 1
                 _deliverable_health_alert(
                     deliverable=deliverable, previous=previous, inputs=inputs[deliverable.pk], by=by
                 )
-    if unchanged:
-        Deliverable.objects.bulk_update(unchanged, ["health_reason", "health_checked_at"])
     return worsened
 
 
@@ -362,21 +378,35 @@ def _deliverable_health_alert(*, deliverable: Deliverable, previous: str, inputs
     )
 
 
+def deliverables_health_chunks(*, chunk_size: int = 200) -> list[list[int]]:
+    """The deliverables of active missions by chunks of ids (one query): each chunk is refreshed by
+    `deliverables_health_refresh_ids`, one worker task each, so that several workers share the tick."""
+    ids = list(
+        Deliverable.objects.filter(mission__status=Mission.Status.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return [ids[start : start + chunk_size] for start in range(0, len(ids), chunk_size)]
+
+
+def deliverables_health_refresh_ids(ids, *, now=None) -> int:
+    """Refresh the stored health of these deliverables (those of active missions): 5 queries, plus
+    the writes of what changed. Returns the number that turned worse."""
+    deliverables = (
+        Deliverable.objects.filter(pk__in=list(ids), mission__status=Mission.Status.ACTIVE)
+        .select_related("mission__lead", "collective")
+        .order_by("pk")
+    )
+    return deliverables_health_store(deliverables, now=now)
+
+
 def deliverables_health_refresh(*, now=None, batch_size: int = 500) -> int:
-    """The hourly tick: refresh the stored health of every deliverable of active missions.
+    """Refresh the stored health of every deliverable of active missions, in this process.
 
     Deliverables are read in batches (by primary key) so that memory stays flat. Returns the number
     of deliverables that turned worse.
     """
-    worsened, last_pk = 0, 0
-    base = (
-        Deliverable.objects.filter(mission__status=Mission.Status.ACTIVE)
-        .select_related("mission__lead", "collective")
-        .order_by("pk")
+    return sum(
+        deliverables_health_refresh_ids(chunk, now=now)
+        for chunk in deliverables_health_chunks(chunk_size=batch_size)
     )
-    while True:
-        batch = list(base.filter(pk__gt=last_pk)[:batch_size])
-        if not batch:
-            return worsened
-        worsened += deliverables_health_store(batch, now=now)
-        last_pk = batch[-1].pk

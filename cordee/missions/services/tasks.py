@@ -517,13 +517,9 @@ def digest_cutoff(now: datetime) -> datetime:
     return datetime.combine(day, DIGEST_TIME, tzinfo=DIGEST_TIME_ZONE)
 
 
-def task_assignment_digests_send(*, now: datetime | None = None) -> int:
-    """Send each assignee one email listing the tasks given to them since their last digest.
-
-    Safe to run any number of times and from concurrent workers: the rows are claimed with a
-    conditional update, and each email's key is the recipient and the digest's date. Returns the
-    number of emails enqueued.
-    """
+def task_assignment_digest_recipients(*, now: datetime | None = None) -> tuple[datetime, list[int]]:
+    """(the digest's cutoff, the users with unsent assignments made before it): one query whatever the
+    number of recipients. Each digest is sent by `task_assignment_digest_send` (one worker task each)."""
     now = now or timezone.now()
     cutoff = digest_cutoff(now)
     recipients = (
@@ -534,7 +530,23 @@ def task_assignment_digests_send(*, now: datetime | None = None) -> int:
         .values_list("to_user_id", flat=True)
         .distinct()
     )
-    return sum(1 for user_id in list(recipients) if _digest_send_one(user_id=user_id, cutoff=cutoff))
+    return cutoff, list(recipients)
+
+
+def task_assignment_digests_send(*, now: datetime | None = None) -> int:
+    """Send each assignee one email listing the tasks given to them since their last digest.
+
+    Safe to run any number of times and from concurrent workers: the rows are claimed with a
+    conditional update, and each email's key is the recipient and the digest's date. Returns the
+    number of emails enqueued.
+    """
+    cutoff, user_ids = task_assignment_digest_recipients(now=now)
+    return sum(1 for user_id in user_ids if task_assignment_digest_send(user_id=user_id, cutoff=cutoff))
+
+
+def task_assignment_digest_send(*, user_id: int, cutoff: datetime) -> bool:
+    """One assignee's digest of the assignments made before `cutoff`; False when there is nothing to send."""
+    return _digest_send_one(user_id=user_id, cutoff=cutoff)
 
 
 def _digest_send_one(*, user_id: int, cutoff: datetime) -> bool:

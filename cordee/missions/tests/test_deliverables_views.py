@@ -230,13 +230,13 @@ class TestList:
         page = url("deliverables", mission)
         build(3)
         lead_client.get(page)  # warm-up (session, content types)
-        with django_assert_num_queries(10) as few:
+        with django_assert_num_queries(8) as few:
             assert lead_client.get(page).status_code == 200
         build(27)
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(8):
             response = lead_client.get(page)
         assert len(response.context["page_obj"].object_list) == 25
-        assert len(few.captured_queries) == 10
+        assert len(few.captured_queries) == 8
 
     def test_the_list_paginates(self, lead_client, mission):
         for _ in range(26):
@@ -503,10 +503,10 @@ class TestDetail:
         lead_client.get(page)
         # 13: 12 plus the delivery calls of the deliverable (issue 4, its own count test is in
         # cordee/communication/tests/test_calls_views.py).
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(11):
             lead_client.get(page)
         build(27)
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(11):
             assert lead_client.get(page).status_code == 200
 
 

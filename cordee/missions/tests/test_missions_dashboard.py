@@ -144,7 +144,7 @@ def test_the_query_count_does_not_grow_with_missions(client, django_assert_num_q
         client.force_login(admin.user)
         client.get(dashboard_url(admin.collective))  # warm-up
         # + 3 for the client feedback block (answers of the year, missions needing attention, their scores).
-        with django_assert_num_queries(14) as captured:
+        with django_assert_num_queries(12) as captured:
             response = client.get(dashboard_url(admin.collective))
         assert len(response.context["overview"].active_missions) == extra
         counts.append(len(captured.captured_queries))

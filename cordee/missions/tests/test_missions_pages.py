@@ -163,7 +163,7 @@ class TestOverview:
             mission_event_record(mission=subject, kind="member_added", actor=admin_user)
         admin_client.get(detail_url(subject))  # warm-up
 
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(8):
             response = admin_client.get(detail_url(subject))
 
         assert response.context["overview"].task_count == tasks
@@ -230,7 +230,7 @@ class TestMissionList:
                 DeliverableFactory(mission=subject)
                 TaskFactory(mission=subject)
             admin_client.get(list_url(collective))  # warm-up
-            with django_assert_num_queries(9) as captured:
+            with django_assert_num_queries(7) as captured:
                 response = admin_client.get(list_url(collective))
             counts.append(len(captured.captured_queries))
         assert counts[0] == counts[1]
@@ -284,7 +284,7 @@ class TestHistory:
             for _ in range(extra):
                 mission_event_record(mission=mission, kind="member_added", actor=admin_user)
             admin_client.get(history_url(mission))  # warm-up
-            with django_assert_num_queries(7) as captured:
+            with django_assert_num_queries(5) as captured:
                 admin_client.get(history_url(mission))
             counts.append(len(captured.captured_queries))
         assert counts[0] == counts[1]

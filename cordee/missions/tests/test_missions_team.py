@@ -409,7 +409,7 @@ class TestTeamPage:
         for extra in (1, 6):
             MissionMemberFactory.create_batch(extra, mission=mission)
             admin_client.get(team_url(mission))  # warm-up
-            with django_assert_num_queries(7) as captured:
+            with django_assert_num_queries(5) as captured:
                 admin_client.get(team_url(mission))
             counts.append(len(captured.captured_queries))
         assert counts[0] == counts[1]

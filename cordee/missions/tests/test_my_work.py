@@ -231,7 +231,7 @@ class TestQueryCount:
     ):
         self.fill(me, collectives=1, tasks_per_mission=3)
         my_client.get(MY_WORK_URL)  # warm-up
-        with django_assert_num_queries(10) as few:
+        with django_assert_num_queries(9) as few:
             my_client.get(MY_WORK_URL)
 
         self.fill(me, collectives=6, tasks_per_mission=12)

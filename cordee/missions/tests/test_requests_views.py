@@ -163,10 +163,10 @@ class TestInbox:
         login(client, people.lead)
         client.get(inbox_url(mission))
         # session, user, membership, collectives, mission, counts, page count, page, tasks
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(7):
             client.get(inbox_url(mission))
         fill(30)
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(7):
             response = client.get(inbox_url(mission))
         assert len(request_titles(response.content.decode())) == 25
 

@@ -47,8 +47,11 @@ def at(day: dt.date, hour: int, minute: int = 0):
 
 
 def tick(day: dt.date, hour: int = 8, minute: int = 0) -> int:
+    """Run the tick (its tasks run inline in tests); the number of digests it enqueued."""
+    before = OutboundEmail.objects.count()
     with at(day, hour, minute):
-        return task_assignment_digest_tick.call_local()
+        task_assignment_digest_tick.call_local()
+    return OutboundEmail.objects.count() - before
 
 
 def digests():

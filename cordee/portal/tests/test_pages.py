@@ -99,7 +99,7 @@ class TestHome:
                 mission = MissionFactory(collective=world.mission_x.collective, client=world.client_x)
                 DeliverableFactory.create_batch(2, mission=mission)
             signed_in.get(reverse("portal:home"))
-            with django_assert_num_queries(4) as captured:
+            with django_assert_num_queries(3) as captured:
                 signed_in.get(reverse("portal:home"))
             counts.append(len(captured.captured_queries))
         assert counts[0] == counts[1]
@@ -287,7 +287,7 @@ class TestMissionPage:
                 RecapFactory(mission=world.mission_x)
                 ClientRequestFactory(mission=world.mission_x, contact=world.contact_x)
             signed_in.get(mission_url(world.mission_x))
-            with django_assert_num_queries(11) as captured:
+            with django_assert_num_queries(10) as captured:
                 signed_in.get(mission_url(world.mission_x))
             counts.append(len(captured.captured_queries))
         assert counts[0] == counts[1]
@@ -321,7 +321,7 @@ class TestListPages:
             RitualVideoFactory.create_batch(extra, mission=world.mission_x)
             ClientRequestFactory.create_batch(extra, mission=world.mission_x, contact=world.contact_x)
             signed_in.get(url)
-            with django_assert_num_queries(5) as captured:
+            with django_assert_num_queries(4) as captured:
                 signed_in.get(url)
             counts.append(len(captured.captured_queries))
         assert counts[0] == counts[1]

@@ -219,10 +219,10 @@ def test_preview_query_count_does_not_grow_for_a_member(
     _grow(collective, 1)
     client.get(url)
     # session, user, collective, members, references, the member's collectives for the top bar
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(url)
     _grow(collective, 6)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(url)
     assert response.content.decode().count('class="card member"') == 8
 

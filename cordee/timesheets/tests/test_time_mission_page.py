@@ -147,7 +147,7 @@ class TestPage:
         TaskFactory(mission=mission, deliverable=deliverable, assignee=teammate)
         TimeEntryFactory(mission=mission, user=teammate, deliverable=deliverable)
         admin_client.get(time_url(mission))  # warm-up
-        with django_assert_num_queries(14) as few:
+        with django_assert_num_queries(12) as few:
             admin_client.get(time_url(mission))
 
         for index in range(20):

@@ -133,7 +133,7 @@ class TestGrid:
     ):
         TimeEntryFactory(mission=mission, user=teammate, date=MONDAY)
         teammate_client.get(WEEK_URL)  # warm-up
-        with django_assert_num_queries(6) as few:
+        with django_assert_num_queries(5) as few:
             teammate_client.get(WEEK_URL)
 
         for index in range(12):
