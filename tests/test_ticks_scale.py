@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from huey.contrib.djhuey import HUEY
 
+from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import AdminMembershipFactory, CollectiveFactory, UserFactory
 from cordee.feedback.models import SurveyInvitation
 from cordee.feedback.services.surveys import survey_round_open
@@ -24,6 +25,7 @@ from cordee.missions.tests.factories import (
     TaskFactory,
 )
 from cordee.schedule import (
+    TASK_BATCH,
     missions_health_tick,
     recaps_tick,
     ritual_videos_reminder_tick,
@@ -38,6 +40,7 @@ MONDAY = dt.datetime(2026, 3, 2, 10, tzinfo=PARIS)
 # A recap day (Friday), after the video reminder (Thursday 9:00) and the first survey (day 14 at 9:00).
 FRIDAY = dt.datetime(2026, 3, 6, 10, tzinfo=PARIS)
 COUNTS = [5, 50]
+assert TASK_BATCH == 50  # so that 5 and 50 due missions make one task each, and 51 two
 
 
 @pytest.fixture
@@ -82,7 +85,7 @@ def test_the_recaps_tick_finds_the_due_missions_in_three_queries(count, queue):
     result, queries = tick_queries(recaps_tick, FRIDAY)
 
     # The missions, the slots already drafted, the drafts to send automatically.
-    assert (result, queries, queue.pending_count()) == ((count, 0), 3, count)
+    assert (result, queries, queue.pending_count()) == ((count, 0), 3, 1)
 
 
 @pytest.mark.parametrize("count", COUNTS)
@@ -92,7 +95,7 @@ def test_the_video_reminders_tick_finds_the_due_missions_in_three_queries(count,
     result, queries = tick_queries(ritual_videos_reminder_tick, FRIDAY)
 
     # The missions, the videos posted, the reminders already in the outbox.
-    assert (result, queries, queue.pending_count()) == (count, 3, count)
+    assert (result, queries, queue.pending_count()) == (count, 3, 1)
 
 
 @pytest.mark.parametrize("count", COUNTS)
@@ -102,7 +105,7 @@ def test_the_surveys_tick_finds_the_due_rounds_in_three_queries(count, queue):
     result, queries = tick_queries(surveys_tick, FRIDAY)
 
     # The missions, the rounds already open, the reminders due.
-    assert (result, queries, queue.pending_count()) == ((count, 0), 3, count)
+    assert (result, queries, queue.pending_count()) == ((count, 0), 3, 1)
 
 
 @pytest.mark.parametrize("count", COUNTS)
@@ -124,7 +127,7 @@ def test_the_survey_reminders_are_found_in_one_query(count):
         HUEY.immediate = True
 
     # The missions, the rounds already open (this one), the invitations to remind.
-    assert (result, queries, pending) == ((0, count), 3, count)
+    assert (result, queries, pending) == ((0, count), 3, 1)
 
 
 @pytest.mark.parametrize("count", COUNTS)
@@ -140,7 +143,7 @@ def test_the_digest_tick_finds_the_recipients_in_one_query(count, queue):
 
     result, queries = tick_queries(task_assignment_digest_tick, MONDAY + dt.timedelta(days=1))
 
-    assert (result, queries, queue.pending_count()) == (count, 1, count)
+    assert (result, queries, queue.pending_count()) == (count, 1, 1)
 
 
 @pytest.mark.parametrize("count", COUNTS)
@@ -183,3 +186,18 @@ def test_the_health_refresh_writes_only_what_changed(count):
     writes = [query["sql"] for query in captured.captured_queries if query["sql"].startswith("UPDATE")]
     assert len(writes) == 1
     assert Deliverable.objects.filter(health="at_risk").count() == count
+
+
+def test_the_tick_hands_out_one_task_per_batch_of_missions(queue):
+    build_missions(TASK_BATCH + 1)
+
+    result, _queries = tick_queries(ritual_videos_reminder_tick, FRIDAY)
+
+    assert (result, queue.pending_count()) == (TASK_BATCH + 1, 2)
+    tasks = [queue.dequeue(), queue.dequeue()]
+    queue.immediate = True  # the worker runs them here: one reminder per mission
+    for task in tasks:
+        queue.execute(task)
+    assert (
+        OutboundEmail.objects.filter(idempotency_key__startswith="video-reminder:").count() == TASK_BATCH + 1
+    )

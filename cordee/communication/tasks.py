@@ -1,4 +1,6 @@
-"""Background work of the communication app: the per-mission work of the periodic jobs in `cordee/schedule.py`."""
+"""Background work of the communication app: the work the periodic jobs of `cordee/schedule.py` hand out.
+
+Each task takes a batch of missions and does each one in its own transaction."""
 
 from datetime import date
 
@@ -9,15 +11,21 @@ from cordee.communication.services.ritual_videos import ritual_video_reminder_se
 
 
 @db_task()
-def recap_slot_draft_task(mission_id: int, slot_date: date) -> bool:
-    return recap_slot_draft(mission_id=mission_id, slot_date=slot_date)
+def recap_slot_drafts_task(slots: list[tuple[int, date]]) -> int:
+    return sum(
+        1 for mission_id, slot_date in slots if recap_slot_draft(mission_id=mission_id, slot_date=slot_date)
+    )
 
 
 @db_task()
-def recap_auto_send_task(recap_id: int) -> bool:
-    return recap_auto_send(recap_id=recap_id)
+def recap_auto_sends_task(recap_ids: list[int]) -> int:
+    return sum(1 for recap_id in recap_ids if recap_auto_send(recap_id=recap_id))
 
 
 @db_task()
-def ritual_video_reminder_task(mission_id: int, week_start: date) -> bool:
-    return ritual_video_reminder_send(mission_id=mission_id, week_start=week_start)
+def ritual_video_reminders_task(weeks: list[tuple[int, date]]) -> int:
+    return sum(
+        1
+        for mission_id, week_start in weeks
+        if ritual_video_reminder_send(mission_id=mission_id, week_start=week_start)
+    )

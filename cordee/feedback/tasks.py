@@ -1,4 +1,6 @@
-"""Background work of the feedback app: the per-mission work of the periodic jobs in `cordee/schedule.py`."""
+"""Background work of the feedback app: the work the periodic jobs of `cordee/schedule.py` hand out.
+
+Each task takes a batch of missions (or invitations) and does each one in its own transaction."""
 
 from datetime import date
 
@@ -8,10 +10,14 @@ from cordee.feedback.services.surveys import survey_reminder_send, survey_schedu
 
 
 @db_task()
-def survey_round_open_task(mission_id: int, due_date: date) -> bool:
-    return survey_scheduled_round_open(mission_id=mission_id, due_date=due_date) is not None
+def survey_rounds_open_task(rounds: list[tuple[int, date]]) -> int:
+    return sum(
+        1
+        for mission_id, due_date in rounds
+        if survey_scheduled_round_open(mission_id=mission_id, due_date=due_date) is not None
+    )
 
 
 @db_task()
-def survey_reminder_task(invitation_id: int) -> bool:
-    return survey_reminder_send(invitation_id=invitation_id)
+def survey_reminders_task(invitation_ids: list[int]) -> int:
+    return sum(1 for invitation_id in invitation_ids if survey_reminder_send(invitation_id=invitation_id))

@@ -1,4 +1,4 @@
-"""Background work of the missions app: the per-item work of the periodic jobs in `cordee/schedule.py`."""
+"""Background work of the missions app: the work the periodic jobs of `cordee/schedule.py` hand out."""
 
 from datetime import datetime
 
@@ -14,5 +14,5 @@ def deliverables_health_refresh_task(ids: list[int]) -> int:
 
 
 @db_task()
-def task_assignment_digest_task(user_id: int, cutoff: datetime) -> bool:
-    return task_assignment_digest_send(user_id=user_id, cutoff=cutoff)
+def task_assignment_digests_task(user_ids: list[int], cutoff: datetime) -> int:
+    return sum(1 for user_id in user_ids if task_assignment_digest_send(user_id=user_id, cutoff=cutoff))
