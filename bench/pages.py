@@ -22,6 +22,7 @@ This is a script, not a test: it prints figures and fails only when a page does 
 """
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -159,8 +160,10 @@ def measure(options) -> None:
 
     pages = signed_in_clients()
     floor_cursor = raw_connection().cursor() if connection.vendor == "postgresql" else None
-    print(f"\n{options.requests} requests per page")
-    print(f"{'page':<11}{'median':>9}{'p95':>9}{'queries':>9}{'HTML':>9}   SQL floor (replayed), ratio")
+    print(f"\n{options.requests} requests per page; load {os.getloadavg()[0]:.1f}")
+    print(
+        f"{'page':<11}{'median':>9}{'p95':>9}{'CPU':>9}{'queries':>9}{'HTML':>9}   SQL floor (replayed), ratio"
+    )
     for name, targets in pages:
         queries, sizes, floors = set(), [], {}
         for client, url in targets:  # warm-up; the queries of each target
@@ -174,12 +177,13 @@ def measure(options) -> None:
                 for query in captured.captured_queries
                 if not query["sql"].startswith(("SAVEPOINT", "RELEASE"))
             ]
-        timings, floor_timings = [], []
+        timings, cpu, floor_timings = [], [], []
         for number in range(options.requests):
             client, url = targets[number % len(targets)]
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             get(client, url)
             timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
             if name == "mission" and floor_cursor is not None:
                 floor_timings.append(replay(floor_cursor, floors[url]))
         floor = ""
@@ -188,6 +192,7 @@ def measure(options) -> None:
             floor = f"   {statistics.median(floor_timings):.1f} ms median, ×{ratio:.1f}"
         print(
             f"{name:<11}{statistics.median(timings):>7.1f}ms{percentile(timings, 0.95):>7.1f}ms"
+            f"{statistics.median(cpu):>7.1f}ms"
             f"{', '.join(map(str, sorted(queries))):>9}{statistics.median(sizes) / 1024:>7.0f}KB{floor}"
         )
 

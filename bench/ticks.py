@@ -19,6 +19,7 @@ This is a script, not a test: it prints figures.
 
 import argparse
 import datetime as dt
+import os
 import statistics
 import sys
 import time
@@ -44,6 +45,11 @@ def parse_arguments():
     parser.add_argument("--runs", type=int, default=3, help="runs of each tick")
     parser.add_argument("--reuse", action="store_true", help="keep the database built by a previous run")
     return parser.parse_args()
+
+
+def load() -> str:
+    """The machine's load average over 1 minute: figures taken on a shared machine depend on it."""
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def next_friday() -> dt.datetime:
@@ -115,19 +121,20 @@ def measure_tick(label: str, tick, runs: int) -> None:
     from django.test.utils import CaptureQueriesContext
     from huey.contrib.djhuey import HUEY
 
-    timings, queries, handed = [], set(), set()
+    timings, cpu, queries, handed = [], [], set(), set()
     for _ in range(runs):
         HUEY.flush()
         with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             result = tick.call_local()
             timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
         queries.add(len(captured.captured_queries))
         handed.add(HUEY.pending_count())
         del result
     HUEY.flush()
     print(
-        f"{label:<34}{statistics.median(timings):>9.0f} ms{max(timings):>9.0f} ms"
+        f"{label:<34}{statistics.median(timings):>9.0f} ms{max(timings):>9.0f} ms{statistics.median(cpu):>9.0f} ms"
         f"{', '.join(map(str, sorted(queries))):>9}{', '.join(map(str, sorted(handed))):>9}"
     )
 
@@ -136,19 +143,20 @@ def measure_tasks(label: str, run, items) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    timings, queries, done = [], set(), 0
+    timings, cpu, queries, done = [], [], set(), 0
     for item in items:
         with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             done += bool(run(item))
             timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
         queries.add(len(captured.captured_queries))
     if not timings:
         print(f"  {label:<32} nothing to run")
         return
     print(
         f"  {label:<32}{statistics.median(timings):>7.1f} ms{percentile(timings, 0.95):>7.1f} ms"
-        f"   queries {min(queries)}–{max(queries)}, {done}/{len(timings)} did something"
+        f"{statistics.median(cpu):>7.1f} ms   queries {min(queries)}–{max(queries)}, {done}/{len(timings)} did something"
     )
 
 
@@ -175,7 +183,7 @@ def measure(options) -> None:
 
     friday = next_friday()
     sample = options.sample
-    print(f"\nQueue: {type(HUEY).__name__}; moment: {friday:%A %d %B %Y %H:%M} (Paris)")
+    print(f"\nQueue: {type(HUEY).__name__}; moment: {friday:%A %d %B %Y %H:%M} (Paris); load {load()}")
     with transaction.atomic():
         make_everything_due(friday, options.recipients)
         with time_machine.travel(friday, tick=True):
@@ -188,7 +196,7 @@ def measure(options) -> None:
             measure_tick("assignment digest", schedule.task_assignment_digest_tick, options.runs)
             measure_tick("health", schedule.missions_health_tick, options.runs)
 
-            print(f"\nWorker tasks, {sample} of each kind run here{'':<8}median     p95")
+            print(f"\nWorker tasks, {sample} of each kind run here{'':<8}median     p95     CPU")
             due = recaps_due()[:sample]
             measure_tasks(
                 "recap draft + lead told",
