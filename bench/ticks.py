@@ -225,7 +225,7 @@ def measure(options) -> None:
             )
             chunks = deliverables_health_chunks()
             changed = Deliverable.objects.filter(pk__in=[pk for chunk in chunks[:sample] for pk in chunk])
-            print(f"  (health: {len(chunks)} chunks of ≤ 200 deliverables; {changed.count()} in the sample)")
+            print(f"  (health: {len(chunks)} chunks of ≤ 100 deliverables; {changed.count()} in the sample)")
             measure_tasks("health chunk, first run", deliverables_health_refresh_ids, chunks[:sample])
         with time_machine.travel(friday + dt.timedelta(hours=1), tick=True):
             measure_tasks("health chunk, next hour", deliverables_health_refresh_ids, chunks[:sample])

@@ -409,7 +409,7 @@ def _deliverable_health_alert(*, deliverable: Deliverable, previous: str, inputs
     )
 
 
-def deliverables_health_chunks(*, chunk_size: int = 200) -> list[list[int]]:
+def deliverables_health_chunks(*, chunk_size: int = 100) -> list[list[int]]:
     """The deliverables of active missions by chunks of ids (one query): each chunk is refreshed by
     `deliverables_health_refresh_ids`, one worker task each, so that several workers share the tick."""
     ids = list(
