@@ -167,7 +167,7 @@ def test_the_page_runs_the_same_queries_with_few_or_many_events(
     assert len(response.context["page_obj"].object_list) == count
 
 
-# session, user, membership, the events, their answers with people, the feed, the switcher's memberships
+# user, memberships (the check and the switcher), the events, their answers with people, the feed
 QUERIES = {"": 5, "?show=past": 6, "?show=cancelled": 6}
 
 

@@ -211,7 +211,7 @@ def test_mission_page_queries_do_not_grow_with_responses(
             for score in (10, 6, 8)[: 1 + index % 3]:
                 answer(survey, score, improvements=["délais"])
         client.get(mission_url(mission))  # warm-up
-        # Session, user, membership, mission; rounds, answers, latest answers, follow-ups; the nav's collectives.
+        # User, memberships (the check and the nav), mission; rounds, answers, latest answers, follow-ups.
         with django_assert_num_queries(7) as captured:
             client.get(mission_url(mission))
         counts.append(len(captured.captured_queries))

@@ -232,7 +232,7 @@ def test_the_list_makes_a_fixed_number_of_queries(admin_client, collective, djan
         InvitationFactory(collective=collective)
     admin_client.get(list_url(collective))  # warm-up
 
-    # session, user, membership check, navigation memberships, counts, page count, page rows
+    # user, memberships (the check and the navigation), counts, page count, page rows
     with django_assert_num_queries(5):
         admin_client.get(list_url(collective))
 

@@ -162,7 +162,7 @@ class TestInbox:
         fill(3)
         login(client, people.lead)
         client.get(inbox_url(mission))
-        # session, user, membership, collectives, mission, counts, page count, page, tasks
+        # user, memberships (the check and the top bar), mission, counts, page count, page, tasks
         with django_assert_num_queries(7):
             client.get(inbox_url(mission))
         fill(30)

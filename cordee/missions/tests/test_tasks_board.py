@@ -296,7 +296,7 @@ def test_the_board_query_count_does_not_grow_from_10_to_300_tasks(
     _fill(mission, people, 10)
     Task.objects.filter(mission=mission).update(deliverable=deliverable)
     client.get(url)  # warm-up
-    # session, user, membership, the top bar's collectives, mission, team, column totals, cards
+    # user, memberships (the check and the top bar), mission, team, column totals, cards
     with django_assert_num_queries(6):
         response = client.get(url)
     assert len(titles(response.content.decode())) == 10

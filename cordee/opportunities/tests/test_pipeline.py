@@ -165,7 +165,7 @@ def test_the_board_query_count_does_not_grow(admin_client, collective, admin_use
     url = pipeline_url(collective)
     _fill(collective, admin_user, 3)
     admin_client.get(url)  # warm-up
-    # session, user, membership, the top bar's collectives, counts per stage, cards with owners
+    # user, memberships (the check and the top bar), counts per stage, cards with owners
     with django_assert_num_queries(4):
         response = admin_client.get(url)
     assert len(card_titles(response.content.decode())) == 3
@@ -297,7 +297,7 @@ class TestList:
         url = list_url(collective)
         _fill(collective, admin_user, 3)
         admin_client.get(url)
-        # session, user, membership, top bar, count, page with owners
+        # user, memberships (the check and the top bar), count, page with owners
         with django_assert_num_queries(4):
             admin_client.get(url)
         _fill(collective, admin_user, 27)

@@ -218,7 +218,7 @@ def test_preview_query_count_does_not_grow_for_a_member(
     url = page_url(collective)
     _grow(collective, 1)
     client.get(url)
-    # session, user, collective, members, references, the member's collectives for the top bar
+    # user, collective, members, references, the member's collectives for the top bar (session: cache)
     with django_assert_num_queries(5):
         client.get(url)
     _grow(collective, 6)
