@@ -4,8 +4,9 @@ Builds (or reuses) the instance of `board_and_mission.py` (50 collectives, 500 m
 with `--collectives 500`), then signs in with Django's test client and times, each over `--requests`
 requests going round 5 missions (or their collectives, leads, client contacts):
 
-- `empty`: the overview of a collective with no mission and one member: the fixed cost of a request
-  (session, user, membership, navigation, layout);
+- `empty`: the overview of a collective with no mission and one member;
+- `settings`: that collective's settings form: a page with no query of its own, i.e. the fixed cost of
+  a request (session, user, membership, navigation, layout) plus a form;
 - `mission` (`missions:detail`), `dashboard` (`collectives:dashboard`), `my work` (`missions:my_work`),
   `portal` (`portal:mission`, signed in as a client contact), `analytics` (`feedback:collective`).
 
@@ -105,6 +106,7 @@ def signed_in_clients():
     leads = {mission.pk: member(mission.lead) for mission in sample}
     return [
         ("empty", [(member(loner), reverse("collectives:dashboard", args=[EMPTY_SLUG]))]),
+        ("settings", [(member(loner), reverse("collectives:settings", args=[EMPTY_SLUG]))]),
         (
             "mission",
             [(leads[m.pk], reverse("missions:detail", args=[m.collective.slug, m.pk])) for m in sample],
