@@ -5,8 +5,8 @@ with `--collectives 500`), then signs in with Django's test client and times, ea
 requests going round 5 missions (or their collectives, leads, client contacts):
 
 - `empty`: the overview of a collective with no mission and one member;
-- `settings`: that collective's settings form: a page with no query of its own, i.e. the fixed cost of
-  a request (session, user, membership, navigation, layout) plus a form;
+- `fixed`: the base layout behind the membership check, with nothing in it (a view of this script): the
+  fixed cost of a collective page (session, user, membership, navigation, layout);
 - `mission` (`missions:detail`), `dashboard` (`collectives:dashboard`), `my work` (`missions:my_work`),
   `portal` (`portal:mission`, signed in as a client contact), `analytics` (`feedback:collective`).
 
@@ -34,6 +34,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from board_and_mission import configure, counts, percentile, prepare_database  # noqa: E402
 
 EMPTY_SLUG = "bench-empty"
+urlpatterns = []  # set by main(): this script is the URL configuration of its requests
+
+
+def fixed_cost_view(request):
+    """The base layout of a collective page with nothing in it: what every collective page pays."""
+    from django.shortcuts import render
+
+    return render(request, "base.html")
+
+
+def bench_urlpatterns():
+    """The project's URLs, plus `bench-fixed/<slug>/`: `fixed_cost_view` behind the membership check."""
+    from django.urls import include, path
+
+    from cordee.core.permissions import collective_view
+
+    return [
+        path("bench-fixed/<slug:slug>/", collective_view(fixed_cost_view), name="bench_fixed"),
+        path("", include("cordee.urls")),
+    ]
 
 
 def parse_arguments():
@@ -45,6 +65,7 @@ def parse_arguments():
     parser.add_argument("--tasks-per-mission", type=int, default=100)
     parser.add_argument("--requests", type=int, default=50, help="requests per page (default 50)")
     parser.add_argument("--reuse", action="store_true", help="keep the database built by a previous run")
+    parser.add_argument("--pages", default="", help="only these pages, comma-separated (e.g. fixed,mission)")
     return parser.parse_args()
 
 
@@ -106,7 +127,7 @@ def signed_in_clients():
     leads = {mission.pk: member(mission.lead) for mission in sample}
     return [
         ("empty", [(member(loner), reverse("collectives:dashboard", args=[EMPTY_SLUG]))]),
-        ("settings", [(member(loner), reverse("collectives:settings", args=[EMPTY_SLUG]))]),
+        ("fixed", [(member(loner), reverse("bench_fixed", args=[EMPTY_SLUG]))]),
         (
             "mission",
             [(leads[m.pk], reverse("missions:detail", args=[m.collective.slug, m.pk])) for m in sample],
@@ -161,6 +182,8 @@ def measure(options) -> None:
     from django.test.utils import CaptureQueriesContext
 
     pages = signed_in_clients()
+    if options.pages:
+        pages = [(name, targets) for name, targets in pages if name in options.pages.split(",")]
     floor_cursor = raw_connection().cursor() if connection.vendor == "postgresql" else None
     print(f"\n{options.requests} requests per page; load {os.getloadavg()[0]:.1f}")
     print(
@@ -202,7 +225,12 @@ def measure(options) -> None:
 def main() -> None:
     options = parse_arguments()
     own_file = configure()
+    from django.conf import settings
     from django.db import connection
+
+    global urlpatterns
+    urlpatterns = bench_urlpatterns()
+    settings.ROOT_URLCONF = __name__
 
     print(f"Database: {connection.settings_dict['NAME']} ({connection.vendor})")
     prepare_database(options, own_file)
