@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "cordee.communication",
     "cordee.portal",
     "cordee.feedback",
+    "cordee.api",
 ]
 
 MIDDLEWARE = [
@@ -271,3 +272,6 @@ LOGGING = {
 DEMO_EMAIL = "claire@demo.cordee.localhost"
 DEMO_PASSWORD = "cordee-demo-2026"
 DEMO_SLUG = "atelier-rive-gauche"
+
+# REST API: requests per minute and per token.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from cordee.api.urls import api_urls
 from cordee.core import views as core_views
 
 urlpatterns = [
@@ -22,6 +23,8 @@ urlpatterns = [
     path("", include("cordee.communication.urls")),
     path("portal/", include("cordee.portal.urls")),
     path("", include("cordee.feedback.urls")),
+    path("", include("cordee.api.urls")),
+    path("api/v1/", api_urls),
     # Uploaded logos and photos; production serves them from object storage or the proxy.
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
