@@ -43,4 +43,3 @@ def django_validation_errors(error) -> list[dict]:
             for message in messages
         ]
     return [{"field": None, "message": str(message)} for message in error.messages]
-
