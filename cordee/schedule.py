@@ -78,3 +78,12 @@ def surveys_tick() -> tuple[int, int]:
     from cordee.feedback.services.surveys import surveys_tick as run
 
     return run()
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("webhooks-tick")
+def webhooks_tick() -> int:
+    """Send webhook deliveries that are due (retries, lost enqueues, claims past their lease)."""
+    from cordee.api.webhooks import webhooks_tick as tick
+
+    return tick()

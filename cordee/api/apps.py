@@ -6,3 +6,6 @@ class ApiConfig(AppConfig):
     name = "cordee.api"
     label = "api"
     verbose_name = _("API")
+
+    def ready(self):
+        from cordee.api import receivers  # noqa: F401 - connects the webhook receivers

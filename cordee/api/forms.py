@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cordee.api.models import AccessToken
+from cordee.api.models import AccessToken, WebhookEndpoint
 
 
 class AccessTokenForm(forms.Form):
@@ -19,3 +19,16 @@ class AccessTokenForm(forms.Form):
         widget=forms.RadioSelect,
     )
     lifetime = forms.ChoiceField(label=_("Expires after"), choices=LIFETIMES, initial="90", required=False)
+
+
+class WebhookEndpointForm(forms.Form):
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("An https:// address of your tool that accepts POST requests. 500 characters at most."),
+    )
+    description = forms.CharField(label=_("Description"), max_length=120, required=False)
+    events = forms.MultipleChoiceField(
+        label=_("Events"), choices=WebhookEndpoint.Event.choices, widget=forms.CheckboxSelectMultiple
+    )

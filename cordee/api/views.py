@@ -4,15 +4,27 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cordee.api.forms import AccessTokenForm
-from cordee.api.models import AccessToken
+from cordee.api.forms import AccessTokenForm, WebhookEndpointForm
+from cordee.api.models import AccessToken, WebhookDelivery, WebhookEndpoint
 from cordee.api.services import access_token_create, access_token_revoke
+from cordee.api.tasks import deliveries_enqueue
+from cordee.api.webhooks import webhook_delivery_resend, webhook_endpoint_create, webhook_endpoint_set_active
 from cordee.core.permissions import collective_view
+
+DELIVERY_LOG_SIZE = 50
+
+
+def add_service_errors(form, error) -> None:
+    if hasattr(error, "error_dict"):
+        for name, field_messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, field_messages)
+    else:
+        form.add_error(None, error.messages)
 
 
 def _tokens(request):
@@ -72,3 +84,67 @@ def token_revoke(request, token_pk):
         request, _("Token “%(name)s” revoked: it no longer opens anything.") % {"name": token.name}
     )
     return redirect("api_tokens:tokens", slug=request.collective.slug)
+
+
+@collective_view(admin_only=True)
+def webhooks(request):
+    form = WebhookEndpointForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            endpoint = webhook_endpoint_create(
+                by=request.user,
+                collective_id=request.collective.pk,
+                url=form.cleaned_data["url"],
+                events=form.cleaned_data["events"],
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("Endpoint added: sign-check its requests with the secret shown below.")
+            )
+            return redirect("api_tokens:webhook", slug=request.collective.slug, endpoint_pk=endpoint.pk)
+    endpoints = WebhookEndpoint.objects.filter(collective=request.collective).order_by("pk")
+    return render(request, "api/webhooks.html", {"form": form, "endpoints": endpoints})
+
+
+@collective_view(admin_only=True)
+def webhook(request, endpoint_pk):
+    endpoint = get_object_or_404(WebhookEndpoint, collective=request.collective, pk=endpoint_pk)
+    deliveries = endpoint.deliveries.only(
+        "pk",
+        "event_type",
+        "state",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "created_at",
+        "delivered_at",
+        "next_attempt_at",
+        "message_id",
+    ).order_by("-pk")[:DELIVERY_LOG_SIZE]
+    return render(request, "api/webhook.html", {"endpoint": endpoint, "deliveries": deliveries})
+
+
+@require_POST
+@collective_view(admin_only=True)
+def webhook_toggle(request, endpoint_pk):
+    endpoint = get_object_or_404(WebhookEndpoint, collective=request.collective, pk=endpoint_pk)
+    try:
+        webhook_endpoint_set_active(by=request.user, endpoint_id=endpoint.pk, active=not endpoint.is_active)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("api_tokens:webhook", slug=request.collective.slug, endpoint_pk=endpoint.pk)
+
+
+@require_POST
+@collective_view(admin_only=True)
+def webhook_resend(request, endpoint_pk, delivery_pk):
+    delivery = get_object_or_404(
+        WebhookDelivery, collective=request.collective, endpoint_id=endpoint_pk, pk=delivery_pk
+    )
+    webhook_delivery_resend(by=request.user, delivery_id=delivery.pk)
+    deliveries_enqueue([delivery.pk])
+    messages.success(request, _("Delivery queued again."))
+    return redirect("api_tokens:webhook", slug=request.collective.slug, endpoint_pk=endpoint_pk)
