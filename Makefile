@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: install prepare run test test-fast lint format messages clean
+.PHONY: install prepare run prod test test-fast lint format messages clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,16 @@ prepare: install
 
 run: prepare
 	$(BIN)/python manage.py serve --port $(PORT)
+
+# Production mode: PostgreSQL, Redis, several web workers and two Huey consumers (see README, "Production").
+prod: install
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" -a -n "$$SECRET_KEY" || \
+		{ echo "make prod needs DATABASE_URL, REDIS_URL and SECRET_KEY (see README, Production)"; exit 2; }
+	mkdir -p var
+	DEBUG=0 $(BIN)/python manage.py compiletranslations
+	DEBUG=0 $(BIN)/python manage.py migrate --noinput
+	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DEBUG=0 $(BIN)/honcho start -f Procfile
 
 test: install
 	mkdir -p var

@@ -1,17 +1,34 @@
 from django.conf import settings
 from django.db import connection
+from django.db.models import Count, Min
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
+
+from cordee.core.models import OutboundEmail
 
 
 def home(request):
     if request.user.is_authenticated:
         return redirect("collectives:home")
     return render(request, "core/home.html")
+
+
+def outbox_backlog() -> dict:
+    """Emails waiting to go out and how long the oldest has waited, in seconds (one query)."""
+    waiting = OutboundEmail.objects.filter(
+        state__in=[OutboundEmail.State.PENDING, OutboundEmail.State.SENDING]
+    ).aggregate(count=Count("pk"), oldest=Min("created_at"))
+    oldest = waiting["oldest"]
+    return {
+        "status": "ok",
+        "waiting": waiting["count"],
+        "oldest_waiting_seconds": int((timezone.now() - oldest).total_seconds()) if oldest else 0,
+    }
 
 
 @never_cache
@@ -33,6 +50,11 @@ def healthz(request):
         checks["queue"] = {"status": "ok", "backend": type(HUEY).__name__, "pending": HUEY.pending_count()}
     except Exception as error:  # noqa: BLE001
         checks["queue"] = {"status": f"error: {type(error).__name__}", "backend": type(HUEY).__name__}
+        healthy = False
+    try:
+        checks["outbox"] = outbox_backlog()
+    except Exception as error:  # noqa: BLE001 - reported, not raised
+        checks["outbox"] = {"status": f"error: {type(error).__name__}"}
         healthy = False
     checks["status"] = "ok" if healthy else "error"
     return JsonResponse(checks, status=200 if healthy else 503)
