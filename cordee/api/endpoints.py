@@ -2,15 +2,15 @@
 and services, so the API follows the same rules, answers the same refusals and records the same history.
 """
 
-from datetime import datetime
-
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Query, Schema
+from pydantic import Field
 
 from cordee.api import schemas
 from cordee.api.api import DEFAULT_PAGE_SIZE, api, created, etag_response, form_errors, page, require_write
+from cordee.api.schemas import Code, Id, Moment
 from cordee.clients.models import Client, ClientContact
 from cordee.collectives.models import Membership
 from cordee.feedback.models import SurveyResponse
@@ -30,20 +30,22 @@ from cordee.timesheets.services import time_entry_log
 
 
 class ListParams(Schema):
-    cursor: str | None = None
-    limit: int = DEFAULT_PAGE_SIZE
+    cursor: str | None = Field(default=None, max_length=500)
+    limit: int = Field(
+        default=DEFAULT_PAGE_SIZE, ge=1, le=10_000, description="At most 300 items are returned."
+    )
 
 
 class ChangedListParams(ListParams):
-    updated_since: datetime | None = None
+    updated_since: Moment | None = None
 
 
 class MissionListParams(ListParams):
-    mission_id: int | None = None
+    mission_id: Id | None = None
 
 
 class ChangedMissionListParams(ChangedListParams):
-    mission_id: int | None = None
+    mission_id: Id | None = None
 
 
 def _scoped(request, model) -> QuerySet:
@@ -62,7 +64,7 @@ def _in_mission(queryset: QuerySet, params) -> QuerySet:
     return queryset
 
 
-def _mission(request, mission_id: int) -> Mission:
+def _mission(request, mission_id: Id) -> Mission:
     return get_object_or_404(_scoped(request, Mission), pk=mission_id)
 
 
@@ -89,12 +91,12 @@ def clients_list(request, params: Query[ListParams]):
 
 
 @api.get("/clients/{client_id}", response=schemas.responses(200, schemas.ClientOut), tags=["clients"])
-def client_read(request, client_id: int):
+def client_read(request, client_id: Id):
     return get_object_or_404(_scoped(request, Client), pk=client_id)
 
 
 @api.get("/contacts", response=schemas.list_responses(schemas.ContactOut), tags=["clients"])
-def contacts_list(request, params: Query[ListParams], client_id: int | None = None):
+def contacts_list(request, params: Query[ListParams], client_id: Id | None = None):
     queryset = _scoped(request, ClientContact)
     if client_id is not None:
         queryset = queryset.filter(client_id=client_id)
@@ -102,7 +104,7 @@ def contacts_list(request, params: Query[ListParams], client_id: int | None = No
 
 
 @api.get("/opportunities", response=schemas.list_responses(schemas.OpportunityOut), tags=["opportunities"])
-def opportunities_list(request, params: Query[ChangedListParams], stage: str | None = None):
+def opportunities_list(request, params: Query[ChangedListParams], stage: Code | None = None):
     queryset = _since(_scoped(request, Opportunity), params)
     if stage:
         queryset = queryset.filter(stage=stage)
@@ -114,7 +116,7 @@ def opportunities_list(request, params: Query[ChangedListParams], stage: str | N
     response=schemas.responses(200, schemas.OpportunityOut),
     tags=["opportunities"],
 )
-def opportunity_read(request, opportunity_id: int):
+def opportunity_read(request, opportunity_id: Id):
     return get_object_or_404(_scoped(request, Opportunity), pk=opportunity_id)
 
 
@@ -141,7 +143,7 @@ def opportunity_create_endpoint(request, payload: schemas.OpportunityIn):
     response=schemas.responses(200, schemas.OpportunityOut),
     tags=["opportunities"],
 )
-def opportunity_patch(request, opportunity_id: int, payload: schemas.OpportunityPatch):
+def opportunity_patch(request, opportunity_id: Id, payload: schemas.OpportunityPatch):
     require_write(request)
     opportunity = get_object_or_404(_scoped(request, Opportunity), pk=opportunity_id)
     changes = payload.model_dump(exclude_unset=True)
@@ -169,7 +171,7 @@ def opportunity_patch(request, opportunity_id: int, payload: schemas.Opportunity
 
 
 @api.get("/missions", response=schemas.list_responses(schemas.MissionOut), tags=["missions"])
-def missions_list(request, params: Query[ListParams], status: str | None = None):
+def missions_list(request, params: Query[ListParams], status: Code | None = None):
     queryset = _scoped(request, Mission)
     if status:
         queryset = queryset.filter(status=status)
@@ -177,7 +179,7 @@ def missions_list(request, params: Query[ListParams], status: str | None = None)
 
 
 @api.get("/missions/{mission_id}", response=schemas.responses(200, schemas.MissionOut), tags=["missions"])
-def mission_read(request, mission_id: int):
+def mission_read(request, mission_id: Id):
     return _mission(request, mission_id)
 
 
@@ -189,7 +191,7 @@ def deliverables_list(request, params: Query[MissionListParams]):
 
 @api.get("/tasks", response=schemas.list_responses(schemas.TaskOut), tags=["tasks"])
 def tasks_list(
-    request, params: Query[MissionListParams], status: str | None = None, assignee_id: int | None = None
+    request, params: Query[MissionListParams], status: Code | None = None, assignee_id: Id | None = None
 ):
     queryset = _in_mission(_scoped(request, Task), params)
     if status:
@@ -200,7 +202,7 @@ def tasks_list(
 
 
 @api.get("/tasks/{task_id}", response=schemas.responses(200, schemas.TaskOut), tags=["tasks"])
-def task_read(request, task_id: int):
+def task_read(request, task_id: Id):
     return get_object_or_404(_scoped(request, Task), pk=task_id)
 
 
@@ -231,7 +233,7 @@ def task_create_endpoint(request, payload: schemas.TaskIn):
 
 
 @api.patch("/tasks/{task_id}", response=schemas.responses(200, schemas.TaskOut), tags=["tasks"])
-def task_patch(request, task_id: int, payload: schemas.TaskPatch):
+def task_patch(request, task_id: Id, payload: schemas.TaskPatch):
     require_write(request)
     task = get_object_or_404(_scoped(request, Task).select_related("mission"), pk=task_id)
     changes = payload.model_dump(exclude_unset=True)
@@ -255,7 +257,7 @@ def task_patch(request, task_id: int, payload: schemas.TaskPatch):
 
 
 @api.get("/time-entries", response=schemas.list_responses(schemas.TimeEntryOut), tags=["time"])
-def time_entries_list(request, params: Query[ChangedMissionListParams], user_id: int | None = None):
+def time_entries_list(request, params: Query[ChangedMissionListParams], user_id: Id | None = None):
     queryset = _in_mission(_since(_scoped(request, TimeEntry), params), params)
     if user_id is not None:
         queryset = queryset.filter(user_id=user_id)
@@ -284,7 +286,7 @@ def time_entry_create(request, payload: schemas.TimeEntryIn):
 
 
 @api.get("/requests", response=schemas.list_responses(schemas.RequestOut), tags=["requests"])
-def requests_list(request, params: Query[MissionListParams], status: str | None = None):
+def requests_list(request, params: Query[MissionListParams], status: Code | None = None):
     queryset = _in_mission(_scoped(request, ClientRequest), params)
     if status:
         queryset = queryset.filter(status=status)
@@ -316,7 +318,7 @@ def request_create(request, payload: schemas.RequestIn):
     response=schemas.responses(200, schemas.FeedbackSummaryOut),
     tags=["feedback"],
 )
-def mission_feedback_read(request, mission_id: int):
+def mission_feedback_read(request, mission_id: Id):
     mission = _mission(request, mission_id)
     summary = mission_feedback(request.collective, mission).summary
     answers = SurveyResponse.objects.filter(

@@ -1,13 +1,30 @@
 """What the API reads and writes: one output schema per resource, strict input schemas."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 ItemT = TypeVar("ItemT")
+# Identifiers as the databases store them (64-bit): a larger number is a 422, not an overflow.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+def _moment_in_range(value: datetime) -> datetime:
+    """A moment as UTC, naive ones read as UTC; offsets beyond ±14 h and years outside 2000–2100 refused."""
+    if value.tzinfo is not None and abs(value.utcoffset()) > timedelta(hours=14):
+        raise ValueError("the time zone offset must be within ±14:00")
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("the moment must be between the years 2000 and 2100")
+    return value
+
+
+Moment = Annotated[datetime, AfterValidator(_moment_in_range)]
+# A status or stage value in a filter.
+Code = Annotated[str, Field(pattern=r"^[a-z_]{1,20}$")]
 
 
 class Strict(Schema):
@@ -96,7 +113,7 @@ class OpportunityIn(Strict):
 
 class OpportunityPatch(Strict):
     stage: str | None = None
-    owner_id: int | None = None
+    owner_id: Id | None = None
     notes: str | None = None
     next_action: str | None = None
     next_action_date: date | None = None
@@ -116,7 +133,7 @@ class MissionOut(Schema):
 
 class DeliverableOut(Schema):
     id: int
-    mission_id: int
+    mission_id: Id
     title: str
     owner_id: int | None
     internal_date: date | None
@@ -128,7 +145,7 @@ class DeliverableOut(Schema):
 
 class TaskOut(Schema):
     id: int
-    mission_id: int
+    mission_id: Id
     deliverable_id: int | None
     request_id: int | None
     title: str
@@ -144,10 +161,10 @@ class TaskOut(Schema):
 
 
 class TaskIn(Strict):
-    mission_id: int
+    mission_id: Id
     title: str
     description: str = ""
-    deliverable_id: int | None = None
+    deliverable_id: Id | None = None
     required_role: str = ""
     estimate_hours: Decimal | None = None
     due_date: date | None = None
@@ -155,13 +172,13 @@ class TaskIn(Strict):
 
 class TaskPatch(Strict):
     status: str | None = None
-    assignee_id: int | None = None
+    assignee_id: Id | None = None
     unassign: bool = False
 
 
 class TimeEntryOut(Schema):
     id: int
-    mission_id: int
+    mission_id: Id
     user_id: int
     deliverable_id: int | None
     task_id: int | None
@@ -175,19 +192,19 @@ class TimeEntryOut(Schema):
 
 
 class TimeEntryIn(Strict):
-    mission_id: int
+    mission_id: Id
     date: date
     hours: Decimal | None = None
     days: Decimal | None = None
     activity: str = "production"
-    deliverable_id: int | None = None
-    task_id: int | None = None
+    deliverable_id: Id | None = None
+    task_id: Id | None = None
     note: str = ""
 
 
 class RequestOut(Schema):
     id: int
-    mission_id: int
+    mission_id: Id
     contact_id: int | None
     source: str
     title: str
@@ -197,10 +214,10 @@ class RequestOut(Schema):
 
 
 class RequestIn(Strict):
-    mission_id: int
+    mission_id: Id
     title: str
     body: str = ""
-    contact_id: int | None = None
+    contact_id: Id | None = None
 
 
 class SurveyAnswerOut(Schema):
@@ -216,7 +233,7 @@ class SurveyAnswerOut(Schema):
 
 
 class FeedbackSummaryOut(Schema):
-    mission_id: int
+    mission_id: Id
     responses: int
     nps: Decimal | None
     average_score: Decimal | None

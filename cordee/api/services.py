@@ -3,13 +3,15 @@
 import secrets
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cordee.api.models import AccessToken
+from cordee.collectives.access import membership_for
 from cordee.collectives.models import Membership
+from cordee.core.access import AccessDenied
 from cordee.core.tokens import token_hash
 
 TOKEN_PREFIX = "cordee_"
@@ -18,23 +20,12 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 MAX_TOKEN_LIFETIME = timedelta(days=366)
 
 
-def _membership(*, user, collective_id: int) -> Membership:
-    membership = (
-        Membership.objects.filter(collective_id=collective_id, user=user, user__is_active=True)
-        .select_related("collective")
-        .first()
-    )
-    if membership is None:
-        raise PermissionDenied
-    return membership
-
-
 @transaction.atomic
 def access_token_create(
     *, by, collective_id: int, name: str, scope: str, expires_at=None
 ) -> tuple[AccessToken, str]:
     """Create a token for the acting member in one of their collectives; the raw token is returned once."""
-    membership = _membership(user=by, collective_id=collective_id)
+    membership = membership_for(by, collective_id)
     name = (name or "").strip()
     errors = {}
     if not name:
@@ -66,10 +57,10 @@ def access_token_revoke(*, by, token_id: int) -> AccessToken:
     """Revoke one of the acting member's tokens (an admin may revoke any token of the collective)."""
     token = AccessToken.objects.select_for_update().filter(pk=token_id).first()
     if token is None:
-        raise PermissionDenied
-    membership = _membership(user=by, collective_id=token.collective_id)
+        raise AccessDenied(_("Only members of the collective can do this."))
+    membership = membership_for(by, token.collective_id)
     if token.user_id != by.pk and not membership.is_admin:
-        raise PermissionDenied
+        raise AccessDenied(_("Only the token's owner or an admin of the collective can revoke it."))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

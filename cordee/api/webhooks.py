@@ -29,6 +29,7 @@ from standardwebhooks.webhooks import Webhook
 from cordee.api.models import WebhookDelivery, WebhookEndpoint
 from cordee.collectives.access import membership_for
 from cordee.collectives.models import Membership
+from cordee.core.access import AccessDenied
 from cordee.core.outbox import EmailRequest, email_enqueue_many
 
 logger = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ def webhook_endpoint_create(
 def _endpoint_for(by, endpoint_id: int) -> WebhookEndpoint:
     endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
     if endpoint is None:
-        membership_for(None, 0)  # raises the same AccessDenied as for an outsider
+        raise AccessDenied(_("Only members of the collective can do this."))
     membership_for(by, endpoint.collective_id, admin=True)
     return endpoint
 
@@ -134,7 +135,7 @@ def webhook_delivery_resend(*, by, delivery_id: int) -> WebhookDelivery:
     """Send a delivery again now, with the same message id (a receiver may drop it if it had it)."""
     delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
     if delivery is None:
-        membership_for(None, 0)
+        raise AccessDenied(_("Only members of the collective can do this."))
     _endpoint_for(by, delivery.endpoint_id)
     WebhookDelivery.objects.filter(pk=delivery.pk).exclude(state=WebhookDelivery.State.SENDING).update(
         state=WebhookDelivery.State.PENDING, next_attempt_at=None, attempts=0

@@ -245,3 +245,17 @@ def test_no_token_is_a_401_problem(client):
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert response.json()["type"].endswith("/unauthenticated")
     assert MissionEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "since", ["1025-02-02T17:19:17-23:28", "1999-12-31T00:00:00Z", "2026-01-01T00:00:00+15:00", "not-a-date"]
+)
+def test_updated_since_out_of_range_is_a_422(write_api, since):
+    response = write_api.get("/opportunities", data={"updated_since": since})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "updated_since"
+
+
+@pytest.mark.parametrize("path", ["/tasks/99999999999999999999999", "/tasks?mission_id=99999999999999999999999"])
+def test_identifiers_beyond_64_bits_are_a_422(write_api, path):
+    assert write_api.get(path).status_code == 422

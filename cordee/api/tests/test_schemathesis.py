@@ -36,7 +36,7 @@ def test_the_schema_lists_every_operation():
 def test_generated_requests_never_break_the_api_or_its_schema(live_server, token, operation):
     headers = {"Authorization": f"Bearer {token}"}
 
-    @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
     @given(case=operation.as_strategy())
     def check(case):
         response = case.call(base_url=live_server.url, headers=headers)
