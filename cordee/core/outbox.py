@@ -12,6 +12,7 @@ import base64
 import hashlib
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from email.utils import parseaddr
 
@@ -92,6 +93,21 @@ def attachment_content(manifest: dict) -> bytes:
 # --- Enqueue ------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class EmailRequest:
+    """One email to store in the outbox; the arguments of `email_enqueue`, for `email_enqueue_many`."""
+
+    key: str
+    to: str
+    template: str
+    context: dict
+    language: str | None = None
+    sender: str | None = None
+    reply_to: str = ""
+    collective: object = None
+    attachments: list[dict] = field(default_factory=list)
+
+
 def email_enqueue(
     *,
     key: str,
@@ -109,38 +125,47 @@ def email_enqueue(
     The key makes the call idempotent: a second call with the same key returns the first row
     and sends nothing more, whatever the retries, restarts or concurrent workers.
     """
-    return email_enqueue_many(
-        [
-            {
-                "key": key,
-                "to": to,
-                "template": template,
-                "context": context,
-                "language": language,
-                "sender": sender,
-                "reply_to": reply_to,
-                "collective": collective,
-                "attachments": attachments,
-            }
-        ]
-    )[0]
+    request = EmailRequest(
+        key=key,
+        to=to,
+        template=template,
+        context=context,
+        language=language,
+        sender=sender,
+        reply_to=reply_to,
+        collective=collective,
+        attachments=attachments or [],
+    )
+    rows, _ = _enqueue([request])
+    return rows[0]
 
 
-def email_enqueue_many(emails: Iterable[dict]) -> list[OutboundEmail]:
-    """Store many emails at once; each item takes the keyword arguments of `email_enqueue`.
+def email_enqueue_many(requests: Iterable[EmailRequest]) -> int:
+    """Store many emails at once (ticks): one query for the keys already there, one bulk insert.
 
-    One query finds the keys already in the outbox (those are neither rendered nor sent again), the new
-    ones are rendered and written with `bulk_create`, and their deliveries are queued once the
-    transaction commits. Returns the rows in the order of the items. A key written concurrently by
-    another process between the two queries is not an error: the insert leaves that row as it is.
+    Keys already in the outbox, or repeated in `requests`, are skipped (neither rendered nor sent
+    again), so the call is idempotent like `email_enqueue`. Returns how many emails were added.
     """
-    emails = list(emails)
-    keys = [email["key"] for email in emails]
+    _, added = _enqueue(requests)
+    return added
+
+
+def _enqueue(requests: Iterable[EmailRequest]) -> tuple[list[OutboundEmail], int]:
+    """The rows of `requests` in their order (the existing row of a known key, else a new row), and
+    how many rows were added.
+
+    One query finds the known keys; the new emails are rendered and written with one `bulk_create`
+    (per batch of the database's parameter limit), and their deliveries are queued once the
+    transaction commits. A key written concurrently by another process between the two queries is
+    not an error: the insert leaves that row as it is.
+    """
+    requests = list(requests)
+    keys = [request.key for request in requests]
     existing = OutboundEmail.objects.in_bulk(keys, field_name="idempotency_key") if keys else {}
     new_rows: dict[str, OutboundEmail] = {}
-    for email in emails:
-        if email["key"] not in existing and email["key"] not in new_rows:
-            new_rows[email["key"]] = _outbound_email(**email)
+    for request in requests:
+        if request.key not in existing and request.key not in new_rows:
+            new_rows[request.key] = _outbound_email(request)
     if new_rows:
         OutboundEmail.objects.bulk_create(
             new_rows.values(),
@@ -150,34 +175,23 @@ def email_enqueue_many(emails: Iterable[dict]) -> list[OutboundEmail]:
         )
         email_ids = [row.pk for row in new_rows.values()]
         transaction.on_commit(lambda: _enqueue_deliveries(email_ids))
-    return [existing.get(key) or new_rows[key] for key in keys]
+    return [existing.get(key) or new_rows[key] for key in keys], len(new_rows)
 
 
-def _outbound_email(
-    *,
-    key: str,
-    to: str,
-    template: str,
-    context: dict,
-    language: str | None = None,
-    sender: str | None = None,
-    reply_to: str = "",
-    collective=None,
-    attachments: list[dict] | None = None,
-) -> OutboundEmail:
-    language = language or settings.LANGUAGE_CODE
-    subject, text, html = render_email(template, context, language)
+def _outbound_email(request: EmailRequest) -> OutboundEmail:
+    language = request.language or settings.LANGUAGE_CODE
+    subject, text, html = render_email(request.template, request.context, language)
     return OutboundEmail(
-        idempotency_key=key,
-        to_email=to,
-        from_email=sender or settings.DEFAULT_FROM_EMAIL,
-        reply_to=reply_to,
+        idempotency_key=request.key,
+        to_email=request.to,
+        from_email=request.sender or settings.DEFAULT_FROM_EMAIL,
+        reply_to=request.reply_to,
         subject=subject,
         body_text=text,
         body_html=html,
         language=language,
-        collective=collective,
-        attachments=[attachment_store(attachment) for attachment in attachments or []],
+        collective=request.collective,
+        attachments=[attachment_store(attachment) for attachment in request.attachments or []],
     )
 
 

@@ -328,61 +328,60 @@ def test_an_attachment_changed_on_disk_is_not_sent(monkeypatch):
 # --- Bulk enqueue and query counts ----------------------------------------------------------------------
 
 
-def spec(index, **overrides):
-    return {
-        "key": f"bulk:{index}",
-        "to": f"person{index}@example.fr",
-        "template": "core/emails/test",
-        "context": {"name": f"Personne {index}"},
-        "language": "fr",
-        **overrides,
-    }
+def many(keys, language="fr"):
+    return [
+        outbox.EmailRequest(
+            key=key,
+            to=f"{key.replace(':', '-')}@example.fr",
+            template="core/emails/test",
+            context={"name": "Léa"},
+            language=language,
+        )
+        for key in keys
+    ]
 
 
-def test_bulk_enqueue_writes_new_rows_skips_known_keys_and_keeps_the_order(
-    django_capture_on_commit_callbacks, monkeypatch
+def test_enqueue_many_stores_each_new_key_once_and_delivers_on_commit(django_capture_on_commit_callbacks):
+    known = enqueue(key="bulk:1")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        added = outbox.email_enqueue_many(many(["bulk:1", "bulk:2", "bulk:3", "bulk:3"], language="en"))
+
+    assert added == 2
+    assert OutboundEmail.objects.filter(idempotency_key__startswith="bulk:").count() == 3
+    assert sorted(message.to[0] for message in mail.outbox) == ["bulk-2@example.fr", "bulk-3@example.fr"]
+    assert {message.subject for message in mail.outbox} == {"Hello Léa"}
+    known.refresh_from_db()
+    assert (known.to_email, known.subject) == ("client@example.fr", "Bonjour Léa")  # not rewritten
+
+
+def test_enqueue_many_leaves_a_row_written_meanwhile_by_another_process(
+    monkeypatch, django_capture_on_commit_callbacks
 ):
     queued = []
     monkeypatch.setattr(outbox, "_enqueue_delivery", lambda email_id, delay=None: queued.append(email_id))
-    known = enqueue(key="bulk:1")
-    queued.clear()
-
-    with django_capture_on_commit_callbacks(execute=True):
-        rows = outbox.email_enqueue_many([spec(0), spec(1), spec(2), spec(0)])
-
-    assert [row.idempotency_key for row in rows] == ["bulk:0", "bulk:1", "bulk:2", "bulk:0"]
-    assert rows[1].pk == known.pk and rows[1].to_email == "client@example.fr"  # not rewritten
-    assert rows[0] is rows[3]
-    assert OutboundEmail.objects.count() == 3
-    assert sorted(queued) == sorted([rows[0].pk, rows[2].pk])
-    stored = OutboundEmail.objects.get(idempotency_key="bulk:2")
-    assert (stored.subject, stored.to_email, stored.state) == (
-        "Bonjour Personne 2",
-        "person2@example.fr",
-        "pending",
-    )
-
-
-def test_bulk_enqueue_leaves_a_row_written_meanwhile_by_another_process(monkeypatch):
-    monkeypatch.setattr(outbox, "_enqueue_delivery", lambda email_id, delay=None: None)
     original = outbox._outbound_email
 
-    def render_while_another_process_writes(**email):
-        if email["key"] == "bulk:1":
+    def render_while_another_process_writes(request):
+        if request.key == "bulk:1":
             OutboundEmail.objects.create(
                 idempotency_key="bulk:1",
                 to_email="client@example.fr",
                 subject="Écrit ailleurs",
                 body_text=".",
             )
-        return original(**email)
+        return original(request)
 
     monkeypatch.setattr(outbox, "_outbound_email", render_while_another_process_writes)
-    rows = outbox.email_enqueue_many([spec(0), spec(1)])
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.email_enqueue_many(many(["bulk:0", "bulk:1"]))
 
     assert OutboundEmail.objects.count() == 2
-    assert rows[1].pk == OutboundEmail.objects.get(idempotency_key="bulk:1").pk
-    assert OutboundEmail.objects.get(idempotency_key="bulk:1").to_email == "client@example.fr"
+    written_elsewhere = OutboundEmail.objects.get(idempotency_key="bulk:1")
+    assert (written_elsewhere.to_email, written_elsewhere.subject) == ("client@example.fr", "Écrit ailleurs")
+    assert sorted(queued) == sorted(
+        OutboundEmail.objects.values_list("pk", flat=True)
+    )  # the claim sorts it out
 
 
 def test_enqueue_costs_two_queries_and_a_known_key_one(django_assert_num_queries):
@@ -394,11 +393,10 @@ def test_enqueue_costs_two_queries_and_a_known_key_one(django_assert_num_queries
 
 
 @pytest.mark.parametrize("count", [5, 50])
-def test_bulk_enqueue_costs_the_same_queries_for_5_and_50_emails(count, django_assert_num_queries):
-    outbox.email_enqueue_many([spec("warm-up")])
+def test_enqueue_many_costs_the_same_two_queries_for_5_and_50_emails(count, django_assert_num_queries):
+    outbox.email_enqueue_many(many(["warm-up"]))
     with django_assert_num_queries(2):
-        rows = outbox.email_enqueue_many([spec(index) for index in range(count)])
-    assert len({row.pk for row in rows}) == count
+        assert outbox.email_enqueue_many(many([f"size{count}:{index}" for index in range(count)])) == count
     assert OutboundEmail.objects.count() == count + 1
 
 

@@ -228,17 +228,21 @@ def test_consumers_killed_mid_batch_and_inside_a_tick_lose_no_email(real_queue, 
     }
     # Three consumers boot while the batch is written (a Django boot takes seconds on a busy machine).
     consumers = {name: Consumer(name, environment, tmp_path) for name in ("A", "B", "C")}
-    rows = outbox.email_enqueue_many(
-        {
-            "key": f"kill-test:{index}",
-            "to": f"client{index}@example.fr",
-            "template": "core/emails/test",
-            "context": {"name": f"Client {index}"},
-            "language": "fr",
-            "sender": SENDER,
-        }
-        for index in range(EMAILS)
+    assert (
+        outbox.email_enqueue_many(
+            outbox.EmailRequest(
+                key=f"kill-test:{index}",
+                to=f"client{index}@example.fr",
+                template="core/emails/test",
+                context={"name": f"Client {index}"},
+                language="fr",
+                sender=SENDER,
+            )
+            for index in range(EMAILS)
+        )
+        == EMAILS
     )
+    rows = OutboundEmail.objects.all()
     expected = {outbox.message_id_for(row.idempotency_key, SENDER) for row in rows}
     assert len(expected) == EMAILS
     ticker, lock_watch = Ticker(), LockWatch()
