@@ -42,8 +42,15 @@ class OutboundEmail(models.Model):
             models.Index(fields=["state", "claimed_at"]),
         ]
 
+    # The last error of a claim whose worker died: written by the tick, shown translated to the admins.
+    LEASE_LAPSED_ERROR = "Delivery interrupted: the worker stopped before recording the result."
+
     def __str__(self):
         return f"{self.to_email}: {self.subject}"
+
+    @property
+    def lease_lapsed(self) -> bool:
+        return self.last_error == self.LEASE_LAPSED_ERROR
 
 
 class PeriodicLock(models.Model):

@@ -31,7 +31,6 @@ from cordee.core.models import OutboundEmail
 logger = logging.getLogger(__name__)
 
 ATTACHMENTS_DIRECTORY = "outbox"
-LEASE_EXPIRED_ERROR = "Delivery interrupted: the worker stopped before recording the result."
 
 
 def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
@@ -336,7 +335,9 @@ def outbox_leases_exhausted_fail(now=None) -> int:
         state=OutboundEmail.State.SENDING,
         claimed_at__lte=now - outbox_lease(),
         attempts__gte=settings.OUTBOX_MAX_ATTEMPTS,
-    ).update(state=OutboundEmail.State.FAILED, last_error=LEASE_EXPIRED_ERROR, next_attempt_at=None)
+    ).update(
+        state=OutboundEmail.State.FAILED, last_error=OutboundEmail.LEASE_LAPSED_ERROR, next_attempt_at=None
+    )
 
 
 def outbox_recover(now=None) -> int:

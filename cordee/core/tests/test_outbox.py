@@ -189,7 +189,8 @@ def test_a_lapsed_claim_on_the_last_attempt_fails_the_email(settings):
     email.refresh_from_db()
     assert email.state == OutboundEmail.State.FAILED
     assert email.attempts == 2
-    assert email.last_error == outbox.LEASE_EXPIRED_ERROR
+    assert email.last_error == OutboundEmail.LEASE_LAPSED_ERROR
+    assert email.lease_lapsed is True
     assert mail.outbox == []
 
 
