@@ -39,6 +39,7 @@ OUTBOX_LEASE_SECONDS = 3
 LOCK_LEASE_SECONDS = 1
 TICK_PERIOD = 1.0  # the test plays the scheduler: one outbox tick enqueued per period
 DEADLINE_SECONDS = 55
+WORKERS = 2  # threads per consumer
 
 
 class HoldingSink:
@@ -105,7 +106,7 @@ class Consumer:
                 "manage.py",
                 "run_huey",
                 "--workers",
-                "2",
+                str(WORKERS),
                 "--worker-type",
                 "thread",
                 "--no-periodic",
@@ -262,10 +263,11 @@ def test_consumers_killed_mid_batch_and_inside_a_tick_lose_no_email(real_queue, 
         holding_sink.holding = False
 
         # 2. The queue drained, the consumer running the tick is killed inside it.
+        # A leaves at most a row per worker thread behind: claimed, or taken off the queue but not claimed.
         wait_for(
             lambda: (
                 HUEY.pending_count() == 0
-                and not OutboundEmail.objects.filter(state=OutboundEmail.State.PENDING).exists()
+                and OutboundEmail.objects.exclude(state=OutboundEmail.State.SENT).count() <= WORKERS
             ),
             "the queue drained",
             deadline,
@@ -314,12 +316,12 @@ def test_consumers_killed_mid_batch_and_inside_a_tick_lose_no_email(real_queue, 
     for message_id, count in counts.items():
         assert count == 1 + sum(message_id in in_flight for in_flight in in_flight_at_kills), message_id
     repeats = sum(counts.values()) - EMAILS
-    assert 1 <= repeats <= 2 * len(in_flight_at_kills)
+    assert 1 <= repeats <= WORKERS * len(in_flight_at_kills)
     assert set(OutboundEmail.objects.values_list("state", flat=True)) == {OutboundEmail.State.SENT}
     # Each kill costs at most one more attempt to the rows its two worker threads had claimed.
     attempts = Counter(OutboundEmail.objects.values_list("attempts", flat=True))
     assert set(attempts) <= {1, 2, 3}
-    assert attempts[2] + attempts[3] <= 4, attempts
+    assert attempts[2] + attempts[3] <= 2 * WORKERS, attempts
 
     # No tick silent for longer than a period: the next taking of the lock after the killed one came
     # within the lock's lease plus one scheduling period (and some queue latency).
