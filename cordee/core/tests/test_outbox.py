@@ -1,5 +1,6 @@
 import base64
 import hashlib
+import importlib
 from datetime import timedelta
 
 import pytest
@@ -409,3 +410,44 @@ def test_delivering_costs_two_queries(django_assert_num_queries, monkeypatch):
         assert outbox.email_deliver(second.pk) is True
     with django_assert_num_queries(1):
         assert outbox.email_deliver(second.pk) is False
+
+
+def test_the_migration_moves_base64_attachments_of_existing_rows_into_files():
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "cordee.core.migrations.0002_outbox_lease_attachment_files_periodic_lock"
+    )
+    stored = outbox.attachment_store(
+        {"filename": "a.pdf", "mimetype": "application/pdf", "content": b"%PDF-a"}
+    )
+    email = OutboundEmail.objects.create(
+        idempotency_key="before-files",
+        to_email="client@example.fr",
+        subject="Ancien",
+        body_text=".",
+        attachments=[
+            {
+                "filename": "b.pdf",
+                "mimetype": "application/pdf",
+                "content_base64": base64.b64encode(PDF).decode(),
+            },
+            stored,
+        ],
+    )
+
+    migration.attachments_to_files(apps, None)
+
+    email.refresh_from_db()
+    digest = hashlib.sha256(PDF).hexdigest()
+    assert email.attachments == [
+        {
+            "filename": "b.pdf",
+            "mimetype": "application/pdf",
+            "sha256": digest,
+            "path": f"outbox/{digest[:2]}/{digest}",
+            "size": len(PDF),
+        },
+        stored,
+    ]
+    assert outbox.attachment_content(email.attachments[0]) == PDF
