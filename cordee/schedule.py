@@ -81,7 +81,7 @@ def surveys_tick() -> tuple[int, int]:
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("webhooks-tick")
+@periodic_lock("webhooks-tick", period=timedelta(minutes=1))
 def webhooks_tick() -> int:
     """Send webhook deliveries that are due (retries, lost enqueues, claims past their lease)."""
     from cordee.api.webhooks import webhooks_tick as tick

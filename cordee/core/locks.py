@@ -2,10 +2,11 @@
 
 Huey's `lock_task` stores a key without expiry, so a consumer killed inside a job switches that job off
 for every consumer until someone flushes the locks by hand. Here a job's lock is a row with an expiry: a
-run takes it with one conditional UPDATE when it is free or lapsed, and gives it back when done. The lease
-is shorter than the job's period, so the run after a killed one always finds it free: no job is silent
-for longer than one period. A run that outlives its lease may overlap the next one; periodic jobs are
-idempotent, so an overlap does the work once.
+run takes it with one conditional UPDATE when it is free or lapsed. A run that ends well keeps it until
+its lease lapses, so the copies of the job that other consumers' schedulers enqueue for the same period
+are skipped: each job runs once per period however many consumers there are. A run that fails gives it
+back at once, so the next enqueue may try again. The lease is shorter than the job's period, so the run
+after a killed one always finds it free: no job is silent for longer than one period.
 """
 
 import logging
@@ -54,6 +55,11 @@ def lock_release(name: str, holder: str) -> bool:
     return bool(PeriodicLock.objects.filter(name=name, holder=holder).update(expires_at=now, released_at=now))
 
 
+def lock_finish(name: str, holder: str) -> bool:
+    """Record the end of a run; the lock stays taken until its lease lapses (once per period)."""
+    return bool(PeriodicLock.objects.filter(name=name, holder=holder).update(released_at=timezone.now()))
+
+
 def periodic_lock(name: str, *, period: timedelta):
     """Run the decorated job only where its lock is taken; elsewhere skip it and return None.
 
@@ -68,9 +74,12 @@ def periodic_lock(name: str, *, period: timedelta):
                 logger.info("Periodic job %s skipped: another worker holds its lock.", name)
                 return None
             try:
-                return job(*args, **kwargs)
-            finally:
+                result = job(*args, **kwargs)
+            except BaseException:
                 lock_release(name, holder)
+                raise
+            lock_finish(name, holder)
+            return result
 
         locked_job.lock_name = name
         locked_job.period = period
