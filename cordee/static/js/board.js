@@ -31,6 +31,19 @@
     return window.htmx.ajax("POST", url, { target: "#board", swap: "outerHTML", values: data });
   };
 
+  // A card's column is its list's; its assignee, when it has one, is on the card.
+  const currentValue = (card, name) => {
+    const board = card.closest("[data-board]");
+    const list = card.closest("[data-drop]");
+    if (board && list && board.getAttribute("data-drop-field") === name) {
+      return list.getAttribute("data-drop");
+    }
+    if (name === "assignee") {
+      return card.getAttribute("data-assignee") || "";
+    }
+    return null;
+  };
+
   const cardOf = (element) => (element && element.closest ? element.closest("[data-id]") : null);
   const allows = (card, needs) => {
     const actions = (card.getAttribute("data-actions") || "").split(" ");
@@ -75,9 +88,9 @@
     });
     element.querySelectorAll("[data-name]").forEach((item) => {
       // No "move to" the card's own column, no "assign to" its own assignee.
-      const current = card.getAttribute(`data-${item.getAttribute("data-name")}`);
-      if (current !== null && item.getAttribute("data-name") !== "direction") {
-        item.hidden = item.hidden || current === item.getAttribute("data-value");
+      const current = currentValue(card, item.getAttribute("data-name"));
+      if (current !== null && current === item.getAttribute("data-value")) {
+        item.hidden = true;
       }
     });
     element.querySelectorAll("[data-link]").forEach((link) => {
@@ -246,7 +259,7 @@
         next = next.nextElementSibling;
       }
       values.before = next ? next.getAttribute("data-id") : "";
-    } else if (card.getAttribute(`data-${field}`) === target) {
+    } else if (origin && origin.parent === list) {
       return; // same column of a board without order: nothing to do
     }
     dropped = true;
