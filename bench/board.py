@@ -6,7 +6,9 @@ there are none, then times, signed in as missions' leads with Django's test clie
 - the board (`missions:board`) of the sampled missions,
 - the pipeline (`opportunities:pipeline`) of their collectives,
 
-printing median, p95, min, max, time in SQL, queries per request and HTML size (KB).
+printing median, p95, min, max, time in SQL, queries per request and HTML size (KB), and the median CPU
+time of the process per request: on a shared machine, wall time grows with the other processes' load,
+CPU time much less, so before/after comparisons made on a busy machine use it.
 
     .venv/bin/python bench/board.py                      # 50 collectives, 50,000 tasks (1x)
     .venv/bin/python bench/board.py --reuse              # measure again on the database built before
@@ -86,7 +88,7 @@ def measure(options) -> None:
 
     print(f"\n{options.requests} requests per page, over {len(sample)} missions (signed in as each lead)")
     print(
-        f"{'page':<10}{'median':>10}{'p95':>10}{'min':>10}{'max':>10}{'in SQL':>10}{'HTML':>10}"
+        f"{'page':<10}{'median':>10}{'p95':>10}{'min':>10}{'max':>10}{'in SQL':>10}{'CPU':>10}{'HTML':>10}"
         "   queries per request"
     )
     for label, urls in pages.items():
@@ -101,18 +103,19 @@ def measure(options) -> None:
             queries.add(len(captured.captured_queries))
             sql_times.append(timer.seconds * 1000)
             sizes.append(len(response.content) / 1024)
-        timings = []
+        timings, cpu_times = [], []
         for number in range(options.requests):
             mission = sample[number % len(sample)]
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             response = clients[mission.pk].get(urls[mission.pk])
             timings.append((time.perf_counter() - started) * 1000)
+            cpu_times.append((time.process_time() - cpu_started) * 1000)
             if response.status_code != 200:
                 sys.exit(f"{urls[mission.pk]} answered {response.status_code}")
         print(
             f"{label:<10}{statistics.median(timings):>8.1f}ms{percentile(timings, 0.95):>8.1f}ms"
             f"{min(timings):>8.1f}ms{max(timings):>8.1f}ms{statistics.median(sql_times):>8.1f}ms"
-            f"{max(sizes):>7.0f} KB   {', '.join(str(count) for count in sorted(queries))}"
+            f"{statistics.median(cpu_times):>8.1f}ms{max(sizes):>7.0f} KB   {', '.join(str(count) for count in sorted(queries))}"
         )
 
 

@@ -89,16 +89,20 @@ def test_columns_by_status_with_counts_hours_and_cards(client, mission, people, 
     # A compact card: title, assignee's avatar, due date, estimate, role (the deliverable is in the task).
     assert '<span class="task-card__role">design</span>' in first
     assert '<span class="task-card__estimate">6.5 h</span>' in first
-    assert '<time class="task-card__due" datetime="2026-02-27">February 27</time>' in first
-    assert '<span class="badge badge--late">3 days late</span>' in first
+    # Late: the date on red, with how late in words for screen readers and in the tooltip.
+    assert (
+        '<span class="task-card__due task-card__due--late" title="3 days late"><time datetime="2026-02-27">'
+        'February 27</time><span class="visually-hidden"> — 3 days late</span></span>'
+    ) in first
     assert "task-card--late" in first
     assert '<span class="avatar avatar--tiny" aria-hidden="true" title="Anna Durand">AD</span>' in first
     assert '<span class="visually-hidden">Assignee: Anna Durand</span>' in first
     assert "Maquettes" not in first
-    assert '<span class="badge badge--pending">Due today</span>' in card(
-        content, Task.objects.get(title="API panier")
-    )
-    assert '<span class="badge badge--late">1 day late</span>' in column(content, "review")
+    assert (
+        '<span class="task-card__due task-card__due--today" title="Due today"><time datetime="2026-03-02">March 2'
+        '</time><span class="visually-hidden"> — Due today</span></span>'
+    ) in card(content, Task.objects.get(title="API panier"))
+    assert '<span class="visually-hidden"> — 1 day late</span>' in column(content, "review")
     assert "0 tasks" in column(content, "doing")
     assert "Move here the tasks someone is working on." in column(content, "doing")
     done = column(content, "done")
@@ -447,6 +451,17 @@ class TestBoundedOutput:
         )
         doing = column(client.get(board_url(mission, "?who=unassigned")).content.decode(), "doing")
         assert "Show more" not in doing and titles(doing) == []
+
+    def test_a_column_opened_further_stays_open_when_another_shows_more(self, client, mission, people):
+        login(client, people.lead)
+        for _index in range(40):
+            TaskFactory(mission=mission)
+            TaskFactory(mission=mission, status=Task.Status.DOING)
+
+        content = client.get(board_url(mission, "?todo=30")).content.decode()
+
+        assert board_url(mission, "?todo=30&amp;doing=30") in column(content, "doing")
+        assert board_url(mission, "?todo=45") in column(content, "todo")
 
     def test_a_history_restore_gets_the_whole_page(self, client, mission, people):
         login(client, people.lead)

@@ -112,6 +112,7 @@ def _card_labels(task, actor, today, urls: dict[str, str]) -> None:
         task.assignee_name = task.assignee.display_name
         task.initials = initials(task.assignee)
     if task.due_date:
+        task.due_iso = task.due_date.isoformat()
         task.due_label = date_format(task.due_date, "MONTH_DAY_FORMAT")
         if task.due_date.year != today.year:
             task.due_label = date_format(task.due_date, "DATE_FORMAT")
@@ -131,18 +132,21 @@ def _board_context(request, filters: BoardFilters, limits: dict[str, int] | None
     limits = limits or column_limits({})
     columns = board_columns(mission=mission, user=request.user, filters=filters, today=today, limits=limits)
     urls = task_urls(request)
+    # Columns opened further by "show more" stay open through the next actions and "show more"s.
+    expanded = {status: str(limit) for status, limit in limits.items() if limit != COLUMN_PAGE}
     for column in columns:
         for task in column.cards:
             _card_labels(task, actor, today, urls)
         if column.can_show_more:
-            column.more_url = board_url(request, filters, **{column.status: str(column.next_limit)})
+            column.more_url = board_url(
+                request, filters, **{**expanded, column.status: str(column.next_limit)}
+            )
     roles = team_roles(team)
     who_links = [
         ("", _("Everyone"), board_url(request, filters, who="")),
         ("mine", _("Mine"), board_url(request, filters, who="mine")),
         ("unassigned", _("Unassigned"), board_url(request, filters, who="unassigned")),
     ]
-    expanded = {status: str(limit) for status, limit in limits.items() if limit != COLUMN_PAGE}
     return {
         "mission": mission,
         "columns": columns,

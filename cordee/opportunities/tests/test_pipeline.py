@@ -337,3 +337,24 @@ def test_the_mine_filter_is_relative_to_who_is_looking(client, collective, oppor
     content = client.get(pipeline_url(collective, "?owner=mine")).content.decode()
 
     assert card_titles(content) == ["Durand SA"]
+
+
+def test_open_columns_show_their_20_most_urgent_cards_and_link_to_the_rest(
+    admin_client, collective, frozen_now, django_assert_num_queries
+):
+    for index in range(26):
+        OpportunityFactory(
+            collective=collective,
+            company=f"Prospect {index:02d}",
+            next_action_date=TODAY + dt.timedelta(index),
+        )
+    url = pipeline_url(collective)
+    admin_client.get(url)  # warm-up
+
+    with django_assert_num_queries(6):
+        content = admin_client.get(url).content.decode()
+
+    new = column(content, "new")
+    assert card_titles(new) == [f"Prospect {index:02d}" for index in range(20)]
+    assert "20 shown out of 26." in new
+    assert f'<a class="board__more" href="{list_url(collective)}?stage=new">See all (26)' in new
