@@ -3,7 +3,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from cordee.collectives import urls as collectives_urls
 from cordee.core import views as core_views
+from cordee.workspace import urls as workspace_urls
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -12,7 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("cordee.accounts.urls")),
-    path("", include("cordee.collectives.urls")),
+    # The dashboards combine several areas, so they live at the top (cordee.workspace) under their names.
+    path("", include((collectives_urls.urlpatterns + workspace_urls.collective_pages, "collectives"))),
     path("", include("cordee.invitations.urls")),
     path("", include("cordee.opportunities.urls")),
     path("", include("cordee.public.urls")),

@@ -12,6 +12,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from cordee.core import tasks
 from cordee.core.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -79,12 +80,10 @@ def email_enqueue(
 
 
 def _enqueue_delivery(email_id: int, delay: int | None = None) -> None:
-    from cordee.core.tasks import deliver_email
-
     if delay:
-        deliver_email.schedule(args=(email_id,), delay=delay)
+        tasks.deliver_email.schedule(args=(email_id,), delay=delay)
     else:
-        deliver_email(email_id)
+        tasks.deliver_email(email_id)
 
 
 def retry_delay(attempts: int) -> int:

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from cordee.collectives.models import Membership
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
 from cordee.core.ratelimit import ratelimit_hit
 from cordee.invitations.forms import InvitationForm
 from cordee.invitations.models import Invitation

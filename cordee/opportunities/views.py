@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
 from cordee.opportunities.forms import (
     OpportunityCreateForm,
     OpportunityEditForm,

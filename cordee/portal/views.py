@@ -17,8 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cordee.clients.models import ClientContact
+from cordee.collectives.permissions import collective_view
 from cordee.communication.services.calls import delivery_call_file
-from cordee.core.permissions import collective_view
 from cordee.core.ratelimit import client_ip, ratelimit_hit
 from cordee.missions.models import Mission
 from cordee.portal import queries, services

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
 from cordee.feedback import queries
 from cordee.missions.models import Mission
 from cordee.missions.permissions import mission_view

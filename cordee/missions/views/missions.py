@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cordee.clients.models import Client
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
 from cordee.missions.forms.missions import (
     LeadChangeForm,
     MissionCreateForm,
