@@ -63,7 +63,6 @@ def client_detail(request, client_pk):
         {
             "client": client,
             "contacts": list(queries.client_contacts(client)),
-            "missions": list(queries.client_missions(client)),
         },
     )
 

@@ -11,6 +11,7 @@ from django.db.models import (
     DecimalField,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -19,7 +20,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from cordee.clients.models import ClientContact
+from cordee.clients.models import Client, ClientContact
+from cordee.clients.queries import contact_role_order
 from cordee.missions.models import ClientRequest, Deliverable, Mission, MissionEvent, MissionMember, Task
 from cordee.timesheets.models import TimeEntry
 
@@ -44,15 +46,6 @@ def status_order() -> Case:
     return Case(
         *[When(status=status, then=Value(rank)) for rank, status in enumerate(STATUS_ORDER)],
         default=Value(len(STATUS_ORDER)),
-        output_field=IntegerField(),
-    )
-
-
-def contact_role_order() -> Case:
-    """Sponsor first, then the project contact, then finance (the order of ClientContact.Role)."""
-    return Case(
-        *[When(role=role, then=Value(rank)) for rank, role in enumerate(ClientContact.Role.values)],
-        default=Value(len(ClientContact.Role.values)),
         output_field=IntegerField(),
     )
 
@@ -283,3 +276,36 @@ def active_missions(collective, limit: int = 20) -> list[Mission]:
         key=lambda mission: (mission.deadlines.next_announced_date or date.max, mission.title.lower())
     )
     return missions
+
+
+# --- A client's missions (shown on the client's pages) ----------------------------------------------
+
+OPEN_STATUSES = (Mission.Status.DRAFT, Mission.Status.ACTIVE, Mission.Status.PAUSED)
+
+
+def client_missions(client: Client) -> QuerySet[Mission]:
+    """The client's missions, open ones first, with their lead."""
+    return (
+        Mission.objects.filter(collective_id=client.collective_id, client=client)
+        .select_related("lead")
+        .annotate(status_rank=status_order())
+        .order_by("status_rank", "-start_date", "-pk")
+    )
+
+
+def clients_mission_counts(clients) -> list[Client]:
+    """The clients, each with `mission_count` and `open_mission_count` (open: draft, active or paused),
+    in one query whatever the number of clients."""
+    clients = list(clients)
+    counts = {
+        row["client_id"]: row
+        for row in Mission.objects.filter(client__in=clients)
+        .order_by()
+        .values("client_id")
+        .annotate(total=Count("pk"), open=Count("pk", filter=Q(status__in=OPEN_STATUSES)))
+    }
+    for client in clients:
+        row = counts.get(client.pk, {})
+        client.mission_count = row.get("total", 0)
+        client.open_mission_count = row.get("open", 0)
+    return clients
