@@ -1,6 +1,5 @@
 """Reads the mission pages and the collective dashboard need, each in a fixed number of queries."""
 
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -22,6 +21,7 @@ from django.db.models.functions import Coalesce
 
 from cordee.clients.models import Client, ClientContact
 from cordee.clients.queries import contact_role_order
+from cordee.collectives.time import collective_zone
 from cordee.missions.models import ClientRequest, Deliverable, Mission, MissionEvent, MissionMember, Task
 from cordee.timesheets.models import TimeEntry
 
@@ -71,10 +71,6 @@ def _count_subquery(queryset: QuerySet, outer: str = "pk", link: str = "mission"
         .values("total")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
-def collective_time_zone(collective) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(collective.time_zone)
 
 
 # --- Deadlines: next announced date, health, on-time rate ------------------------------------------
@@ -141,7 +137,7 @@ def attach_deadlines(missions: list[Mission], collective) -> list[Mission]:
     by_mission: dict[int, list[Deliverable]] = {mission.pk: [] for mission in missions}
     for deliverable in _deadline_deliverables().filter(collective=collective, mission__in=list(by_mission)):
         by_mission[deliverable.mission_id].append(deliverable)
-    time_zone = collective_time_zone(collective)
+    time_zone = collective_zone(collective)
     for mission in missions:
         mission.deadlines = deadline_summary(by_mission[mission.pk], time_zone)
     return missions
@@ -244,7 +240,7 @@ def mission_overview(mission: Mission) -> MissionOverview:
         team=team,
         contacts=contacts,
         deliverables=deliverables,
-        deadlines=deadline_summary(deliverables, collective_time_zone(collective)),
+        deadlines=deadline_summary(deliverables, collective_zone(collective)),
         latest_events=list(mission_events(mission)[:LATEST_EVENTS]),
         **counts,
     )

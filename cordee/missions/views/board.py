@@ -1,17 +1,16 @@
 """The mission's task board: columns by status, filters, moves in place (htmx) or by plain posts."""
 
 import copy
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from cordee.collectives.time import collective_today
 from cordee.missions.forms.tasks import TaskAssignForm, TaskForm, TaskMoveForm, TaskReorderForm
 from cordee.missions.models import Mission, Task
 from cordee.missions.permissions import mission_view
@@ -36,10 +35,6 @@ from cordee.missions.services.tasks import (
 )
 
 FILTER_FIELDS = ("who", "role", "late")
-
-
-def collective_today(collective):
-    return timezone.localdate(timezone=ZoneInfo(collective.time_zone))
 
 
 def board_url(request, filters: BoardFilters | None = None, **changes) -> str:
