@@ -63,8 +63,14 @@ def _resolve(value: ast.expr, *, constants, function, where: str) -> set[str]:
     raise AssertionError(f"{where}: cannot read the template given to email_enqueue: {ast.dump(value)}")
 
 
+# The ways to put an email in the outbox, with the position of `template` when given positionally:
+# `email_enqueue(...)` (keyword-only) and the `EmailRequest(...)`s of `email_enqueue_many`.
+SENDERS = {"email_enqueue": 99, "EmailRequest": 2}
+
+
 def enqueued_templates() -> set[str]:
-    """Every `template=` given to `email_enqueue(...)` in the app code, constants resolved."""
+    """Every template given to `email_enqueue(...)` or `EmailRequest(...)` in the app code, constants
+    resolved."""
     templates = set()
     for path in sorted((ROOT / "cordee").rglob("*.py")):
         if "tests" in path.parts:
@@ -76,10 +82,16 @@ def enqueued_templates() -> set[str]:
             if not isinstance(function, ast.FunctionDef):
                 continue
             for call in ast.walk(function):
-                if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "email_enqueue"):
+                if not isinstance(call, ast.Call):
                     continue
-                (template,) = [keyword.value for keyword in call.keywords if keyword.arg == "template"]
-                templates |= _resolve(template, constants=constants, function=function, where=where)
+                name = getattr(call.func, "id", getattr(call.func, "attr", None))
+                if name not in SENDERS:
+                    continue
+                given = [keyword.value for keyword in call.keywords if keyword.arg == "template"]
+                if not given and len(call.args) > SENDERS[name]:
+                    given = [call.args[SENDERS[name]]]
+                assert len(given) == 1, f"{where}:{call.lineno}: {name} without its template"
+                templates |= _resolve(given[0], constants=constants, function=function, where=where)
     return templates
 
 
