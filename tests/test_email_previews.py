@@ -23,8 +23,12 @@ NOT_CLIENT_FACING = {
     "communication/emails/delivery_call_cancelled": "the cancellation of the delivery call previewed",
     "communication/emails/ritual_call_cancelled": "the cancellation of the weekly call previewed",
 }
-# Templates chosen at run time by a library: allauth's account emails (sign-up, password reset...).
-DYNAMIC = {"cordee/accounts/adapter.py:template_prefix"}
+# Templates not written in the call: allauth's account emails (sign-up, password reset...), chosen at
+# run time by the library, and the outbox's own passing on of its argument.
+DYNAMIC = {
+    "cordee/accounts/adapter.py:template_prefix",
+    "cordee/core/outbox.py:template",
+}
 
 
 def _constants(tree: ast.Module) -> dict[str, ast.expr]:
