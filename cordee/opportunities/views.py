@@ -9,13 +9,13 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from cordee.collectives.permissions import collective_view
 from cordee.collectives.templatetags.collectives_tags import initials
-from cordee.core.permissions import collective_view
+from cordee.collectives.time import collective_today
 from cordee.opportunities.forms import (
     OpportunityCreateForm,
     OpportunityEditForm,
     StageMoveForm,
-    collective_today,
 )
 from cordee.opportunities.models import Opportunity
 from cordee.opportunities.queries import (

@@ -1,27 +1,20 @@
 """The mission's task board: columns by status, filters, moves in place (htmx) or by plain posts."""
 
 import copy
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cordee.collectives.templatetags.collectives_tags import initials
-from cordee.missions.forms.tasks import (
-    TaskAssignForm,
-    TaskForm,
-    TaskMoveForm,
-    TaskPlaceForm,
-    TaskReorderForm,
-)
+from cordee.collectives.time import collective_today
+from cordee.missions.forms.tasks import TaskAssignForm, TaskForm, TaskMoveForm, TaskPlaceForm, TaskReorderForm
 from cordee.missions.models import Mission, Task
 from cordee.missions.permissions import mission_view
 from cordee.missions.queries.board import (
@@ -50,10 +43,6 @@ from cordee.missions.services.tasks import (
 FILTER_FIELDS = ("who", "role", "late")
 # A task id no real task has: reversed once per page, then replaced by each card's id.
 TASK_PLACEHOLDER = 2147483647
-
-
-def collective_today(collective):
-    return timezone.localdate(timezone=ZoneInfo(collective.time_zone))
 
 
 def board_url(request, filters: BoardFilters | None = None, **changes) -> str:
