@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "cordee.portal",
     "cordee.feedback",
     "cordee.api",
+    "cordee.workspace",
 ]
 
 MIDDLEWARE = [
@@ -84,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cordee.core.context_processors.navigation",
+                "cordee.collectives.context_processors.navigation",
             ],
         },
     },

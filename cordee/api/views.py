@@ -14,17 +14,10 @@ from cordee.api.models import AccessToken, WebhookDelivery, WebhookEndpoint
 from cordee.api.services import access_token_create, access_token_revoke
 from cordee.api.tasks import deliveries_enqueue
 from cordee.api.webhooks import webhook_delivery_resend, webhook_endpoint_create, webhook_endpoint_set_active
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
+from cordee.core.forms import add_service_error
 
 DELIVERY_LOG_SIZE = 50
-
-
-def add_service_errors(form, error) -> None:
-    if hasattr(error, "error_dict"):
-        for name, field_messages in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _tokens(request):
@@ -99,7 +92,7 @@ def webhooks(request):
                 description=form.cleaned_data["description"],
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(
                 request, _("Endpoint added: sign-check its requests with the secret shown below.")

@@ -256,6 +256,8 @@ def test_updated_since_out_of_range_is_a_422(write_api, since):
     assert response.json()["errors"][0]["field"] == "updated_since"
 
 
-@pytest.mark.parametrize("path", ["/tasks/99999999999999999999999", "/tasks?mission_id=99999999999999999999999"])
+@pytest.mark.parametrize(
+    "path", ["/tasks/99999999999999999999999", "/tasks?mission_id=99999999999999999999999"]
+)
 def test_identifiers_beyond_64_bits_are_a_422(write_api, path):
     assert write_api.get(path).status_code == 422
