@@ -206,7 +206,7 @@ elif env.str("EMAIL_HOST", default=""):
     EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
     EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    EMAIL_BACKEND = "cordee.core.mail.ConsoleSummaryBackend"
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cordée <noreply@cordee.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
