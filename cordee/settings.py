@@ -147,6 +147,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "collectives:home"
+# A new account goes on with the set-up thread: its collective's creation (an invitation link's `next` wins).
+ACCOUNT_SIGNUP_REDIRECT_URL = "collectives:create"
 
 # django-allauth: email + password, no username, mandatory email verification.
 ACCOUNT_LOGIN_METHODS = {"email"}

@@ -159,6 +159,35 @@ def memberships_for_home(user) -> list[Membership]:
     return memberships
 
 
+def onboarding_state(collective: Collective) -> Checklist:
+    """The onboarding checklist of one collective, in one query (for the pages of the set-up thread)."""
+    counts = Collective.objects.filter(pk=collective.pk).aggregate(
+        members=Count("memberships", distinct=True),
+        members_without_title=Count("memberships", filter=Q(memberships__title=""), distinct=True),
+        pending_invitations=Count(
+            "invitations",
+            filter=Q(
+                invitations__accepted_at__isnull=True,
+                invitations__revoked_at__isnull=True,
+                invitations__expires_at__gt=timezone.now(),
+            ),
+            distinct=True,
+        ),
+        references=Count("references", distinct=True),
+    )
+    page = page_completeness(
+        collective,
+        reference_count=counts["references"],
+        members_without_title=counts["members_without_title"],
+    )
+    return onboarding_checklist(
+        collective,
+        member_count=counts["members"],
+        pending_invitation_count=counts["pending_invitations"],
+        page_complete=page.is_complete,
+    )
+
+
 def onboarding_focus(memberships: list[Membership]) -> Membership | None:
     """The collective whose set-up the personal dashboard follows: the first one an admin has not finished."""
     for membership in memberships:
