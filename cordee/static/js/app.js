@@ -185,3 +185,44 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Recap editor: the preview follows the text as it is typed, with the server's rules (blank lines between
+// paragraphs, "- " starts a list item, an indented line continues it). Text only: nothing typed is HTML.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-recap-preview]").forEach((preview) => {
+    const source = document.getElementById(preview.getAttribute("data-recap-preview"));
+    if (!source) {
+      return;
+    }
+    const render = () => {
+      const nodes = [];
+      source.value.replace(/\r\n/g, "\n").split("\n\n").forEach((chunk) => {
+        let list = null;
+        chunk.split("\n").forEach((raw) => {
+          const line = raw.trim();
+          if (!line) {
+            return;
+          }
+          if (line.startsWith("- ") || line === "-") {
+            if (!list) {
+              list = document.createElement("ul");
+              nodes.push(list);
+            }
+            const item = document.createElement("li");
+            item.textContent = line.slice(2).trim();
+            list.appendChild(item);
+          } else if (list && /^\s/.test(raw)) {
+            list.lastElementChild.append(document.createElement("br"), line);
+          } else {
+            list = null;
+            const paragraph = document.createElement("p");
+            paragraph.textContent = line;
+            nodes.push(paragraph);
+          }
+        });
+      });
+      preview.replaceChildren(...nodes);
+    };
+    source.addEventListener("input", render);
+  });
+});
