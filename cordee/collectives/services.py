@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from cordee.collectives.models import Collective, Membership, Reference, slug_validator
+from cordee.core import outbox
+from cordee.core.models import OutboundEmail
 from cordee.core.uploads import ALLOWED_IMAGE_FORMATS, validate_image_upload
 
 SLUG_MAX_LENGTH = Collective._meta.get_field("slug").max_length
@@ -510,3 +512,16 @@ def membership_leave(*, membership: Membership) -> None:
             )
             _check_other_admin_remains(memberships, current, message)
         current.delete()
+
+
+# --- Emails that could not be delivered ------------------------------------------------------------
+
+
+def failed_email_retry(*, email: OutboundEmail, by: Membership) -> OutboundEmail:
+    """An admin of the email's collective sends a failed email again, with a fresh count of attempts."""
+    if not by.is_admin or email.collective_id != by.collective_id:
+        raise PermissionDenied
+    with transaction.atomic():
+        if not outbox.failed_email_retry(email):
+            raise ValidationError(_("This email is no longer waiting to be sent again."), code="not_failed")
+    return email
