@@ -149,6 +149,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "collectives:home"
+# A new account goes on with the set-up thread: its collective's creation (an invitation link's `next` wins).
+ACCOUNT_SIGNUP_REDIRECT_URL = "collectives:create"
 
 # django-allauth: email + password, no username, mandatory email verification.
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -208,7 +210,7 @@ elif env.str("EMAIL_HOST", default=""):
     EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
     EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    EMAIL_BACKEND = "cordee.core.mail.ConsoleSummaryBackend"
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cordée <noreply@cordee.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

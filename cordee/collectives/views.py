@@ -34,6 +34,14 @@ def _first_message(error: ValidationError) -> str:
 # --- Creation ---------------------------------------------------------------------------------------
 
 
+def _onboarding_context(request, step: str) -> dict:
+    """The set-up thread on its pages: for an admin, until the page is published."""
+    collective = request.collective
+    if collective.is_published or not request.membership.is_admin:
+        return {}
+    return {"onboarding": queries.onboarding_state(collective), "step": step, "collective": collective}
+
+
 @login_required
 def create(request):
     form = CollectiveCreateForm(request.POST or None)
@@ -53,10 +61,19 @@ def create(request):
                 _("%(name)s is ready. Next step: invite your members, so that they can join you.")
                 % {"name": collective.name},
             )
-            return redirect("collectives:dashboard", collective.slug)
+            return redirect("invitations:list", collective.slug)
     # The public address without its slug, for the live preview under the address field.
     public_prefix = request.build_absolute_uri(reverse("public:collective", args=["-"]))[:-2]
-    return render(request, "collectives/create.html", {"form": form, "public_prefix": public_prefix})
+    first = not Membership.objects.filter(user=request.user).exists()
+    context = {"form": form, "public_prefix": public_prefix, "first_collective": first}
+    if first:
+        context.update(
+            onboarding=queries.onboarding_checklist(
+                None, member_count=0, pending_invitation_count=0, page_complete=False
+            ),
+            step="create",
+        )
+    return render(request, "collectives/create.html", context)
 
 
 # --- Public page ---------------------------------------------------------------------------------
@@ -89,11 +106,8 @@ def page_edit(request):
                 messages.success(request, _("Your page has been saved."))
                 return redirect("collectives:page_edit", collective.slug)
     references, completeness = queries.collective_page_state(collective)
-    return render(
-        request,
-        "collectives/page_edit.html",
-        {"form": form, "references": references, "completeness": completeness},
-    )
+    context = {"form": form, "references": references, "completeness": completeness}
+    return render(request, "collectives/page_edit.html", {**context, **_onboarding_context(request, "page")})
 
 
 @collective_view(admin_only=True)
@@ -126,7 +140,11 @@ def reference_create(request):
         services.reference_create(collective=request.collective, **form.cleaned_data)
         messages.success(request, _("The reference has been added to your page."))
         return redirect("collectives:page_edit", request.collective.slug)
-    return render(request, "collectives/reference_form.html", {"form": form, "reference": None})
+    return render(
+        request,
+        "collectives/reference_form.html",
+        {"form": form, "reference": None, **_onboarding_context(request, "page")},
+    )
 
 
 @collective_view(admin_only=True)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cordee.collectives.models import AssignmentMode, RitualKind
+from cordee.core.deferred_text import deferred_or_text
 
 
 def default_recap_weekdays() -> list[int]:
@@ -153,6 +154,8 @@ class Deliverable(models.Model):
     # The last computed health, kept so that a change (e.g. on track → at risk) can be noticed and alerted once.
     health = models.CharField(_("health"), max_length=10, choices=Health, default=Health.ON_TRACK)
     health_reason = models.CharField(_("health reason"), max_length=300, blank=True)
+    # The reason as data (see cordee.core.deferred_text), read in the reader's language.
+    health_reason_data = models.JSONField(default=dict, blank=True)
     health_checked_at = models.DateTimeField(_("health checked at"), null=True, blank=True)
 
     class Meta:
@@ -163,6 +166,10 @@ class Deliverable(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def health_reason_text(self) -> str:
+        return deferred_or_text(self.health_reason_data, self.health_reason)
 
     @property
     def is_done(self) -> bool:
@@ -382,6 +389,8 @@ class MissionEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     summary = models.CharField(_("summary"), max_length=300, blank=True)
+    # The summary as data (see cordee.core.deferred_text), read in the reader's language.
+    summary_data = models.JSONField(default=dict, blank=True)
     data = models.JSONField(default=dict, blank=True)
     is_flagged = models.BooleanField(
         _("flagged"), default=False, help_text=_("For example a late delay notice.")
@@ -393,6 +402,10 @@ class MissionEvent(models.Model):
         verbose_name_plural = _("mission events")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["collective", "mission", "created_at"])]
+
+    @property
+    def summary_text(self) -> str:
+        return deferred_or_text(self.summary_data, self.summary)
 
 
 class CalendarFeedToken(models.Model):

@@ -196,7 +196,11 @@ def week(request):
                     )
                 else:
                     messages.info(request, _("Nothing changed in the timesheet."))
-                return redirect(f"{reverse('timesheets:week')}?{urlencode({'week': week_param(monday)})}")
+                query = {
+                    "week": week_param(monday),
+                    "day": shown_day_param(request.POST.get("day"), monday, today),
+                }
+                return redirect(f"{reverse('timesheets:week')}?{urlencode(query)}")
     else:
         form = WeekForm(cells=cells)
     editable = {(cell.mission_id, cell.day) for cell in cells}
@@ -227,5 +231,15 @@ def week(request):
         "this_week": week_param(week_start(today)),
         "is_this_week": monday == week_start(today),
         "iso_week": monday.isocalendar()[1],
+        "shown_day": shown_day_param(request.POST.get("day") or request.GET.get("day"), monday, today),
     }
     return render(request, "timesheets/week.html", context)
+
+
+def shown_day_param(value, monday, today) -> int:
+    """The day a phone shows (0 = Monday): the one asked for, else today in the current week, else Monday."""
+    if value in {str(day) for day in range(7)}:
+        return int(value)
+    if week_start(today) == monday:
+        return today.weekday()
+    return 0

@@ -174,6 +174,7 @@ def recap_edit(request, recap_pk):
             "recipients": recipients,
             "show_preview": show_preview and kind is not None,
             "preview_contact": recipients[0] if recipients else None,
+            "blocks": services.recap_body_blocks(form["body"].value() or ""),
         },
     )
 

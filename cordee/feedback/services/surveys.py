@@ -356,7 +356,7 @@ def survey_answer(*, invitation: SurveyInvitation, data: dict, now: datetime | N
         raise ValidationError(_("This survey is closed."), code="closed")
     score = data.get("score")
     if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 10:
-        raise ValidationError(_("Choose a score from 0 to 10."), code="score_range")
+        raise ValidationError(_("Choose a score: 0 to 6, or 8 to 10."), code="score_range")
     validate_score(score)
     if data.get("ranking") not in SurveyResponse.Ranking.values:
         raise ValidationError(_("Choose where you place us."), code="ranking")

@@ -1,10 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cordee.core.deferred_text import format_day
 from cordee.core.fields import DateInput, UserChoiceField
 from cordee.missions.models import Deliverable
 from cordee.missions.queries.team import team_users
-from cordee.missions.services.health import format_day
 
 
 class DeliverableForm(forms.Form):

@@ -126,7 +126,15 @@ def deadline_summary(deliverables, time_zone) -> DeadlineSummary:
 
 def _deadline_deliverables() -> QuerySet[Deliverable]:
     return Deliverable.objects.only(
-        "pk", "mission_id", "title", "status", "announced_date", "delivered_at", "health", "health_reason"
+        "pk",
+        "mission_id",
+        "title",
+        "status",
+        "announced_date",
+        "delivered_at",
+        "health",
+        "health_reason",
+        "health_reason_data",
     ).order_by("announced_date", "pk")
 
 

@@ -15,14 +15,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from cordee.clients.models import ClientContact
 from cordee.collectives.time import collective_zone
 from cordee.core.business_days import announced_date_for, business_days_between
+from cordee.core.deferred_text import DeferredText, format_day
 from cordee.core.outbox import email_enqueue
 from cordee.missions import signals
 from cordee.missions.models import DelayNotice, Deliverable, Mission, MissionEvent, MissionMember
-from cordee.missions.services.health import deliverables_health_store, format_day
+from cordee.missions.services.health import deliverables_health_store
 from cordee.missions.services.history import mission_event_record
 
 Status = Deliverable.Status
@@ -155,8 +157,7 @@ def deliverable_create(
         mission=mission,
         kind=MissionEvent.Kind.DELIVERABLE_ADDED,
         actor=by,
-        summary=_("“%(title)s”, announced for %(date)s")
-        % {"title": title, "date": format_day(announced_date)},
+        summary=DeferredText(N_("“%(title)s”, announced for %(date)s"), title=title, date=announced_date),
         data={
             "deliverable_id": deliverable.pk,
             "internal_date": internal_date.isoformat(),
@@ -236,12 +237,11 @@ def _record_announced_date_change(*, deliverable: Deliverable, previous_date: da
         mission=deliverable.mission,
         kind=MissionEvent.Kind.ANNOUNCED_DATE_CHANGED,
         actor=by,
-        summary=_("“%(title)s”: announced date moved from %(from)s to %(to)s")
-        % {
-            "title": deliverable.title,
-            "from": format_day(previous_date),
-            "to": format_day(deliverable.announced_date),
-        },
+        summary=DeferredText(
+            N_("“%(title)s”: announced date moved from %(from)s to %(to)s"),
+            title=deliverable.title,
+            **{"from": previous_date, "to": deliverable.announced_date},
+        ),
         data={
             "deliverable_id": deliverable.pk,
             "from": previous_date.isoformat(),
@@ -301,12 +301,12 @@ def deliverable_change_status(*, deliverable: Deliverable, status: str, by, now=
             mission=mission,
             kind=MissionEvent.Kind.DELIVERABLE_DELIVERED,
             actor=by,
-            summary=(
-                _("“%(title)s” delivered on time")
+            summary=DeferredText(
+                N_("“%(title)s” delivered on time")
                 if on_time
-                else _("“%(title)s” delivered after the announced date")
-            )
-            % {"title": deliverable.title},
+                else "“%(title)s” delivered after the announced date",
+                title=deliverable.title,
+            ),
             data={
                 "deliverable_id": deliverable.pk,
                 "delivered_at": now.isoformat(),
@@ -319,7 +319,7 @@ def deliverable_change_status(*, deliverable: Deliverable, status: str, by, now=
             mission=mission,
             kind=MissionEvent.Kind.DELIVERABLE_ACCEPTED,
             actor=by,
-            summary=_("“%(title)s” accepted by the client") % {"title": deliverable.title},
+            summary=DeferredText(N_("“%(title)s” accepted by the client"), title=deliverable.title),
             data={"deliverable_id": deliverable.pk},
         )
         signals.deliverable_accepted.send(sender=Deliverable, deliverable=deliverable, now=now)
@@ -406,17 +406,18 @@ def delay_notice_send(
         business_days_notice=notice_days,
         is_late=is_late,
     )
-    summary = _("“%(title)s” moved from %(from)s to %(to)s, told %(days)s business days before") % {
-        "title": deliverable.title,
-        "from": format_day(previous_date),
-        "to": format_day(new_date),
-        "days": notice_days,
-    }
+    summary = DeferredText(
+        N_("“%(title)s” moved from %(from)s to %(to)s, told %(days)s business days before"),
+        title=deliverable.title,
+        **{"from": previous_date, "to": new_date},
+        days=notice_days,
+    )
     if is_late:
-        summary = _("%(summary)s: late notice (the mission asks for %(minimum)s)") % {
-            "summary": summary,
-            "minimum": mission.delay_notice_min_business_days,
-        }
+        summary = DeferredText(
+            N_("%(summary)s: late notice (the mission asks for %(minimum)s)"),
+            summary=summary,
+            minimum=mission.delay_notice_min_business_days,
+        )
     mission_event_record(
         mission=mission,
         kind=MissionEvent.Kind.DELAY_NOTICE,

@@ -24,13 +24,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import formats, timezone, translation
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop as N_
 
 from cordee.collectives.models import Collective
 from cordee.collectives.time import collective_today
 from cordee.core.business_days import business_days_between
+from cordee.core.deferred_text import DeferredText
 from cordee.core.outbox import email_enqueue
 from cordee.missions.models import Deliverable, Mission, MissionEvent, MissionMember, Task
 from cordee.missions.services.history import mission_event_record
@@ -53,20 +53,6 @@ class HealthInputs:
     unestimated_tasks: int = 0
 
 
-def format_hours(hours: Decimal) -> str:
-    """12 → "12", 6.50 → "6.5" (localised: "6,5" in French); rounded to the hundredth."""
-    value = Decimal(hours).quantize(HOURS_QUANTUM, rounding=ROUND_HALF_UP)
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return formats.number_format(Decimal(text))
-
-
-def format_day(day: date) -> str:
-    """14 March (14 mars in French)."""
-    return formats.date_format(day, "j F")
-
-
 def business_days_from_today(today: date, until: date) -> int:
     """Business days from today (included when it is one) to `until` (included); 0 once it has passed."""
     if until < today:
@@ -74,7 +60,13 @@ def business_days_from_today(today: date, until: date) -> int:
     return business_days_between(today - timedelta(days=1), until)
 
 
-def deliverable_health(
+def deliverable_health(deliverable: Deliverable, **inputs) -> tuple[str, str]:
+    """The health of a deliverable and its reason, in words in the active language (see `deliverable_health_deferred`)."""
+    health, reason = deliverable_health_deferred(deliverable, **inputs)
+    return health, str(reason)
+
+
+def deliverable_health_deferred(
     deliverable: Deliverable,
     *,
     today: date,
@@ -82,8 +74,8 @@ def deliverable_health(
     capacity_until_internal: Decimal,
     capacity_until_announced: Decimal,
     unestimated_tasks: int = 0,
-) -> tuple[str, str]:
-    """The health of a deliverable and its reason, in words in the active language.
+) -> tuple[str, DeferredText]:
+    """The health of a deliverable and its reason, kept to be read in any language.
 
     - delivered or accepted: on track;
     - late: the announced date has passed, or the open work exceeds the capacity until it;
@@ -94,68 +86,91 @@ def deliverable_health(
     if deliverable.is_done:
         return Health.ON_TRACK, _done_reason(deliverable)
     has_open_work = open_hours > 0 or unestimated_tasks > 0
-    internal, announced = format_day(deliverable.internal_date), format_day(deliverable.announced_date)
-    hours = format_hours(open_hours)
+    internal, announced = deliverable.internal_date, deliverable.announced_date
+    hours = Decimal(open_hours)
     if today > deliverable.announced_date:
-        reason = _("The announced date, %(date)s, has passed and it is not delivered") % {"date": announced}
+        reason = DeferredText(
+            N_("The announced date, %(date)s, has passed and it is not delivered"), date=announced
+        )
         if open_hours > 0:
-            reason = _("%(reason)s: %(hours)s h of open work") % {"reason": reason, "hours": hours}
+            reason = DeferredText(N_("%(reason)s: %(hours)s h of open work"), reason=reason, hours=hours)
         return Health.LATE, _with_unestimated(reason, unestimated_tasks)
     if open_hours > capacity_until_announced:
-        reason = _(
-            "%(hours)s h of open work, %(capacity)s h of capacity before %(date)s (announced date)"
-        ) % {
-            "hours": hours,
-            "capacity": format_hours(capacity_until_announced),
-            "date": announced,
-        }
+        reason = DeferredText(
+            N_("%(hours)s h of open work, %(capacity)s h of capacity before %(date)s (announced date)"),
+            hours=hours,
+            capacity=Decimal(capacity_until_announced),
+            date=announced,
+        )
         return Health.LATE, _with_unestimated(reason, unestimated_tasks)
     if today > deliverable.internal_date and has_open_work:
         if open_hours > 0:
-            reason = _("The internal date, %(date)s, has passed with %(hours)s h of open work") % {
-                "date": internal,
-                "hours": hours,
-            }
+            reason = DeferredText(
+                N_("The internal date, %(date)s, has passed with %(hours)s h of open work"),
+                date=internal,
+                hours=hours,
+            )
         else:
-            reason = _("The internal date, %(date)s, has passed with open tasks") % {"date": internal}
-        reason = _("%(reason)s; %(capacity)s h of capacity before %(announced)s (announced date)") % {
-            "reason": reason,
-            "capacity": format_hours(capacity_until_announced),
-            "announced": announced,
-        }
+            reason = DeferredText(
+                N_("The internal date, %(date)s, has passed with open tasks"), date=internal
+            )
+        reason = DeferredText(
+            N_("%(reason)s; %(capacity)s h of capacity before %(announced)s (announced date)"),
+            reason=reason,
+            capacity=Decimal(capacity_until_announced),
+            announced=announced,
+        )
         return Health.AT_RISK, _with_unestimated(reason, unestimated_tasks)
     if open_hours > capacity_until_internal:
-        reason = _(
-            "%(hours)s h of open work, %(capacity)s h of capacity before %(date)s: the margin is being used"
-        ) % {"hours": hours, "capacity": format_hours(capacity_until_internal), "date": internal}
+        reason = DeferredText(
+            N_(
+                "%(hours)s h of open work, %(capacity)s h of capacity before %(date)s: the margin is being used"
+            ),
+            hours=hours,
+            capacity=Decimal(capacity_until_internal),
+            date=internal,
+        )
         return Health.AT_RISK, _with_unestimated(reason, unestimated_tasks)
     if not has_open_work:
         if today > deliverable.internal_date:
-            reason = _("No open task: it can be delivered")
+            reason = DeferredText(N_("No open task: it can be delivered"))
         else:
-            reason = _("No open work before %(date)s") % {"date": internal}
+            reason = DeferredText(N_("No open work before %(date)s"), date=internal)
         return Health.ON_TRACK, reason
-    reason = _("%(hours)s h of open work, %(capacity)s h of capacity before %(date)s") % {
-        "hours": hours,
-        "capacity": format_hours(capacity_until_internal),
-        "date": internal,
-    }
+    reason = DeferredText(
+        N_("%(hours)s h of open work, %(capacity)s h of capacity before %(date)s"),
+        hours=hours,
+        capacity=Decimal(capacity_until_internal),
+        date=internal,
+    )
     return Health.ON_TRACK, _with_unestimated(reason, unestimated_tasks)
 
 
-def _done_reason(deliverable: Deliverable) -> str:
-    return str(deliverable.get_status_display())
+# The labels of the choices, to be read in the reader's language.
+DONE_LABELS = {
+    Deliverable.Status.DELIVERED: DeferredText("Delivered", context="deliverable status"),
+    Deliverable.Status.ACCEPTED: DeferredText("Accepted", context="deliverable status"),
+}
+HEALTH_LABELS = {
+    Health.ON_TRACK: DeferredText(N_("On track")),
+    Health.AT_RISK: DeferredText(N_("At risk")),
+    Health.LATE: DeferredText(N_("Late")),
+}
 
 
-def _with_unestimated(reason: str, count: int) -> str:
+def _done_reason(deliverable: Deliverable) -> DeferredText:
+    return DONE_LABELS[deliverable.status]
+
+
+def _with_unestimated(reason: DeferredText, count: int) -> DeferredText:
     if not count:
         return reason
-    more = ngettext(
-        "%(count)d open task without an estimate",
-        "%(count)d open tasks without an estimate",
-        count,
-    ) % {"count": count}
-    return f"{reason} ({more})"
+    more = DeferredText(
+        N_("%(count)d open task without an estimate"),
+        plural="%(count)d open tasks without an estimate",
+        count=count,
+    )
+    return DeferredText("%(reason)s (%(more)s)", translate=False, reason=reason, more=more)
 
 
 # --- Loading the inputs -------------------------------------------------------------------------
@@ -270,7 +285,8 @@ def deliverables_health_store(
     notice), unless the lead caused the change themselves (`by`), or the mission is not active. The
     change is claimed with a conditional update, so two concurrent runs alert once; the email key
     holds the day, so the same transition on the same day never sends twice. Returns the number of
-    deliverables that turned worse. Stored reasons are in the site's default language.
+    deliverables that turned worse. Reasons are kept as data, read in the reader's language
+    (`health_reason` keeps them in the site's default language too).
     """
     deliverables = list(deliverables)
     if not deliverables:
@@ -278,19 +294,23 @@ def deliverables_health_store(
     now = now or timezone.now()
     inputs = deliverables_health_inputs(deliverables, today, collective=collective)
     unchanged, worsened = [], 0
-    with translation.override(settings.LANGUAGE_CODE):
-        results = {d.pk: deliverable_health(d, **vars(inputs[d.pk])) for d in deliverables}
+    results = {d.pk: deliverable_health_deferred(d, **vars(inputs[d.pk])) for d in deliverables}
     for deliverable in deliverables:
         health, reason = results[deliverable.pk]
-        reason = reason[:REASON_MAX_LENGTH]
+        with translation.override(settings.LANGUAGE_CODE):
+            text = str(reason)[:REASON_MAX_LENGTH]
         previous = deliverable.health
-        deliverable.health_reason, deliverable.health_checked_at = reason, now
+        deliverable.health_reason, deliverable.health_reason_data = text, reason.as_data()
+        deliverable.health_checked_at = now
         if health == previous:
             unchanged.append(deliverable)
             continue
         with transaction.atomic():
             claimed = Deliverable.objects.filter(pk=deliverable.pk, health=previous).update(
-                health=health, health_reason=reason, health_checked_at=now
+                health=health,
+                health_reason=text,
+                health_reason_data=deliverable.health_reason_data,
+                health_checked_at=now,
             )
             deliverable.health = health
             if claimed == 1 and SEVERITY[health] > SEVERITY[previous]:
@@ -299,7 +319,9 @@ def deliverables_health_store(
                     deliverable=deliverable, previous=previous, inputs=inputs[deliverable.pk], by=by
                 )
     if unchanged:
-        Deliverable.objects.bulk_update(unchanged, ["health_reason", "health_checked_at"])
+        Deliverable.objects.bulk_update(
+            unchanged, ["health_reason", "health_reason_data", "health_checked_at"]
+        )
     return worsened
 
 
@@ -310,13 +332,12 @@ def _deliverable_health_alert(*, deliverable: Deliverable, previous: str, inputs
         mission=mission,
         kind=MissionEvent.Kind.HEALTH_CHANGED,
         actor=by,
-        summary=_("“%(title)s”: %(from)s → %(to)s. %(reason)s")
-        % {
-            "title": deliverable.title,
-            "from": Health(previous).label,
-            "to": Health(health).label,
-            "reason": deliverable.health_reason,
-        },
+        summary=DeferredText(
+            N_("“%(title)s”: %(from)s → %(to)s. %(reason)s"),
+            title=deliverable.title,
+            **{"from": HEALTH_LABELS[previous], "to": HEALTH_LABELS[health]},
+            reason=DeferredText.from_data(deliverable.health_reason_data),
+        ),
         data={
             "deliverable_id": deliverable.pk,
             "from": previous,

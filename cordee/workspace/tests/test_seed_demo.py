@@ -361,3 +361,24 @@ def test_the_demo_feedback_shows_an_nps():
 
     assert mission_page.context["summary"].nps == Decimal(100)
     assert collective_page.context["summary"].nps == Decimal(100)
+
+
+def test_the_demo_mission_s_numbers_agree_with_its_on_track_health():
+    seed()
+    mission = Mission.objects.get(status=Mission.Status.ACTIVE)
+    production = TimeEntry.objects.filter(mission=mission, activity=TimeEntry.Activity.PRODUCTION)
+    estimated = sum(task.estimate_hours for task in Task.objects.filter(deliverable__mission=mission))
+    logged = sum(entry.hours for entry in TimeEntry.objects.filter(mission=mission))
+
+    assert Decimal("60") <= logged < estimated * Decimal("0.9")
+    assert all(entry.hours > 0 and entry.hours % Decimal("0.25") == 0 for entry in production)
+    for deliverable in Deliverable.objects.filter(mission=mission):
+        spent = sum(entry.hours for entry in production.filter(deliverable=deliverable))
+        estimate = sum(task.estimate_hours for task in deliverable.tasks.all())
+        done = sum(task.estimate_hours for task in deliverable.tasks.filter(status=Task.Status.DONE))
+        assert done <= spent + Decimal("1") and spent <= estimate, deliverable.title
+    assert set(Deliverable.objects.filter(mission=mission).values_list("health", flat=True)) == {"on_track"}
+    page = Client_()
+    page.force_login(User.objects.get(email=settings.DEMO_EMAIL))
+    html = page.get(reverse("missions:detail", args=[settings.DEMO_SLUG, mission.pk])).content.decode()
+    assert 'class="meter meter--ok"' in html

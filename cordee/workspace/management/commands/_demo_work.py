@@ -371,51 +371,72 @@ def _active_mission(*, collective, client, contacts, users, claire, today, now, 
     return mission
 
 
+# Hours logged on the active mission, per person and per phase, in line with the board: the done tasks'
+# estimates, part of those in progress, nothing on those not started. The mission so stays within its
+# estimate, as its "on track" health says. (deliverable index, person, hours, note) per phase.
+DESIGN_HOURS = [
+    (0, JULIEN, "34", "Ateliers et maquettes du parcours de dépôt"),
+    (0, SOPHIE, "12", "Prototype cliquable"),
+    (0, settings.DEMO_EMAIL, "3", "Validation des maquettes avec la direction"),
+    (1, KARIM, "3", "Analyse des pièces justificatives demandées"),
+]
+DEVELOPMENT_HOURS = [
+    (1, KARIM, "17", "API de dépôt et modèle de données"),
+    (1, SOPHIE, "9.5", "Formulaire en étapes"),
+    (1, JULIEN, "3.5", "Illustrations et textes d'aide"),
+    (2, JULIEN, "2", "Maquettes du tableau de bord"),
+]
+QUARTER = Decimal("0.25")
+
+
+def _spread(total: Decimal, days: list[date]) -> list[Decimal]:
+    """`total` hours over `days` in quarter hours, the remainder on the last days."""
+    if not days:
+        return []
+    quarters = int(total / QUARTER)
+    base, extra = divmod(quarters, len(days))
+    return [QUARTER * (base + (1 if index >= len(days) - extra else 0)) for index in range(len(days))]
+
+
 def _time_entries(*, mission, deliverables, users, start, today) -> None:
     """Every business day since the start: design first, then development, and the lead's follow-up."""
-    first, second, third = deliverables
-    julien, karim, sophie, claire = users[JULIEN], users[KARIM], users[SOPHIE], users[settings.DEMO_EMAIL]
+    claire = users[settings.DEMO_EMAIL]
     entries = []
 
     def log(user, day, hours, deliverable, note, activity=TimeEntry.Activity.PRODUCTION):
-        entries.append(
-            TimeEntry(
-                collective_id=mission.collective_id,
-                mission=mission,
-                user=user,
-                deliverable=deliverable,
-                date=day,
-                hours=Decimal(hours),
-                activity=activity,
-                note=note,
+        if hours:
+            entries.append(
+                TimeEntry(
+                    collective_id=mission.collective_id,
+                    mission=mission,
+                    user=user,
+                    deliverable=deliverable,
+                    date=day,
+                    hours=Decimal(hours),
+                    activity=activity,
+                    note=note,
+                )
             )
-        )
 
-    day = start
-    while day < today:
-        if is_business_day(day):
-            designing = day <= first.internal_date
-            log(
-                claire,
-                day,
-                "1.5",
-                None,
-                "Suivi de mission et échanges avec Antoine",
-                TimeEntry.Activity.PROJECT_MANAGEMENT,
-            )
-            if day.weekday() == 0:
-                log(claire, day, "1", None, "Point hebdomadaire avec la Ville", TimeEntry.Activity.MEETING)
-            if designing:
-                log(julien, day, "6", first, "Ateliers et maquettes du parcours de dépôt")
-                log(sophie, day, "3", first, "Prototype cliquable")
-                log(karim, day, "2", second, "Analyse des pièces justificatives demandées")
-            else:
-                log(julien, day, "3", second, "Illustrations et textes d'aide")
-                if day.weekday() in (1, 3):
-                    log(julien, day, "3", third, "Maquettes du tableau de bord")
-                log(karim, day, "6.5", second, "API de dépôt et modèle de données")
-                log(sophie, day, "6", second, "Formulaire en étapes")
-        day += timedelta(days=1)
+    days = [start + timedelta(days=offset) for offset in range((today - start).days)]
+    days = [day for day in days if is_business_day(day)]
+    design = [day for day in days if day <= deliverables[0].internal_date]
+    development = [day for day in days if day > deliverables[0].internal_date]
+    for phase, plan in ((design, DESIGN_HOURS), (development, DEVELOPMENT_HOURS)):
+        for index, email, total, note in plan:
+            for day, hours in zip(phase, _spread(Decimal(total), phase), strict=True):
+                log(users[email], day, hours, deliverables[index], note)
+    for day in days:
+        log(
+            claire,
+            day,
+            "0.5",
+            None,
+            "Suivi de mission et échanges avec Antoine",
+            TimeEntry.Activity.PROJECT_MANAGEMENT,
+        )
+        if day.weekday() == 0:
+            log(claire, day, "1", None, "Point hebdomadaire avec la Ville", TimeEntry.Activity.MEETING)
     TimeEntry.objects.bulk_create(entries)
 
 
@@ -463,7 +484,7 @@ def _delivery_call(*, mission, deliverable, claire, team, contacts, call_day, tz
         mission=mission,
         kind=MissionEvent.Kind.CALL_SCHEDULED,
         actor=claire,
-        summary=f"Démonstration « {deliverable.title} »",
+        summary=deliverable.title,
         data={"call": call.pk, "deliverable_id": deliverable.pk},
     )
     history.stamp(now - timedelta(days=2))
