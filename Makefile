@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: install prepare run test test-fast lint format messages clean
+.PHONY: install system-packages prepare run test test-fast lint format messages clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,11 @@ prepare: install
 run: prepare
 	$(BIN)/python manage.py serve --port $(PORT)
 
-test: install
+# Debian packages for the tests (chromium, poppler-utils, WeasyPrint's libraries): installed when missing.
+system-packages:
+	bash scripts/install-system-packages.sh
+
+test: system-packages install
 	mkdir -p var
 	$(BIN)/python manage.py compiletranslations
 	$(BIN)/python -m pytest --create-db

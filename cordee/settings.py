@@ -21,7 +21,10 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or (
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
-BASE_URL = env.str("BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links in emails and calendar files point to the server that runs: `PORT=18801 make run` serves and links on
+# 18801 unless BASE_URL says otherwise.
+PORT = env.int("PORT", default=8000)
+BASE_URL = env.str("BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[BASE_URL])
 
 INSTALLED_APPS = [
