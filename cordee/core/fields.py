@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cordee.core.validators import DATE_MAX, DATE_MIN, date_in_range
+
 
 class CommaSeparatedListField(forms.CharField):
     """A list of short labels typed as 'Design, UX, Figma' and stored as a JSON list."""
@@ -42,12 +44,21 @@ class CommaSeparatedListField(forms.CharField):
 
 
 class DateInput(forms.DateInput):
-    """The browser's date picker; the value is ISO so that the picker shows it whatever the language."""
+    """The browser's date picker, bounded like `DateField`; the value is ISO so that the picker shows it
+    whatever the language."""
 
     input_type = "date"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        bounds = {"min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()}
+        super().__init__(attrs={**bounds, **(attrs or {})}, format="%Y-%m-%d")
+
+
+class DateField(forms.DateField):
+    """A date a person types: between DATE_MIN and DATE_MAX (core/validators.py), with the date picker."""
+
+    widget = DateInput
+    default_validators = [date_in_range]
 
 
 class UserChoiceField(forms.ModelChoiceField):

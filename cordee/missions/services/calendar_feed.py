@@ -19,6 +19,7 @@ from cordee.communication.services.calls import call_feed_event, member_calls
 from cordee.communication.services.rituals_calendar import member_rituals, ritual_feed_event
 from cordee.core.ics import calendar_add_timezones
 from cordee.core.tokens import token_hash, token_new
+from cordee.core.validators import DATE_MAX, DATE_MIN
 from cordee.missions.models import CalendarFeedToken
 from cordee.missions.queries.my_work import my_open_deliverables, my_open_tasks
 
@@ -87,7 +88,10 @@ def calendar_feed_ics(*, user) -> bytes:
         calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", "PT1H")
 
-        tasks = my_open_tasks(user=user).filter(due_date__isnull=False).order_by("due_date", "pk")
+        # Dates outside the typed range (kept from before it was enforced) would overflow the calendar.
+        tasks = (
+            my_open_tasks(user=user).filter(due_date__range=(DATE_MIN, DATE_MAX)).order_by("due_date", "pk")
+        )
         for task in tasks:
             mission = task.mission
             url = settings.BASE_URL + reverse("missions:board", args=[mission.collective.slug, mission.pk])
@@ -118,6 +122,8 @@ def calendar_feed_ics(*, user) -> bytes:
                 ("announced", deliverable.announced_date, _("Announced to the client: %(deliverable)s")),
             ]
             for kind, day, summary in dates:
+                if not DATE_MIN <= day <= DATE_MAX:
+                    continue
                 event = Event()
                 event.add("uid", f"deliverable-{deliverable.pk}-{kind}@{domain}")
                 event.add("dtstamp", now)
