@@ -1,4 +1,5 @@
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from cordee.core.validators import DATE_MAX, DATE_MIN, date_in_range
@@ -32,6 +33,9 @@ class CommaSeparatedListField(forms.CharField):
     def validate(self, value):
         if self.required and not value:
             raise forms.ValidationError(self.error_messages["required"], code="required")
+        # Django's NUL check runs on the whole value, here a list: each item is checked instead.
+        if any("\x00" in item for item in value):
+            raise forms.ValidationError(ProhibitNullCharactersValidator.message, code="null_characters_not_allowed")
         if len(value) > self.max_items:
             raise forms.ValidationError(
                 _("At most %(count)d items.") % {"count": self.max_items}, code="max_items"

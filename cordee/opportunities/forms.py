@@ -97,6 +97,7 @@ class OpportunityEditForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"),
         required=False,
+        max_length=Opportunity._meta.get_field("notes").max_length,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Only the members of the collective see these notes."),
     )

@@ -16,6 +16,7 @@ class DeliverableForm(forms.Form):
     description = forms.CharField(
         label=_("Description"),
         required=False,
+        max_length=Deliverable._meta.get_field("description").max_length,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What the client receives, and how it will be checked."),
     )

@@ -33,6 +33,7 @@ class MissionSettingsForm(forms.Form):
     description = forms.CharField(
         label=_("Description"),
         required=False,
+        max_length=Mission._meta.get_field("description").max_length,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("The need, the scope and what “done” means for the client."),
     )
