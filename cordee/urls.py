@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
 from cordee.core import views as core_views
 
@@ -23,5 +21,5 @@ urlpatterns = [
     path("portal/", include("cordee.portal.urls")),
     path("", include("cordee.feedback.urls")),
     # Uploaded logos and photos; production serves them from object storage or the proxy.
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("media/<path:path>", core_views.media, name="media"),
 ]

@@ -35,7 +35,9 @@ class CommaSeparatedListField(forms.CharField):
             raise forms.ValidationError(self.error_messages["required"], code="required")
         # Django's NUL check runs on the whole value, here a list: each item is checked instead.
         if any("\x00" in item for item in value):
-            raise forms.ValidationError(ProhibitNullCharactersValidator.message, code="null_characters_not_allowed")
+            raise forms.ValidationError(
+                ProhibitNullCharactersValidator.message, code="null_characters_not_allowed"
+            )
         if len(value) > self.max_items:
             raise forms.ValidationError(
                 _("At most %(count)d items.") % {"count": self.max_items}, code="max_items"

@@ -14,6 +14,7 @@ PRODUCTION_ENVIRONMENT = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "cordee.example.org",
     "BASE_URL": "https://cordee.example.org",
+    "TRUSTED_PROXY_COUNT": "1",
     "DJANGO_SETTINGS_MODULE": "cordee.settings",
 }
 
@@ -22,7 +23,7 @@ def manage(*arguments, environment):
     clean = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "HUEY_IMMEDIATE"}
+        if key not in {"DEBUG", "SECRET_KEY", "HUEY_IMMEDIATE", "TRUSTED_PROXY_COUNT", "BASE_URL", "PORT"}
     }
     return subprocess.run(
         [sys.executable, "manage.py", *arguments],
@@ -70,3 +71,54 @@ def test_no_template_has_an_inline_script():
         if "src=" not in tag
     ]
     assert offenders == []
+
+
+def test_check_deploy_warns_when_the_number_of_trusted_proxies_is_not_said():
+    environment = {key: value for key, value in PRODUCTION_ENVIRONMENT.items() if key != "TRUSTED_PROXY_COUNT"}
+
+    result = manage("check", "--deploy", "--fail-level", "WARNING", environment=environment)
+
+    assert result.returncode == 1
+    assert "(cordee.W001) TRUSTED_PROXY_COUNT is not set." in result.stderr
+    assert "System check identified 1 issue" in result.stderr
+
+
+def test_check_deploy_accepts_zero_trusted_proxies_when_said():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        environment={**PRODUCTION_ENVIRONMENT, "TRUSTED_PROXY_COUNT": "0"},
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def production_setting(*names):
+    code = "from django.conf import settings; print(repr([getattr(settings, n) for n in %r]))" % (names,)
+    result = manage("shell", "-c", code, environment=PRODUCTION_ENVIRONMENT)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_the_language_cookie_is_secure_and_same_site_in_production():
+    assert production_setting("LANGUAGE_COOKIE_SECURE", "LANGUAGE_COOKIE_SAMESITE") == "[True, 'Lax']"
+
+
+def test_the_language_cookie_set_on_a_language_change_carries_same_site(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "en"
+    assert cookie["samesite"] == "Lax"
+
+
+def test_pages_carry_a_permissions_policy_that_switches_off_unused_features(client):
+    response = client.get("/")
+
+    policy = {part.split("=")[0]: part.split("=")[1] for part in response["Permissions-Policy"].split(", ")}
+    assert policy["camera"] == "()"
+    assert policy["geolocation"] == "()"
+    assert policy["microphone"] == "()"
+    assert policy["payment"] == "()"

@@ -5,7 +5,6 @@ replaces the token (the old URL stops working); revoking deletes it.
 """
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -17,7 +16,7 @@ from icalendar import Calendar, Event
 
 from cordee.communication.services.calls import call_feed_event, member_calls
 from cordee.communication.services.rituals_calendar import member_rituals, ritual_feed_event
-from cordee.core.ics import calendar_add_timezones
+from cordee.core.ics import UID_DOMAIN, calendar_add_timezones
 from cordee.core.tokens import token_hash, token_new
 from cordee.core.validators import DATE_MAX, DATE_MIN
 from cordee.missions.models import CalendarFeedToken
@@ -58,10 +57,6 @@ def calendar_feed_owner(*, raw_token: str):
     return feed.user if feed else None
 
 
-def _domain() -> str:
-    return urlsplit(settings.BASE_URL).hostname or "cordee.local"
-
-
 def _all_day(event: Event, day) -> None:
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
@@ -72,14 +67,12 @@ def calendar_feed_ics(*, user) -> bytes:
     date, and the internal and announced dates of the deliverables they own; then their delivery calls
     and weekly calls as timed events. UIDs stay the same from
     one fetch to the next, so calendars update events instead of duplicating them."""
-    domain = _domain()
     now = timezone.now()
     with translation.override(user.language):
         calendar = Calendar()
         calendar.add("prodid", "-//Cordée//Deadlines//EN")
         calendar.add("version", "2.0")
         calendar.add("calscale", "GREGORIAN")
-        calendar.add("method", "PUBLISH")
         calendar.add("x-wr-calname", _("Cordée · my deadlines"))
         calendar.add(
             "x-wr-caldesc",
@@ -96,7 +89,7 @@ def calendar_feed_ics(*, user) -> bytes:
             mission = task.mission
             url = settings.BASE_URL + reverse("missions:board", args=[mission.collective.slug, mission.pk])
             event = Event()
-            event.add("uid", f"task-{task.pk}@{domain}")
+            event.add("uid", f"task-{task.pk}@{UID_DOMAIN}")
             event.add("dtstamp", now)
             _all_day(event, task.due_date)
             event.add("summary", _("Due: %(task)s") % {"task": task.title})
@@ -125,7 +118,7 @@ def calendar_feed_ics(*, user) -> bytes:
                 if not DATE_MIN <= day <= DATE_MAX:
                     continue
                 event = Event()
-                event.add("uid", f"deliverable-{deliverable.pk}-{kind}@{domain}")
+                event.add("uid", f"deliverable-{deliverable.pk}-{kind}@{UID_DOMAIN}")
                 event.add("dtstamp", now)
                 _all_day(event, day)
                 event.add("summary", summary % {"deliverable": deliverable.title})
