@@ -59,7 +59,7 @@ def week_from_param(value: str | None, today: date) -> date:
     """The Monday named by `?week=2026-W10`; the current week when missing, not a real ISO week, or
     outside the dates people may type (core/validators.py)."""
     match = _WEEK_PATTERN.match((value or "").strip())
-    if match:
+    if match and DATE_MIN.year <= int(match.group(1)) <= DATE_MAX.year:
         try:
             monday = date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
         except ValueError:
