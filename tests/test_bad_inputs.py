@@ -380,3 +380,21 @@ def test_a_page_posted_with_a_bad_value_in_every_field_answers_and_saves_nothing
     # A form shown again with its errors; the proposal form's trap for robots answers as if sent
     assert (response.status_code, page) in {(200, page), (302, "proposal")}
     assert rows_of(*WATCHED) == before
+
+
+# --- Calendar files --------------------------------------------------------------------------------------
+
+
+def test_feed_uids_do_not_depend_on_the_servers_address(client, settings, user, mission):
+    task = TaskFactory(mission=mission, assignee=user, due_date=date(2026, 3, 20))
+    raw, _replaced = calendar_feed_create(user=user)
+    url = reverse("missions:member_feed", args=[raw])
+
+    def uids():
+        return re.findall(r"^UID:(.+?)\r$", client.get(url).content.decode(), re.MULTILINE)
+
+    first = uids()
+    settings.BASE_URL = "https://cordee.example.org"
+    moved = uids()
+
+    assert first == moved == [f"task-{task.pk}@cordee"]

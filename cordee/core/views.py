@@ -5,7 +5,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -64,6 +64,7 @@ def media(request, path):
     """An uploaded file, with a cache lifetime; anything but an image is a download, never shown inline."""
     response = static_serve(request, path, document_root=settings.MEDIA_ROOT)
     patch_cache_control(response, public=True, max_age=settings.MEDIA_CACHE_SECONDS)
-    if PurePosixPath(path).suffix.lower() not in INLINE_MEDIA_EXTENSIONS:
-        response["Content-Disposition"] = "attachment"
+    name = PurePosixPath(path)
+    if name.suffix.lower() not in INLINE_MEDIA_EXTENSIONS:
+        response["Content-Disposition"] = content_disposition_header(True, name.name)
     return response

@@ -74,7 +74,9 @@ def test_no_template_has_an_inline_script():
 
 
 def test_check_deploy_warns_when_the_number_of_trusted_proxies_is_not_said():
-    environment = {key: value for key, value in PRODUCTION_ENVIRONMENT.items() if key != "TRUSTED_PROXY_COUNT"}
+    environment = {
+        key: value for key, value in PRODUCTION_ENVIRONMENT.items() if key != "TRUSTED_PROXY_COUNT"
+    }
 
     result = manage("check", "--deploy", "--fail-level", "WARNING", environment=environment)
 
@@ -96,7 +98,7 @@ def test_check_deploy_accepts_zero_trusted_proxies_when_said():
 
 
 def production_setting(*names):
-    code = "from django.conf import settings; print(repr([getattr(settings, n) for n in %r]))" % (names,)
+    code = f"from django.conf import settings; print(repr([getattr(settings, n) for n in {names!r}]))"
     result = manage("shell", "-c", code, environment=PRODUCTION_ENVIRONMENT)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
@@ -122,3 +124,31 @@ def test_pages_carry_a_permissions_policy_that_switches_off_unused_features(clie
     assert policy["geolocation"] == "()"
     assert policy["microphone"] == "()"
     assert policy["payment"] == "()"
+
+
+@pytest.mark.parametrize(
+    ("name", "disposition"),
+    [
+        ("logos/a.png", 'inline; filename="a.png"'),
+        ("photos/b.JPG", 'inline; filename="b.JPG"'),
+        ("photos/c.webp", 'inline; filename="c.webp"'),
+        ("files/d.pdf", 'attachment; filename="d.pdf"'),
+        ("files/e.svg", 'attachment; filename="e.svg"'),
+        ("files/f.html", 'attachment; filename="f.html"'),
+    ],
+)
+def test_uploaded_files_are_cached_and_only_images_shown_inline(client, settings, name, disposition):
+    path = settings.MEDIA_ROOT / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"content")
+
+    response = client.get(f"/media/{name}")
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == f"public, max-age={30 * 24 * 3600}"
+    assert response["Content-Disposition"] == disposition
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_missing_upload_is_a_404(client):
+    assert client.get("/media/logos/none.png").status_code == 404
