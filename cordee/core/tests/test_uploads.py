@@ -7,6 +7,7 @@ import zlib
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from cordee.core.uploads import MAX_STORED_SIDE, image_reencode
@@ -47,7 +48,7 @@ def test_a_decompression_bomb_is_refused_with_a_clear_message_before_decoding():
     data = bomb_png()
     assert len(data) < 60_000
 
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         image_reencode(upload(data))
 
     assert refused.value.code == "too_many_pixels"
@@ -103,3 +104,12 @@ def test_a_palette_png_keeps_its_colours():
     clean = image_reencode(upload(output.getvalue()))
 
     assert Image.open(io.BytesIO(clean.read())).convert("RGB").getpixel((3, 3)) == (255, 0, 0)
+
+
+def test_the_message_is_in_french_for_a_french_page():
+    with translation.override("fr"), pytest.raises(ValidationError) as refused:
+        image_reencode(upload(bomb_png(side=8000)))
+
+    assert refused.value.messages == [
+        "Cette image compte trop de pixels : le maximum est de 40 millions. Utilisez une image plus petite."
+    ]
