@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: install prepare run prod test test-fast lint format messages clean
+.PHONY: install system-packages prepare run prod test test-fast lint format messages clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,11 @@ prod: install
 	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DEBUG=0 $(BIN)/honcho start -f Procfile
 
-test: install
+# Debian packages for the tests (chromium, poppler-utils, WeasyPrint's libraries): installed when missing.
+system-packages:
+	bash scripts/install-system-packages.sh
+
+test: system-packages install
 	mkdir -p var
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py compiletranslations

@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
 from cordee.api.urls import api_urls
 from cordee.collectives import urls as collectives_urls
@@ -36,5 +34,5 @@ urlpatterns = [
     path("", include("cordee.api.urls")),
     path("api/v1/", api_urls),
     # Uploaded logos and photos; production serves them from object storage or the proxy.
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("media/<path:path>", core_views.media, name="media"),
 ]

@@ -42,7 +42,9 @@ class Collective(models.Model):
         error_messages={"unique": _("This address is already taken by another collective.")},
     )
     tagline = models.CharField(_("tagline"), max_length=160, blank=True)
-    description = models.TextField(_("description"), blank=True, help_text=_("Markdown is supported."))
+    description = models.TextField(
+        _("description"), blank=True, max_length=10_000, help_text=_("Markdown is supported.")
+    )
     expertises = models.JSONField(_("expertises"), default=list, blank=True)
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
     time_zone = models.CharField(
@@ -184,7 +186,7 @@ class Reference(models.Model):
     year = models.PositiveSmallIntegerField(
         _("year"), null=True, blank=True, validators=[MinValueValidator(1950)]
     )
-    text = models.TextField(_("text"), blank=True)
+    text = models.TextField(_("text"), blank=True, max_length=3000)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:

@@ -15,7 +15,6 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from PIL import Image
 
 from cordee.collectives.models import (
     AssignmentMode,
@@ -27,7 +26,7 @@ from cordee.collectives.models import (
 )
 from cordee.core import outbox
 from cordee.core.models import OutboundEmail
-from cordee.core.uploads import ALLOWED_IMAGE_FORMATS, validate_image_upload
+from cordee.core.uploads import image_reencode
 
 SLUG_MAX_LENGTH = Collective._meta.get_field("slug").max_length
 
@@ -267,13 +266,9 @@ def _mission_defaults_clean(values: dict) -> dict:
     return values
 
 
-def _logo_file_name(collective: Collective, uploaded_file) -> str:
+def _logo_file_name(collective: Collective, clean_image) -> str:
     """A name chosen by us, with the extension of the real format (the uploaded name is not trusted)."""
-    uploaded_file.seek(0)
-    with Image.open(uploaded_file) as image:
-        extension = ALLOWED_IMAGE_FORMATS[image.format]
-    uploaded_file.seek(0)
-    return f"{collective.slug}-{secrets.token_hex(6)}.{extension}"
+    return f"{collective.slug}-{secrets.token_hex(6)}.{clean_image.extension}"
 
 
 def _storage_delete_on_commit(field_file) -> None:
@@ -296,9 +291,10 @@ def collective_page_update(
     remove_logo: bool = False,
 ) -> Collective:
     """Update what the public page shows. A new logo is checked (type from its bytes, size) first."""
+    clean_logo = None
     if logo is not None:
         try:
-            validate_image_upload(logo)
+            clean_logo = image_reencode(logo)
         except ValidationError as error:
             raise ValidationError({"logo": error.error_list}) from error
     collective.tagline = (tagline or "").strip()
@@ -307,9 +303,9 @@ def collective_page_update(
     collective.website = website
     collective.contact_email = contact_email
     update_fields = ["tagline", "description", "expertises", "website", "contact_email"]
-    if logo is not None:
+    if clean_logo is not None:
         _storage_delete_on_commit(collective.logo)
-        collective.logo.save(_logo_file_name(collective, logo), logo, save=False)
+        collective.logo.save(_logo_file_name(collective, clean_logo), clean_logo, save=False)
         update_fields.append("logo")
     elif remove_logo and collective.logo:
         _storage_delete_on_commit(collective.logo)

@@ -1,13 +1,17 @@
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Min
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
+from django.views.static import serve as static_serve
 
 from cordee.core.models import OutboundEmail
 
@@ -71,4 +75,18 @@ def set_language(request):
     next_url = request.POST.get("next", "/")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
         response["Location"] = "/"
+    return response
+
+
+# What the browser may show inline: the images that uploads are re-encoded to (core/uploads.py).
+INLINE_MEDIA_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp"}
+
+
+def media(request, path):
+    """An uploaded file, with a cache lifetime; anything but an image is a download, never shown inline."""
+    response = static_serve(request, path, document_root=settings.MEDIA_ROOT)
+    patch_cache_control(response, public=True, max_age=settings.MEDIA_CACHE_SECONDS)
+    name = PurePosixPath(path)
+    if name.suffix.lower() not in INLINE_MEDIA_EXTENSIONS:
+        response["Content-Disposition"] = content_disposition_header(True, name.name)
     return response

@@ -38,7 +38,7 @@ class Mission(models.Model):
         "opportunities.Opportunity", on_delete=models.SET_NULL, null=True, blank=True, related_name="mission"
     )
     title = models.CharField(_("title"), max_length=160)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
     lead = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("lead"),
@@ -136,7 +136,7 @@ class Deliverable(models.Model):
     collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="+")
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="deliverables")
     title = models.CharField(_("title"), max_length=160)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -211,9 +211,9 @@ class ClientRequest(models.Model):
     )
     source = models.CharField(_("source"), max_length=10, choices=Source, default=Source.LEAD)
     title = models.CharField(_("summary"), max_length=200)
-    body = models.TextField(_("details"), blank=True)
+    body = models.TextField(_("details"), blank=True, max_length=5000)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.NEW)
-    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True, max_length=2000)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -259,7 +259,7 @@ class Task(models.Model):
         related_name="tasks",
     )
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
     required_role = models.CharField(_("role needed"), max_length=80, blank=True)
     estimate_hours = models.DecimalField(
         _("estimate (hours)"),
@@ -334,7 +334,7 @@ class DelayNotice(models.Model):
     deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="delay_notices")
     previous_date = models.DateField(_("previous announced date"))
     new_date = models.DateField(_("new announced date"))
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=2000)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -18,6 +18,7 @@ from cordee.clients.models import ClientContact
 from cordee.collectives.permissions import collective_view
 from cordee.collectives.time import collective_today, collective_zone
 from cordee.communication.services.calls import delivery_call_file
+from cordee.core.ics import calendar_file_response
 from cordee.core.ratelimit import client_ip, ratelimit_hit
 from cordee.missions.models import Mission
 from cordee.portal import queries, services
@@ -326,9 +327,7 @@ def call_ics(request, call_pk):
     invitation the calls area emails, as `METHOD:PUBLISH`, in the contact's language."""
     call = queries.portal_call(request.portal_contact, call_pk)
     data = delivery_call_file(call, language=request.portal_contact.language)
-    response = HttpResponse(data, content_type='text/calendar; method=PUBLISH; charset="utf-8"')
-    response["Content-Disposition"] = f'attachment; filename="delivery-call-{call.pk}.ics"'
-    return response
+    return calendar_file_response(data, filename=f"delivery-call-{call.pk}.ics")
 
 
 # --- Members: give and revoke a contact's access ---------------------------------------------------

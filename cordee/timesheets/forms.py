@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from cordee.core.fields import DateInput
+from cordee.core.fields import DateField, DateInput
 from cordee.core.forms import add_service_error
 from cordee.missions.models import Deliverable, Task
 from cordee.timesheets.calculations import hours_plain
@@ -28,7 +28,7 @@ class TimeEntryForm(forms.Form):
         HOURS = "hours"
         DAYS = "days"
 
-    date = forms.DateField(label=_("Day"), widget=DateInput())
+    date = DateField(label=_("Day"), widget=DateInput())
     duration = HoursField(
         label=_("Time spent"),
         localize=True,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cordee.collectives.time import collective_zone
 from cordee.communication.models import CollectiveEvent, EventResponse
-from cordee.core.fields import DateInput
+from cordee.core.fields import DateField, DateInput
 from cordee.core.forms import add_service_error
 
 
@@ -32,10 +32,10 @@ class CollectiveEventForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The agenda, what to prepare, what to bring."),
     )
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = DateField(label=_("Date"), widget=DateInput())
     start_time = forms.TimeField(label=_("Starts at"), widget=TimeInput())
     end_time = forms.TimeField(label=_("Ends at"), widget=TimeInput())
-    end_date = forms.DateField(
+    end_date = DateField(
         label=_("Ends on"),
         required=False,
         widget=DateInput(),
@@ -56,7 +56,7 @@ class CollectiveEventForm(forms.Form):
     recurrence = forms.ChoiceField(
         label=_("Repeats"), choices=CollectiveEvent.Recurrence.choices, required=False
     )
-    repeat_until = forms.DateField(
+    repeat_until = DateField(
         label=_("Until"),
         required=False,
         widget=DateInput(),

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from cordee.communication.forms.calls import DeliveryCallForm
 from cordee.communication.models import DeliveryCall
 from cordee.communication.services import calls as services
 from cordee.core.forms import add_service_error
+from cordee.core.ics import calendar_file_response
 from cordee.core.outbox import render_email
 from cordee.missions.models import Deliverable
 from cordee.missions.permissions import mission_view
@@ -243,6 +244,4 @@ def call_ics(request, call_pk):
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     data = services.delivery_call_file(call, language=request.LANGUAGE_CODE)
-    response = HttpResponse(data, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="delivery-call-{call.pk}.ics"'
-    return response
+    return calendar_file_response(data, filename=f"delivery-call-{call.pk}.ics")

@@ -21,6 +21,7 @@ from cordee.collectives.models import Collective, Membership
 from cordee.core.outbox import email_enqueue
 from cordee.missions import signals
 from cordee.missions.models import Mission, MissionEvent, MissionMember, Task
+from cordee.missions.services.health import format_day
 from cordee.missions.services.history import mission_event_record
 from cordee.opportunities.models import Opportunity
 from cordee.timesheets.models import TimeEntry
@@ -337,6 +338,17 @@ def mission_update(*, mission: Mission, by, data: dict) -> Mission:
         errors["title"] = ValidationError(_("Give the mission a title."), code="required")
     if not isinstance(data.get("start_date"), date):
         errors["start_date"] = ValidationError(_("Give the start date."), code="required")
+    else:
+        # As on creation: no deliverable is due before the mission starts.
+        first_due = (
+            mission.deliverables.order_by("internal_date").values_list("internal_date", flat=True).first()
+        )
+        if first_due is not None and data["start_date"] > first_due:
+            errors["start_date"] = ValidationError(
+                _("The start cannot be after the first deliverable's internal date (%(date)s).")
+                % {"date": format_day(first_due)},
+                code="start_after_deliverables",
+            )
     client = data.get("client")
     if not isinstance(client, Client) or client.collective_id != mission.collective_id:
         errors["client"] = ValidationError(_("Choose one of the collective's clients."), code="client_other")

@@ -29,11 +29,13 @@ class Command(BaseCommand):
     help = "Start the web server (gunicorn) and the worker (Huey consumer) together; Ctrl-C stops both."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--port", type=int, default=settings.PORT)
         parser.add_argument("--host", default="127.0.0.1")
 
     def handle(self, *args, host, port, **options):
         bin_dir = os.path.dirname(sys.executable)
+        # The children read their settings again: with this PORT, BASE_URL (unless set) is this server.
+        environment = {**os.environ, "PORT": str(port)}
         web = subprocess.Popen(
             [
                 os.path.join(bin_dir, "gunicorn"),
@@ -47,8 +49,11 @@ class Command(BaseCommand):
                 "--access-logfile",
                 "-",
             ],
+            env=environment,
         )
-        worker = subprocess.Popen([sys.executable, "manage.py", "run_huey"], cwd=settings.BASE_DIR)
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "run_huey"], cwd=settings.BASE_DIR, env=environment
+        )
         processes = [web, worker]
         url = f"http://{host}:{port}/"
         wait_for_outbox(processes)
