@@ -18,10 +18,10 @@ from django.utils.translation import ngettext
 from cordee.clients.models import Client, ClientContact
 from cordee.clients.services import client_contact_get_or_create, client_get_or_create_by_name
 from cordee.collectives.models import Collective, Membership
+from cordee.core.deferred_text import format_day
 from cordee.core.outbox import email_enqueue
 from cordee.missions import signals
 from cordee.missions.models import Mission, MissionEvent, MissionMember, Task
-from cordee.missions.services.health import format_day
 from cordee.missions.services.history import mission_event_record
 from cordee.opportunities.models import Opportunity
 from cordee.timesheets.models import TimeEntry

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('missions', '0004_mission_event_kind_ritual_video'),
+        ('missions', '0005_health_reason_and_summary_as_data'),
     ]
 
     operations = [
