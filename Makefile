@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: install prepare run test test-fast lint format messages clean
+.PHONY: install system-packages prepare run prod test test-fast lint format messages clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,14 +24,30 @@ prepare: install
 run: prepare
 	$(BIN)/python manage.py serve --port $(PORT)
 
-test: install
+# Production mode: PostgreSQL, Redis, several web workers and two Huey consumers (see README, "Production").
+prod: install
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" -a -n "$$SECRET_KEY" || \
+		{ echo "make prod needs DATABASE_URL, REDIS_URL and SECRET_KEY (see README, Production)"; exit 2; }
 	mkdir -p var
+	DEBUG=0 $(BIN)/python manage.py compiletranslations
+	DEBUG=0 $(BIN)/python manage.py migrate --noinput
+	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DEBUG=0 $(BIN)/honcho start -f Procfile
+
+# Debian packages for the tests (chromium, poppler-utils, WeasyPrint's libraries): installed when missing.
+system-packages:
+	bash scripts/install-system-packages.sh
+
+test: system-packages install
+	mkdir -p var
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py compiletranslations
 	$(BIN)/python -m pytest --create-db
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format .

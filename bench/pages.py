@@ -48,7 +48,7 @@ def bench_urlpatterns():
     """The project's URLs, plus `bench-fixed/<slug>/`: `fixed_cost_view` behind the membership check."""
     from django.urls import include, path
 
-    from cordee.core.permissions import collective_view
+    from cordee.collectives.permissions import collective_view
 
     return [
         path("bench-fixed/<slug:slug>/", collective_view(fixed_cost_view), name="bench_fixed"),

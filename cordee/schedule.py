@@ -1,10 +1,27 @@
 """Every periodic job of Cordée, in one place. Each tick reads what is due from the database (a fixed number
 of queries) and hands each due item to the worker as its own task, so that several workers share the work."""
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from datetime import timedelta
 
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from cordee.api.webhooks import webhooks_tick as webhooks_run
+from cordee.communication.services.recaps import recaps_auto_send_due, recaps_due
+from cordee.communication.services.ritual_videos import ritual_video_reminders_due
+from cordee.communication.tasks import (
+    recap_auto_sends_task,
+    recap_slot_drafts_task,
+    ritual_video_reminders_task,
+)
 from cordee.core import outbox
+from cordee.core.locks import periodic_lock
+from cordee.feedback.services.surveys import survey_reminders_due_ids, surveys_due
+from cordee.feedback.tasks import survey_reminders_task, survey_rounds_open_task
+from cordee.missions.services.health import deliverables_health_chunks
+from cordee.missions.services.tasks import task_assignment_digest_recipients
+from cordee.missions.tasks import deliverables_health_refresh_task, task_assignment_digests_task
 
 # Items per task handed to the worker: one enqueue costs a round trip to the queue (about 1 ms), so
 # 10,000 due missions make 200 tasks, not 10,000; each item of a task is done in its own transaction.
@@ -19,22 +36,16 @@ def hand_out(task, items: list, *extra) -> int:
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("outbox-tick")
+@periodic_lock("outbox-tick", period=timedelta(minutes=1))
 def outbox_tick() -> int:
-    """Deliver emails whose enqueue was lost or whose retry is due; the claim makes it safe."""
-    ids = outbox.outbox_due_ids()
-    for email_id in ids:
-        outbox.email_deliver(email_id)
-    return len(ids)
+    """Deliver emails whose enqueue was lost, whose retry is due or whose worker died; the claim makes it safe."""
+    return outbox.outbox_recover()
 
 
 @db_periodic_task(crontab(minute="5"))
-@lock_task("missions-health-tick")
+@periodic_lock("missions-health-tick", period=timedelta(hours=1))
 def missions_health_tick() -> int:
     """Recompute the deadline health of the deliverables of active missions; alert leads once per change."""
-    from cordee.missions.services.health import deliverables_health_chunks
-    from cordee.missions.tasks import deliverables_health_refresh_task
-
     chunks = deliverables_health_chunks()
     for ids in chunks:
         deliverables_health_refresh_task(ids)
@@ -42,7 +53,7 @@ def missions_health_tick() -> int:
 
 
 @db_periodic_task(crontab(minute="0"))
-@lock_task("task-assignment-digest-tick")
+@periodic_lock("task-assignment-digest-tick", period=timedelta(hours=1))
 def task_assignment_digest_tick() -> int:
     """Each assignee's daily digest of new tasks, due at 8:00 Paris time.
 
@@ -50,15 +61,12 @@ def task_assignment_digest_tick() -> int:
     made before the last 8:00 in Paris, one email per assignee and day (the first run at or after 8:00
     sends it, a later run finds nothing left, a missed one is caught up at the next).
     """
-    from cordee.missions.services.tasks import task_assignment_digest_recipients
-    from cordee.missions.tasks import task_assignment_digests_task
-
     cutoff, user_ids = task_assignment_digest_recipients()
     return hand_out(task_assignment_digests_task, user_ids, cutoff)
 
 
 @db_periodic_task(crontab(minute="0"))
-@lock_task("ritual-videos-reminder-tick")
+@periodic_lock("ritual-videos-reminder-tick", period=timedelta(hours=1))
 def ritual_videos_reminder_tick() -> int:
     """Remind the lead when the week's video of an async-ritual mission is missing on Thursday 9:00.
 
@@ -67,14 +75,11 @@ def ritual_videos_reminder_tick() -> int:
     reminder, later runs find it in the outbox (key per mission and week) and send nothing more, and a
     run missed that day is caught up until Sunday. See `cordee.communication.services.ritual_videos`.
     """
-    from cordee.communication.services.ritual_videos import ritual_video_reminders_due
-    from cordee.communication.tasks import ritual_video_reminders_task
-
     return hand_out(ritual_video_reminders_task, ritual_video_reminders_due())
 
 
 @db_periodic_task(crontab(minute="*/15"))
-@lock_task("recaps-tick")
+@periodic_lock("recaps-tick", period=timedelta(minutes=15))
 def recaps_tick() -> tuple[int, int]:
     """Draft each active mission's due progress recap and tell its lead; send untouched drafts due.
 
@@ -82,26 +87,25 @@ def recaps_tick() -> tuple[int, int]:
     mission and slot), and only the most recent slot is caught up after a stop; the automatic
     sending claims the draft. See `cordee.communication.services.recaps`.
     """
-    from cordee.communication.services.recaps import recaps_auto_send_due, recaps_due
-    from cordee.communication.tasks import recap_auto_sends_task, recap_slot_drafts_task
-
     drafts = hand_out(recap_slot_drafts_task, recaps_due())
     # Drafted by the tasks above (or by an earlier tick), a slot's draft is sent at the next tick.
     return drafts, hand_out(recap_auto_sends_task, recaps_auto_send_due())
 
 
 @db_periodic_task(crontab(minute="10"))
-@lock_task("surveys-tick")
+@periodic_lock("surveys-tick", period=timedelta(hours=1))
 def surveys_tick() -> tuple[int, int]:
     """Open each active mission's due satisfaction survey (day 14, then every 30 days, from 9:00 in the
     collective's time zone) and send the one reminder 3 days after; the unique round and the claimed
     reminder make it safe to run twice. See `cordee.feedback.services.surveys`.
     """
-    from django.utils import timezone
-
-    from cordee.feedback.services.surveys import survey_reminders_due_ids, surveys_due
-    from cordee.feedback.tasks import survey_reminders_task, survey_rounds_open_task
-
     now = timezone.now()
     rounds = hand_out(survey_rounds_open_task, surveys_due(now=now))
     return rounds, hand_out(survey_reminders_task, survey_reminders_due_ids(now))
+
+
+@db_periodic_task(crontab(minute="*"))
+@periodic_lock("webhooks-tick", period=timedelta(minutes=1))
+def webhooks_tick() -> int:
+    """Send webhook deliveries that are due (retries, lost enqueues, claims past their lease)."""
+    return webhooks_run()

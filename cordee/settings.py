@@ -21,7 +21,10 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or (
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
-BASE_URL = env.str("BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links in emails and calendar files point to the server that runs: `PORT=18801 make run` serves and links on
+# 18801 unless BASE_URL says otherwise.
+PORT = env.int("PORT", default=8000)
+BASE_URL = env.str("BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[BASE_URL])
 
 INSTALLED_APPS = [
@@ -52,10 +55,13 @@ INSTALLED_APPS = [
     "cordee.communication",
     "cordee.portal",
     "cordee.feedback",
+    "cordee.api",
+    "cordee.workspace",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -83,7 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cordee.core.context_processors.navigation",
+                "cordee.collectives.context_processors.navigation",
             ],
         },
     },
@@ -149,6 +155,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "collectives:home"
+# A new account goes on with the set-up thread: its collective's creation (an invitation link's `next` wins).
+ACCOUNT_SIGNUP_REDIRECT_URL = "collectives:create"
 
 # django-allauth: email + password, no username, mandatory email verification.
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -208,13 +216,18 @@ elif env.str("EMAIL_HOST", default=""):
     EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
     EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    EMAIL_BACKEND = "cordee.core.mail.ConsoleSummaryBackend"
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cordée <noreply@cordee.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Domain for the generic sender identities of collectives (feedback@, noreply@).
 EMAIL_SENDER_DOMAIN = env.str("EMAIL_SENDER_DOMAIN", default="cordee.localhost")
 OUTBOX_MAX_ATTEMPTS = 6
+# A queued delivery or a claim older than this is taken over by the outbox tick (its worker died).
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=180)
+# Periodic job locks last most of their job's period; this caps every lease (0: no cap), e.g. for a
+# deployment that runs the ticks more often or a test that cannot wait minutes.
+PERIODIC_LOCK_MAX_LEASE_SECONDS = env.int("PERIODIC_LOCK_MAX_LEASE_SECONDS", default=0)
 
 # Security. Behind a TLS proxy in production.
 SESSION_COOKIE_HTTPONLY = True
@@ -222,11 +235,29 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Browser features no page of Cordée uses, switched off for every page and anything it embeds.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
+# Uploaded files (served by cordee/core/views.py media): how long browsers and proxies may keep them.
+MEDIA_CACHE_SECONDS = 30 * 24 * 3600
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -248,6 +279,8 @@ CONTENT_SECURITY_POLICY = {
 
 # Behind a reverse proxy, how many X-Forwarded-For hops to trust for the client's address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Production must say it (0 included): a system check warns otherwise (cordee/core/checks.py).
+TRUSTED_PROXY_COUNT_SET = "TRUSTED_PROXY_COUNT" in env.ENVIRON
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # Spam protection on the public proposal form.
@@ -273,3 +306,32 @@ LOGGING = {
 DEMO_EMAIL = "claire@demo.cordee.localhost"
 DEMO_PASSWORD = "cordee-demo-2026"
 DEMO_SLUG = "atelier-rive-gauche"
+
+# REST API: requests per minute and per token.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
+
+# Webhooks: production accepts only https endpoints on public addresses; local development may use
+# http://127.0.0.1 to try a receiver.
+WEBHOOKS_ALLOW_INSECURE = env.bool("WEBHOOKS_ALLOW_INSECURE", default=DEBUG)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=8)
+WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("WEBHOOKS_DISABLE_AFTER_FAILURES", default=15)
+WEBHOOKS_LEASE_SECONDS = env.int("WEBHOOKS_LEASE_SECONDS", default=120)
+
+# Uploaded files on S3-compatible object storage (django-storages) when S3_BUCKET is set.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "custom_domain": env.str("S3_CUSTOM_DOMAIN", default="") or None,
+            "querystring_auth": env.bool("S3_SIGNED_URLS", default=True),
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }

@@ -4,6 +4,8 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("HUEY_IMMEDIATE", "1")
+# Links in emails are checked against this address, whatever PORT the shell exports.
+os.environ.setdefault("BASE_URL", "http://127.0.0.1:8000")
 # When a test switches immediate mode off (the real worker test), the queue is the tests' own.
 os.environ.setdefault("HUEY_NAME", "cordee-test")
 os.environ.setdefault("HUEY_FILE", str(Path(__file__).resolve().parent.parent / "var" / "huey-test.sqlite3"))

@@ -9,8 +9,10 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from huey.contrib.djhuey import HUEY
 
+from cordee.core.deferred_text import DeferredText
 from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import AdminMembershipFactory, CollectiveFactory, UserFactory
 from cordee.feedback.models import SurveyInvitation
@@ -41,6 +43,9 @@ MONDAY = dt.datetime(2026, 3, 2, 10, tzinfo=PARIS)
 FRIDAY = dt.datetime(2026, 3, 6, 10, tzinfo=PARIS)
 COUNTS = [5, 50]
 assert TASK_BATCH == 50  # so that 5 and 50 due missions make one task each, and 51 two
+# Each tick run takes its periodic lock (`cordee.core.locks.periodic_lock`): insert-if-missing and the
+# conditional UPDATE before the job, the end of the run recorded after it.
+LOCK_QUERIES = 3
 
 
 @pytest.fixture
@@ -85,7 +90,7 @@ def test_the_recaps_tick_finds_the_due_missions_in_three_queries(count, queue):
     result, queries = tick_queries(recaps_tick, FRIDAY)
 
     # The missions, the slots already drafted, the drafts to send automatically.
-    assert (result, queries, queue.pending_count()) == ((count, 0), 3, 1)
+    assert (result, queries, queue.pending_count()) == ((count, 0), LOCK_QUERIES + 3, 1)
 
 
 @pytest.mark.parametrize("count", COUNTS)
@@ -95,7 +100,7 @@ def test_the_video_reminders_tick_finds_the_due_missions_in_three_queries(count,
     result, queries = tick_queries(ritual_videos_reminder_tick, FRIDAY)
 
     # The missions, the videos posted, the reminders already in the outbox.
-    assert (result, queries, queue.pending_count()) == (count, 3, 1)
+    assert (result, queries, queue.pending_count()) == (count, LOCK_QUERIES + 3, 1)
 
 
 @pytest.mark.parametrize("count", COUNTS)
@@ -105,7 +110,7 @@ def test_the_surveys_tick_finds_the_due_rounds_in_three_queries(count, queue):
     result, queries = tick_queries(surveys_tick, FRIDAY)
 
     # The missions, the rounds already open, the reminders due.
-    assert (result, queries, queue.pending_count()) == ((count, 0), 3, 1)
+    assert (result, queries, queue.pending_count()) == ((count, 0), LOCK_QUERIES + 3, 1)
 
 
 @pytest.mark.parametrize("count", COUNTS)
@@ -127,7 +132,7 @@ def test_the_survey_reminders_are_found_in_one_query(count):
         HUEY.immediate = True
 
     # The missions, the rounds already open (this one), the invitations to remind.
-    assert (result, queries, pending) == ((0, count), 3, 1)
+    assert (result, queries, pending) == ((0, count), LOCK_QUERIES + 3, 1)
 
 
 @pytest.mark.parametrize("count", COUNTS)
@@ -143,7 +148,7 @@ def test_the_digest_tick_finds_the_recipients_in_one_query(count, queue):
 
     result, queries = tick_queries(task_assignment_digest_tick, MONDAY + dt.timedelta(days=1))
 
-    assert (result, queries, queue.pending_count()) == (count, 1, 1)
+    assert (result, queries, queue.pending_count()) == (count, LOCK_QUERIES + 1, 1)
 
 
 @pytest.mark.parametrize("count", COUNTS)
@@ -153,7 +158,7 @@ def test_the_health_tick_hands_out_chunks_of_deliverables_in_one_query(count, qu
 
     result, queries = tick_queries(missions_health_tick, FRIDAY)
 
-    assert (result, queries, queue.pending_count()) == (1, 1, 1)
+    assert (result, queries, queue.pending_count()) == (1, LOCK_QUERIES + 1, 1)
 
 
 @pytest.mark.parametrize("count", COUNTS)
@@ -201,3 +206,29 @@ def test_the_tick_hands_out_one_task_per_batch_of_missions(queue):
     assert (
         OutboundEmail.objects.filter(idempotency_key__startswith="video-reminder:").count() == TASK_BATCH + 1
     )
+
+
+def test_the_batched_health_write_keeps_the_reason_as_data():
+    """The one UPDATE … FROM (VALUES …) writes the reason's data with its text: read in any language."""
+    mission = build_missions(1)[0]
+    with time_machine.travel(MONDAY, tick=False):
+        deliverable = DeliverableFactory(
+            mission=mission, internal_date=dt.date(2026, 3, 13), announced_date=dt.date(2026, 3, 19)
+        )
+        TaskFactory(
+            mission=mission, deliverable=deliverable, assignee=UserFactory(), estimate_hours=Decimal("30")
+        )
+        with CaptureQueriesContext(connection) as captured:
+            deliverables_health_refresh()
+
+    deliverable.refresh_from_db()
+    writes = [query["sql"] for query in captured.captured_queries if query["sql"].startswith("WITH changes")]
+    assert len(writes) == 1
+    assert deliverable.health == "on_track"
+    assert deliverable.health_reason_data["msgid"]
+    with translation.override("fr"):
+        assert str(DeferredText.from_data(deliverable.health_reason_data)) == deliverable.health_reason
+    with translation.override("en"):
+        english = deliverable.health_reason_text
+        assert english == str(DeferredText.from_data(deliverable.health_reason_data))
+    assert english != deliverable.health_reason

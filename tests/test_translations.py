@@ -53,6 +53,8 @@ GETTEXT_FUNCTIONS = {
     "_": (None, 0),
     "gettext": (None, 0),
     "gettext_lazy": (None, 0),
+    "gettext_noop": (None, 0),
+    "N_": (None, 0),
     "ngettext": (None, 0),
     "ngettext_lazy": (None, 0),
     "pgettext": (0, 1),

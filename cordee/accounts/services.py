@@ -8,11 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
-from PIL import Image
 
 from cordee.accounts import validators
 from cordee.accounts.models import User
-from cordee.core.uploads import ALLOWED_IMAGE_FORMATS, validate_image_upload
+from cordee.core.uploads import image_reencode, validate_image_upload
 
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 
@@ -152,15 +151,6 @@ def profile_values_clean(*, user: User, data: dict) -> dict:
     return values
 
 
-def _photo_name(photo: UploadedFile) -> str:
-    """A random file name with the extension of the image's real format."""
-    photo.seek(0)
-    with Image.open(photo) as image:
-        extension = ALLOWED_IMAGE_FORMATS[image.format]
-    photo.seek(0)
-    return f"{uuid.uuid4().hex}.{extension}"
-
-
 @transaction.atomic
 def user_profile_update(*, user: User, data: dict) -> User:
     """Save the profile and legal identity of `user` from `data` (values as typed or as cleaned).
@@ -176,7 +166,8 @@ def user_profile_update(*, user: User, data: dict) -> User:
     photo = data.get("photo")
     previous_photo = user.photo.name
     if isinstance(photo, UploadedFile):
-        user.photo.save(_photo_name(photo), photo, save=False)
+        clean = image_reencode(photo, max_bytes=PHOTO_MAX_BYTES)
+        user.photo.save(f"{uuid.uuid4().hex}.{clean.extension}", clean, save=False)
         update_fields.append("photo")
     elif photo is False and previous_photo:
         user.photo = ""

@@ -16,7 +16,7 @@ class Client(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=12, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, default="FR")
-    notes = models.TextField(_("internal notes"), blank=True)
+    notes = models.TextField(_("internal notes"), blank=True, max_length=5000)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -17,6 +17,21 @@ slug_validator = RegexValidator(
 )
 
 
+class AssignmentMode(models.TextChoices):
+    """How a mission's tasks find their assignee (a collective's default, each mission's own)."""
+
+    LEAD_ASSIGNS = "lead_assigns", _("The lead assigns tasks")
+    SELF_SERVICE = "self_service", _("Members take tasks themselves")
+    BY_ROLE = "by_role", _("Tasks go to the member holding the role")
+
+
+class RitualKind(models.TextChoices):
+    """A mission's weekly ritual (a collective's default, each mission's own)."""
+
+    SYNC_CALL = "sync_call", _("Weekly call")
+    ASYNC_VIDEO = "async_video", _("Weekly video")
+
+
 class Collective(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(
@@ -27,7 +42,9 @@ class Collective(models.Model):
         error_messages={"unique": _("This address is already taken by another collective.")},
     )
     tagline = models.CharField(_("tagline"), max_length=160, blank=True)
-    description = models.TextField(_("description"), blank=True, help_text=_("Markdown is supported."))
+    description = models.TextField(
+        _("description"), blank=True, max_length=10_000, help_text=_("Markdown is supported.")
+    )
     expertises = models.JSONField(_("expertises"), default=list, blank=True)
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
     time_zone = models.CharField(
@@ -169,7 +186,7 @@ class Reference(models.Model):
     year = models.PositiveSmallIntegerField(
         _("year"), null=True, blank=True, validators=[MinValueValidator(1950)]
     )
-    text = models.TextField(_("text"), blank=True)
+    text = models.TextField(_("text"), blank=True, max_length=3000)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:

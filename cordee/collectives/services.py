@@ -15,10 +15,18 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from PIL import Image
 
-from cordee.collectives.models import Collective, Membership, Reference, slug_validator
-from cordee.core.uploads import ALLOWED_IMAGE_FORMATS, validate_image_upload
+from cordee.collectives.models import (
+    AssignmentMode,
+    Collective,
+    Membership,
+    Reference,
+    RitualKind,
+    slug_validator,
+)
+from cordee.core import outbox
+from cordee.core.models import OutboundEmail
+from cordee.core.uploads import image_reencode
 
 SLUG_MAX_LENGTH = Collective._meta.get_field("slug").max_length
 
@@ -225,8 +233,6 @@ def collective_settings_update(
 
 def _mission_defaults_clean(values: dict) -> dict:
     """The mission defaults given (not None), checked: choices known, numbers in their range."""
-    from cordee.missions.models import Mission
-
     values = {name: value for name, value in values.items() if value is not None}
     ranges = {
         "margin_percent": (0, 100),
@@ -245,14 +251,11 @@ def _mission_defaults_clean(values: dict) -> dict:
         errors["hours_per_day"] = ValidationError(
             _("A working day has between 1 and 24 hours."), code="range"
         )
-    if (
-        values.get("default_assignment_mode", Mission.AssignmentMode.LEAD_ASSIGNS)
-        not in Mission.AssignmentMode.values
-    ):
+    if values.get("default_assignment_mode", AssignmentMode.LEAD_ASSIGNS) not in AssignmentMode.values:
         errors["default_assignment_mode"] = ValidationError(
             _("Choose how tasks are assigned."), code="invalid"
         )
-    if values.get("default_ritual_kind", Mission.RitualKind.SYNC_CALL) not in Mission.RitualKind.values:
+    if values.get("default_ritual_kind", RitualKind.SYNC_CALL) not in RitualKind.values:
         errors["default_ritual_kind"] = ValidationError(_("Choose the weekly ritual."), code="invalid")
     if values.get("default_recaps_per_week", 1) not in (1, 2):
         errors["default_recaps_per_week"] = ValidationError(
@@ -263,13 +266,9 @@ def _mission_defaults_clean(values: dict) -> dict:
     return values
 
 
-def _logo_file_name(collective: Collective, uploaded_file) -> str:
+def _logo_file_name(collective: Collective, clean_image) -> str:
     """A name chosen by us, with the extension of the real format (the uploaded name is not trusted)."""
-    uploaded_file.seek(0)
-    with Image.open(uploaded_file) as image:
-        extension = ALLOWED_IMAGE_FORMATS[image.format]
-    uploaded_file.seek(0)
-    return f"{collective.slug}-{secrets.token_hex(6)}.{extension}"
+    return f"{collective.slug}-{secrets.token_hex(6)}.{clean_image.extension}"
 
 
 def _storage_delete_on_commit(field_file) -> None:
@@ -292,9 +291,10 @@ def collective_page_update(
     remove_logo: bool = False,
 ) -> Collective:
     """Update what the public page shows. A new logo is checked (type from its bytes, size) first."""
+    clean_logo = None
     if logo is not None:
         try:
-            validate_image_upload(logo)
+            clean_logo = image_reencode(logo)
         except ValidationError as error:
             raise ValidationError({"logo": error.error_list}) from error
     collective.tagline = (tagline or "").strip()
@@ -303,9 +303,9 @@ def collective_page_update(
     collective.website = website
     collective.contact_email = contact_email
     update_fields = ["tagline", "description", "expertises", "website", "contact_email"]
-    if logo is not None:
+    if clean_logo is not None:
         _storage_delete_on_commit(collective.logo)
-        collective.logo.save(_logo_file_name(collective, logo), logo, save=False)
+        collective.logo.save(_logo_file_name(collective, clean_logo), clean_logo, save=False)
         update_fields.append("logo")
     elif remove_logo and collective.logo:
         _storage_delete_on_commit(collective.logo)
@@ -510,3 +510,16 @@ def membership_leave(*, membership: Membership) -> None:
             )
             _check_other_admin_remains(memberships, current, message)
         current.delete()
+
+
+# --- Emails that could not be delivered ------------------------------------------------------------
+
+
+def failed_email_retry(*, email: OutboundEmail, by: Membership) -> OutboundEmail:
+    """An admin of the email's collective sends a failed email again, with a fresh count of attempts."""
+    if not by.is_admin or email.collective_id != by.collective_id:
+        raise PermissionDenied
+    with transaction.atomic():
+        if not outbox.failed_email_retry(email):
+            raise ValidationError(_("This email is no longer waiting to be sent again."), code="not_failed")
+    return email

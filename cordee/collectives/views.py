@@ -21,7 +21,8 @@ from cordee.collectives.forms import (
     ReferenceForm,
 )
 from cordee.collectives.models import Membership, Reference
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
+from cordee.core import outbox
 
 MEMBERS_PER_PAGE = 25
 
@@ -30,24 +31,15 @@ def _first_message(error: ValidationError) -> str:
     return error.messages[0] if error.messages else _("This action is not possible.")
 
 
-# --- Personal dashboard and creation ---------------------------------------------------------------
+# --- Creation ---------------------------------------------------------------------------------------
 
 
-@login_required
-def home(request):
-    memberships = queries.memberships_for_home(request.user)
-    focus = queries.onboarding_focus(memberships)
-    if memberships:
-        onboarding = focus.onboarding if focus else None
-    else:
-        onboarding = queries.onboarding_checklist(
-            None, member_count=0, pending_invitation_count=0, page_complete=False
-        )
-    return render(
-        request,
-        "collectives/home.html",
-        {"memberships": memberships, "onboarding": onboarding, "onboarding_membership": focus},
-    )
+def _onboarding_context(request, step: str) -> dict:
+    """The set-up thread on its pages: for an admin, until the page is published."""
+    collective = request.collective
+    if collective.is_published or not request.membership.is_admin:
+        return {}
+    return {"onboarding": queries.onboarding_state(collective), "step": step, "collective": collective}
 
 
 @login_required
@@ -69,19 +61,19 @@ def create(request):
                 _("%(name)s is ready. Next step: invite your members, so that they can join you.")
                 % {"name": collective.name},
             )
-            return redirect("collectives:dashboard", collective.slug)
+            return redirect("invitations:list", collective.slug)
     # The public address without its slug, for the live preview under the address field.
     public_prefix = request.build_absolute_uri(reverse("public:collective", args=["-"]))[:-2]
-    return render(request, "collectives/create.html", {"form": form, "public_prefix": public_prefix})
-
-
-# --- Collective dashboard --------------------------------------------------------------------------
-
-
-@collective_view
-def dashboard(request):
-    overview = queries.collective_overview(request.collective)
-    return render(request, "collectives/dashboard.html", {"overview": overview})
+    first = not Membership.objects.filter(user=request.user).exists()
+    context = {"form": form, "public_prefix": public_prefix, "first_collective": first}
+    if first:
+        context.update(
+            onboarding=queries.onboarding_checklist(
+                None, member_count=0, pending_invitation_count=0, page_complete=False
+            ),
+            step="create",
+        )
+    return render(request, "collectives/create.html", context)
 
 
 # --- Public page ---------------------------------------------------------------------------------
@@ -114,11 +106,8 @@ def page_edit(request):
                 messages.success(request, _("Your page has been saved."))
                 return redirect("collectives:page_edit", collective.slug)
     references, completeness = queries.collective_page_state(collective)
-    return render(
-        request,
-        "collectives/page_edit.html",
-        {"form": form, "references": references, "completeness": completeness},
-    )
+    context = {"form": form, "references": references, "completeness": completeness}
+    return render(request, "collectives/page_edit.html", {**context, **_onboarding_context(request, "page")})
 
 
 @collective_view(admin_only=True)
@@ -151,7 +140,11 @@ def reference_create(request):
         services.reference_create(collective=request.collective, **form.cleaned_data)
         messages.success(request, _("The reference has been added to your page."))
         return redirect("collectives:page_edit", request.collective.slug)
-    return render(request, "collectives/reference_form.html", {"form": form, "reference": None})
+    return render(
+        request,
+        "collectives/reference_form.html",
+        {"form": form, "reference": None, **_onboarding_context(request, "page")},
+    )
 
 
 @collective_view(admin_only=True)
@@ -284,3 +277,32 @@ def settings_edit(request):
             messages.success(request, _("The settings have been saved."))
             return redirect("collectives:settings", collective.slug)
     return render(request, "collectives/settings.html", {"form": form})
+
+
+# --- Emails that could not be delivered ------------------------------------------------------------
+
+FAILED_EMAILS_PER_PAGE = 25
+
+
+@collective_view(admin_only=True)
+def failed_emails(request):
+    page = Paginator(outbox.failed_emails(request.collective.pk), FAILED_EMAILS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "collectives/failed_emails.html", {"page_obj": page})
+
+
+@collective_view(admin_only=True)
+def failed_email_retry(request, email_pk):
+    email = get_object_or_404(outbox.failed_emails(request.collective.pk), pk=email_pk)
+    if request.method != "POST":  # after the lookup: another collective's object is a 404
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        services.failed_email_retry(email=email, by=request.membership)
+    except ValidationError as error:
+        messages.error(request, _first_message(error))
+    else:
+        messages.success(
+            request, _("The email to %(recipient)s is queued again.") % {"recipient": email.to_email}
+        )
+    return redirect("collectives:failed_emails", request.collective.slug)

@@ -31,7 +31,7 @@ class Recap(models.Model):
     period_start = models.DateTimeField(_("covers changes since"))
     state = models.CharField(_("state"), max_length=10, choices=State, default=State.DRAFT)
     subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(_("message"))
+    body = models.TextField(_("message"), max_length=20_000)
     # The drafted text, to tell whether the lead touched it (untouched drafts may be sent automatically).
     drafted_body = models.TextField(blank=True)
     dates_hold = models.BooleanField(_("dates hold"), default=True)
@@ -97,7 +97,7 @@ class RitualVideo(models.Model):
     mission = models.ForeignKey("missions.Mission", on_delete=models.CASCADE, related_name="ritual_videos")
     week_start = models.DateField(_("week of"))  # the Monday of the week
     video_link = models.URLField(_("video link"))
-    summary = models.TextField(_("summary"))
+    summary = models.TextField(_("summary"), max_length=3000)
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -165,7 +165,7 @@ class CollectiveEvent(models.Model):
 
     collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="events")
     title = models.CharField(_("title"), max_length=160)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
     starts_at = models.DateTimeField(_("starts at"))
     duration_minutes = models.PositiveIntegerField(
         _("duration (minutes)"), default=60, validators=[MinValueValidator(5)]

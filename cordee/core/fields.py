@@ -1,5 +1,8 @@
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
+
+from cordee.core.validators import DATE_MAX, DATE_MIN, date_in_range
 
 
 class CommaSeparatedListField(forms.CharField):
@@ -30,6 +33,11 @@ class CommaSeparatedListField(forms.CharField):
     def validate(self, value):
         if self.required and not value:
             raise forms.ValidationError(self.error_messages["required"], code="required")
+        # Django's NUL check runs on the whole value, here a list: each item is checked instead.
+        if any("\x00" in item for item in value):
+            raise forms.ValidationError(
+                ProhibitNullCharactersValidator.message, code="null_characters_not_allowed"
+            )
         if len(value) > self.max_items:
             raise forms.ValidationError(
                 _("At most %(count)d items.") % {"count": self.max_items}, code="max_items"
@@ -42,12 +50,21 @@ class CommaSeparatedListField(forms.CharField):
 
 
 class DateInput(forms.DateInput):
-    """The browser's date picker; the value is ISO so that the picker shows it whatever the language."""
+    """The browser's date picker, bounded like `DateField`; the value is ISO so that the picker shows it
+    whatever the language."""
 
     input_type = "date"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        bounds = {"min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()}
+        super().__init__(attrs={**bounds, **(attrs or {})}, format="%Y-%m-%d")
+
+
+class DateField(forms.DateField):
+    """A date a person types: between DATE_MIN and DATE_MAX (core/validators.py), with the date picker."""
+
+    widget = DateInput
+    default_validators = [date_in_range]
 
 
 class UserChoiceField(forms.ModelChoiceField):

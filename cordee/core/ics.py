@@ -11,14 +11,27 @@ accept an invitation and to update it later:
   weekly call at 9:30 in Paris stays at 9:30 local time across daylight saving changes.
 
 Timed events are written in the collective's time zone (``time_zone``); all-day events (feeds) are dates.
+
+One convention for what Cordée serves over HTTP (RFC 5545 §8.1: the content type's ``method`` parameter
+and the body's ``METHOD`` go together, or neither is there):
+
+- a **feed** (a private address calendars subscribe to) has no ``METHOD``: ``text/calendar; charset=utf-8``,
+  through `calendar_feed_response`;
+- a **file** to download and add (one event) is ``METHOD:PUBLISH`` with ``method=PUBLISH`` in its content
+  type, through `calendar_file_response`.
+
+UIDs that the application derives (feeds) end in ``@cordee``, whatever the server's address: moving
+Cordée to another domain does not duplicate the events of subscribed calendars.
 """
 
 import base64
 import calendar as pycalendar
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from django.http import HttpResponse
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
 
 PRODID = "-//Cordée//Cordée//FR"
@@ -189,6 +202,40 @@ def ics_attachment(data: bytes, method: str = METHOD_REQUEST, filename: str = ""
         "content_base64": base64.b64encode(data).decode("ascii"),
         "mimetype": f'text/calendar; method={method}; charset="utf-8"',
     }
+
+
+UID_DOMAIN = "cordee"
+
+_METHOD_LINE = re.compile(rb"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
+
+
+def calendar_method(data: bytes) -> str | None:
+    """The ``METHOD`` of a VCALENDAR (it comes before the first component), or None."""
+    first_component = data.find(b"BEGIN:V", len(b"BEGIN:VCALENDAR"))
+    match = _METHOD_LINE.search(data, 0, first_component if first_component != -1 else len(data))
+    return match.group(1).decode("ascii") if match else None
+
+
+def calendar_feed_response(data: bytes, *, filename: str) -> HttpResponse:
+    """A subscription feed: no METHOD, shown inline, private, never indexed, no referrer leaks the token."""
+    if calendar_method(data) is not None:
+        raise ValueError("A calendar feed carries no METHOD")
+    response = HttpResponse(data, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def calendar_file_response(data: bytes, *, filename: str) -> HttpResponse:
+    """A one-event file to add to a calendar: its METHOD (PUBLISH) in the content type too, as a download."""
+    method = calendar_method(data)
+    if method is None:
+        raise ValueError("A calendar file to download carries its METHOD")
+    response = HttpResponse(data, content_type=f"text/calendar; method={method}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 # --- VTIMEZONE --------------------------------------------------------------------------------------

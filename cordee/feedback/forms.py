@@ -25,8 +25,8 @@ class SurveyForm(forms.Form):
         label=_("Out of 10, how likely are you to recommend us to your network?"),
         widget=forms.RadioSelect(choices=SCORE_CHOICES),
         error_messages={
-            "required": _("Choose a score from 0 to 10."),
-            "invalid": _("Choose a score from 0 to 10."),
+            "required": _("Choose a score: 0 to 6, or 8 to 10."),
+            "invalid": _("Choose a score: 0 to 6, or 8 to 10."),
         },
     )
     ranking = forms.ChoiceField(
@@ -64,7 +64,7 @@ class SurveyForm(forms.Form):
     def clean_score(self):
         score = self.cleaned_data["score"]
         if score is None or not 0 <= score <= 10:
-            raise forms.ValidationError(_("Choose a score from 0 to 10."), code="score_range")
+            raise forms.ValidationError(_("Choose a score: 0 to 6, or 8 to 10."), code="score_range")
         if score == 7:
             raise forms.ValidationError(
                 _("7 is not a possible answer: choose 6 or 8, whichever is closer to what you think."),

@@ -4,6 +4,7 @@ from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from cordee.core.fields import DateField, DateInput
 from cordee.feedback.services.plans import MAX_INITIATIVES, InitiativeData
 
 
@@ -21,9 +22,7 @@ class InitiativeForm(forms.Form):
     what = forms.CharField(label=_("Initiative"), max_length=300, required=False)
     improvement_point = forms.ChoiceField(label=_("Answers the point"), required=False)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
-    due_date = forms.DateField(
-        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    due_date = DateField(label=_("Due date"), required=False, widget=DateInput())
 
     def __init__(self, *args, points=(), team=None, **kwargs):
         super().__init__(*args, **kwargs)

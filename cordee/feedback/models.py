@@ -99,7 +99,7 @@ class SurveyResponse(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(10), validate_score],
     )
     ranking = models.CharField(_("compared with other providers"), max_length=12, choices=Ranking)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=5000)
     improvements_unclear = models.BooleanField(
         _("improvement points unclear"), default=False, help_text=_("Marked by the lead: worth a call.")
     )
@@ -155,7 +155,7 @@ class ImprovementPlan(models.Model):
         "missions.Mission", on_delete=models.CASCADE, related_name="improvement_plans"
     )
     survey = models.ForeignKey(Survey, on_delete=models.SET_NULL, null=True, blank=True, related_name="plans")
-    message = models.TextField(_("message to the client"), blank=True)
+    message = models.TextField(_("message to the client"), blank=True, max_length=5000)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

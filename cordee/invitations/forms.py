@@ -10,13 +10,12 @@ from cordee.invitations.services import MAX_ADDRESSES_PER_SUBMISSION, MESSAGE_MA
 class InvitationForm(forms.Form):
     emails = forms.CharField(
         label=_("Email addresses"),
-        # The shared form include renders help texts as HTML: the example is escaped here.
         help_text=format_lazy(
             _(
                 "Paste one or several addresses, separated by commas, semicolons, spaces or new lines "
                 "(“{example}” works too), up to {limit} at a time."
             ),
-            example="Léa Martin &lt;lea@exemple.fr&gt;",
+            example="Léa Martin <lea@exemple.fr>",
             limit=MAX_ADDRESSES_PER_SUBMISSION,
         ),
         widget=forms.Textarea(

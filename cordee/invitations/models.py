@@ -22,7 +22,7 @@ class Invitation(models.Model):
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    message = models.TextField(_("personal message"), blank=True)
+    message = models.TextField(_("personal message"), blank=True, max_length=1000)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("last sent"), default=timezone.now)
     send_count = models.PositiveSmallIntegerField(_("times sent"), default=1)

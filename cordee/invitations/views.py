@@ -13,8 +13,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from cordee.accounts.models import User
 from cordee.collectives.models import Membership
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
+from cordee.collectives.queries import onboarding_state
 from cordee.core.ratelimit import ratelimit_hit
 from cordee.invitations.forms import InvitationForm
 from cordee.invitations.models import Invitation
@@ -125,6 +127,10 @@ def invitation_list_view(request):
                     form.add_error("emails", error.message)
                 else:
                     _report_messages(request, report)
+                    if not collective.is_published:
+                        # Setting up: the thread goes on with the page.
+                        messages.info(request, _("Next step: complete your public page, then publish it."))
+                        return redirect("collectives:page_edit", collective.slug)
                     return redirect(_list_url(request))
     status = request.GET.get("status", "")
     if status not in STATUS_FILTERS:
@@ -146,6 +152,11 @@ def invitation_list_view(request):
             "total": counts["all"],
             "status_query": urlencode({"status": status}) if status else "",
             "validity_days": settings.INVITATION_VALIDITY_DAYS,
+            **(
+                {"onboarding": onboarding_state(collective), "step": "invite", "collective": collective}
+                if is_admin and not collective.is_published
+                else {}
+            ),
         },
     )
 
@@ -253,6 +264,4 @@ def invitation_accept_view(request, token):
 
 
 def _account_exists(email: str) -> bool:
-    from cordee.accounts.models import User
-
     return User.objects.filter(email__iexact=email).exists()

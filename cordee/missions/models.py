@@ -7,6 +7,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cordee.collectives.models import AssignmentMode, RitualKind
+from cordee.core.deferred_text import deferred_or_text
+
 
 def default_recap_weekdays() -> list[int]:
     return [4]  # Friday
@@ -21,14 +24,9 @@ class Mission(models.Model):
         DELIVERED = "delivered", pgettext_lazy("mission status", "Delivered")
         CLOSED = "closed", _("Closed")
 
-    class AssignmentMode(models.TextChoices):
-        LEAD_ASSIGNS = "lead_assigns", _("The lead assigns tasks")
-        SELF_SERVICE = "self_service", _("Members take tasks themselves")
-        BY_ROLE = "by_role", _("Tasks go to the member holding the role")
-
-    class RitualKind(models.TextChoices):
-        SYNC_CALL = "sync_call", _("Weekly call")
-        ASYNC_VIDEO = "async_video", _("Weekly video")
+    # Defined with the collective, whose settings hold the defaults of new missions.
+    AssignmentMode = AssignmentMode
+    RitualKind = RitualKind
 
     collective = models.ForeignKey(
         "collectives.Collective", on_delete=models.CASCADE, related_name="missions"
@@ -40,7 +38,7 @@ class Mission(models.Model):
         "opportunities.Opportunity", on_delete=models.SET_NULL, null=True, blank=True, related_name="mission"
     )
     title = models.CharField(_("title"), max_length=160)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
     lead = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("lead"),
@@ -138,7 +136,7 @@ class Deliverable(models.Model):
     collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="+")
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="deliverables")
     title = models.CharField(_("title"), max_length=160)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -156,6 +154,8 @@ class Deliverable(models.Model):
     # The last computed health, kept so that a change (e.g. on track → at risk) can be noticed and alerted once.
     health = models.CharField(_("health"), max_length=10, choices=Health, default=Health.ON_TRACK)
     health_reason = models.CharField(_("health reason"), max_length=300, blank=True)
+    # The reason as data (see cordee.core.deferred_text), read in the reader's language.
+    health_reason_data = models.JSONField(default=dict, blank=True)
     health_checked_at = models.DateTimeField(_("health checked at"), null=True, blank=True)
 
     class Meta:
@@ -166,6 +166,10 @@ class Deliverable(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def health_reason_text(self) -> str:
+        return deferred_or_text(self.health_reason_data, self.health_reason)
 
     @property
     def is_done(self) -> bool:
@@ -207,9 +211,9 @@ class ClientRequest(models.Model):
     )
     source = models.CharField(_("source"), max_length=10, choices=Source, default=Source.LEAD)
     title = models.CharField(_("summary"), max_length=200)
-    body = models.TextField(_("details"), blank=True)
+    body = models.TextField(_("details"), blank=True, max_length=5000)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.NEW)
-    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True, max_length=2000)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -255,7 +259,7 @@ class Task(models.Model):
         related_name="tasks",
     )
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
     required_role = models.CharField(_("role needed"), max_length=80, blank=True)
     estimate_hours = models.DecimalField(
         _("estimate (hours)"),
@@ -330,7 +334,7 @@ class DelayNotice(models.Model):
     deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="delay_notices")
     previous_date = models.DateField(_("previous announced date"))
     new_date = models.DateField(_("new announced date"))
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=2000)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -385,6 +389,8 @@ class MissionEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     summary = models.CharField(_("summary"), max_length=300, blank=True)
+    # The summary as data (see cordee.core.deferred_text), read in the reader's language.
+    summary_data = models.JSONField(default=dict, blank=True)
     data = models.JSONField(default=dict, blank=True)
     is_flagged = models.BooleanField(
         _("flagged"), default=False, help_text=_("For example a late delay notice.")
@@ -396,6 +402,10 @@ class MissionEvent(models.Model):
         verbose_name_plural = _("mission events")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["collective", "mission", "created_at"])]
+
+    @property
+    def summary_text(self) -> str:
+        return deferred_or_text(self.summary_data, self.summary)
 
 
 class CalendarFeedToken(models.Model):

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from cordee.accounts.queries import person_fields
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
 from cordee.missions.models import Mission
 
 MISSION_FIELDS = [field.name for field in Mission._meta.concrete_fields]

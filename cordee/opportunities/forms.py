@@ -1,10 +1,8 @@
-import zoneinfo
-
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cordee.core.fields import DateInput
+from cordee.collectives.time import collective_today
+from cordee.core.fields import DateField, DateInput
 from cordee.opportunities.models import Opportunity
 from cordee.opportunities.queries import collective_members_as_users
 
@@ -12,11 +10,6 @@ from cordee.opportunities.queries import collective_members_as_users
 class OwnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return user.display_name
-
-
-def collective_today(collective):
-    """Today's date where the collective works (its own time zone)."""
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(collective.time_zone))
 
 
 class ProjectDatesMixin:
@@ -62,6 +55,7 @@ class OpportunityCreateForm(ProjectDatesMixin, forms.ModelForm):
             "next_action_date",
             "notes",
         ]
+        field_classes = {"desired_start": DateField, "deadline": DateField, "next_action_date": DateField}
         labels = {"contact_name": _("Contact name"), "contact_email": _("Contact email")}
         help_texts = {
             "next_action": _("For example: call back to qualify the budget."),
@@ -92,10 +86,11 @@ class OpportunityEditForm(forms.Form):
         required=False,
         help_text=_("For example: send the proposal."),
     )
-    next_action_date = forms.DateField(label=_("Next action date"), required=False, widget=DateInput())
+    next_action_date = DateField(label=_("Next action date"), required=False, widget=DateInput())
     notes = forms.CharField(
         label=_("Notes"),
         required=False,
+        max_length=Opportunity._meta.get_field("notes").max_length,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Only the members of the collective see these notes."),
     )

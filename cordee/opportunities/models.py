@@ -30,7 +30,7 @@ class Opportunity(models.Model):
     contact_name = models.CharField(_("name"), max_length=150)
     contact_email = models.EmailField(_("email"))
     company = models.CharField(_("company"), max_length=150, blank=True)
-    need = models.TextField(_("need"))
+    need = models.TextField(_("need"), max_length=5000)
     budget = models.CharField(_("budget"), max_length=10, choices=Budget, default=Budget.UNKNOWN)
     desired_start = models.DateField(_("desired start"), null=True, blank=True)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
@@ -45,7 +45,7 @@ class Opportunity(models.Model):
         blank=True,
         related_name="+",
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=5000)
     next_action = models.CharField(_("next action"), max_length=200, blank=True)
     next_action_date = models.DateField(_("next action date"), null=True, blank=True)
     created_at = models.DateTimeField(_("received"), auto_now_add=True)

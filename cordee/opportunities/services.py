@@ -47,6 +47,7 @@ def opportunity_create_from_proposal(*, collective, data: dict, language: str) -
     )
     _record_stage_change(opportunity=opportunity, from_stage="", by=None)
     _notify_admins_of_proposal(opportunity=opportunity)
+    _acknowledge_proposal(opportunity=opportunity)
     return opportunity
 
 
@@ -55,6 +56,35 @@ def _field_default(name: str):
     if field.null:
         return None
     return field.get_default()
+
+
+def _acknowledge_proposal(*, opportunity: Opportunity) -> None:
+    """The visitor learns, in their language, that the collective received the project and what comes next."""
+    collective = opportunity.collective
+    email_enqueue(
+        key=f"opportunity:{opportunity.pk}:acknowledgement",
+        to=opportunity.contact_email,
+        template="opportunities/emails/proposal_acknowledgement",
+        context={
+            "collective": collective,
+            "opportunity": opportunity,
+            "page_url": settings.BASE_URL + collective.get_public_url(),
+        },
+        language=opportunity.language,
+        sender=collective.notification_sender(),
+        reply_to=collective.contact_email or _first_admin_email(collective),
+        collective=collective,
+    )
+
+
+def _first_admin_email(collective) -> str:
+    admin = (
+        Membership.objects.filter(collective=collective, role=Membership.Role.ADMIN, user__is_active=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return admin.user.email if admin else ""
 
 
 def _notify_admins_of_proposal(*, opportunity: Opportunity) -> None:

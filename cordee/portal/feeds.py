@@ -14,7 +14,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.crypto import salted_hmac
@@ -31,6 +31,8 @@ from cordee.missions.models import Deliverable, Mission
 from cordee.portal.models import MissionCalendarFeed
 
 TOKEN_SALT = "cordee.portal.feeds.mission"
+# A regenerated client address waits here until the weekly call page shows it once more, highlighted.
+NEW_FEED_SESSION_KEY = "mission_feed_regenerated"
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 
@@ -198,11 +200,6 @@ def mission_feed(request, token):
         raise Http404
     mission = feed.mission
     language = feed_language(mission, request.GET.get("lang"))
-    response = HttpResponse(
-        mission_feed_ics(mission, language=language), content_type="text/calendar; charset=utf-8"
+    return ics.calendar_feed_response(
+        mission_feed_ics(mission, language=language), filename=f"mission-{mission.pk}.ics"
     )
-    response["Content-Disposition"] = f'inline; filename="mission-{mission.pk}.ics"'
-    response["Cache-Control"] = "private, max-age=300"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
-    return response

@@ -2,8 +2,9 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from cordee.core.fields import DateInput
-from cordee.opportunities.forms import ProjectDatesMixin, collective_today
+from cordee.collectives.time import collective_today
+from cordee.core.fields import DateField, DateInput
+from cordee.opportunities.forms import ProjectDatesMixin
 from cordee.opportunities.models import Opportunity
 
 NEED_MAX_LENGTH = 5000
@@ -19,6 +20,7 @@ class ProposalForm(ProjectDatesMixin, forms.ModelForm):
     class Meta:
         model = Opportunity
         fields = ["contact_name", "contact_email", "company", "need", "budget", "desired_start", "deadline"]
+        field_classes = {"desired_start": DateField, "deadline": DateField}
         labels = {
             "contact_name": _("Your name"),
             "contact_email": _("Your email"),

@@ -4,6 +4,8 @@ import re
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from cordee.core.validators import DATE_MAX, DATE_MIN
+
 QUARTER_HOUR = Decimal("0.25")
 MAX_HOURS_PER_ENTRY = Decimal("24")
 MAX_HOURS_PER_DAY = Decimal("24")
@@ -54,11 +56,14 @@ def week_param(monday: date) -> str:
 
 
 def week_from_param(value: str | None, today: date) -> date:
-    """The Monday named by `?week=2026-W10`; the current week when missing or not a real ISO week."""
+    """The Monday named by `?week=2026-W10`; the current week when missing, not a real ISO week, or
+    outside the dates people may type (core/validators.py)."""
     match = _WEEK_PATTERN.match((value or "").strip())
-    if match:
+    if match and DATE_MIN.year <= int(match.group(1)) <= DATE_MAX.year:
         try:
-            return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+            monday = date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
         except ValueError:
-            pass
+            monday = None
+        if monday is not None and monday >= DATE_MIN and monday + timedelta(days=6) <= DATE_MAX:
+            return monday
     return week_start(today)

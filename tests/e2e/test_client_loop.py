@@ -90,9 +90,15 @@ def test_the_client_loop_from_kickoff_to_a_request_in_the_inbox(live_server, bro
     page.fill(
         "[name=body]", page.input_value("[name=body]") + "\n\nMerci pour vos retours rapides sur le tunnel."
     )
+    # The preview follows the text as it is typed.
+    assert "Merci pour vos retours rapides sur le tunnel." in page.inner_text("[data-recap-preview]")
     journey.snap(page, "recap-editor")
-    page.click("main [type=submit][value=send]")
+    # Saving comes first; sending is a second step, confirmed, with the saved text.
+    page.click("main [type=submit][value=save]")
     page.wait_for_selector(".message")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("main [type=submit][value=send]")
+    page.wait_for_url(re.compile(r"/communication/$"))
     recap.refresh_from_db()
     assert recap.state == Recap.State.SENT
     assert OutboundEmail.objects.filter(to_email="paul@maison-lenoir.fr", subject=recap.subject).exists()

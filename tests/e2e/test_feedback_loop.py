@@ -68,6 +68,24 @@ def test_the_feedback_loop_from_the_day_14_survey_to_the_improvement_plan(
         )
     )
     assert offered == [0, 1, 2, 3, 4, 5, 6, 8, 9, 10]
+    assert (
+        client_page.locator("#score-no-seven").inner_text()
+        == "Pas de 7\u00a0: dites-nous de quel côté vous penchez."
+    )
+    # Sent empty: the errors are listed, and the page stays accessible; the desktop shows the questions whole.
+    client_page.click("main form [type=submit]")
+    assert (
+        client_page.locator("#score-errors li").inner_text()
+        == "Choisissez une note\u00a0: de 0 à 6, ou de 8 à 10."
+    )
+    journey.snap(client_page, "survey-errors-phone")
+    desktop = new_page(browser)
+    desktop.goto(on_live_server(link, base))
+    legend = desktop.locator(".survey__question legend").first.bounding_box()
+    card = desktop.locator(".survey__question").first.bounding_box()
+    assert legend["y"] >= card["y"] and legend["y"] + legend["height"] <= card["y"] + card["height"]
+    journey.snap(desktop, "survey-page-desktop")
+    desktop.context.close()
     client_page.fill("[name=appreciated_1]", "La réactivité de Claire")
     client_page.fill("[name=improvement_1]", "Des comptes rendus plus courts")
     client_page.check("input[name=score][value='6']")
@@ -113,6 +131,8 @@ def test_the_feedback_loop_from_the_day_14_survey_to_the_improvement_plan(
     assert page.locator("main", has_text="Refonte de la boutique").count() >= 1
     journey.snap(page, "dashboard-needing-attention")
     page.goto(base + "/collectives/atelier/feedback/")
-    assert page.locator("main svg[role=img]").count() >= 1
+    # One answered round: the figures stand alone, a sentence says when the trend appears.
+    assert page.locator("main svg[role=img]").count() == 0
+    assert "la tendance apparaît dès que 3 en ont" in page.inner_text("main .chart-fallback")
     assert "Refonte de la boutique" in page.locator("main").inner_text()
     journey.snap(page, "analytics")

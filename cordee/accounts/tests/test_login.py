@@ -5,7 +5,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from cordee.accounts.adapter import AccountAdapter
-from cordee.accounts.tests.helpers import PASSWORD, log_in, shown, shown_error
+from cordee.accounts.tests.helpers import PASSWORD, link_path, log_in, shown, shown_error
 from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import UserFactory
 
@@ -129,3 +129,35 @@ def test_logout_page_asks_for_confirmation_then_logs_out(user_client):
     assert shown("Log out of Cordée?") in page.content.decode()
     assert response.status_code == 302
     assert logged_in_user_id(user_client) is None
+
+
+def test_the_sign_in_page_says_when_logging_in_pauses_and_how_to_lift_it(client, db):
+    content = client.get("/accounts/login/").content.decode()
+
+    assert (
+        shown(
+            "After five failed attempts, logging in to the account pauses for five minutes, even with the right "
+            "password. Resetting your password lifts the pause at once."
+        )
+        in content
+    )
+
+
+def test_a_password_reset_lifts_the_pause_after_failed_attempts(client, user):
+    limited = shown_error(AccountAdapter.error_messages["too_many_login_attempts"])
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
+        for _attempt in range(5):
+            log_in(client, user.email, "wrong password")
+        assert limited in log_in(client, user.email, PASSWORD).content.decode()
+
+        # When: the password is reset through the emailed link
+        client.post("/accounts/password/reset/", {"email": user.email})
+        email = OutboundEmail.objects.filter(to_email=user.email).latest("pk")
+        form_page = client.get(link_path(email.body_text, "/accounts/password/reset/key/"), follow=True)
+        new_password = "une-nouvelle-phrase-secrete"
+        client.post(form_page.redirect_chain[-1][0], {"password1": new_password, "password2": new_password})
+
+        # Then: the new password logs in at once, within the five minutes
+        response = log_in(client, user.email, new_password)
+        assert response.status_code == 302
+        assert int(logged_in_user_id(client)) == user.pk

@@ -67,7 +67,8 @@ def test_verification_link_confirms_the_email_and_logs_the_user_in(client, db):
     assert page.status_code == 200
     assert shown("Confirm my address") in page.content.decode()
     assert response.status_code == 302
-    assert response.url == reverse("collectives:home")
+    # a new account goes on with the set-up: its collective's creation
+    assert response.url == reverse("collectives:create")
     user = User.objects.get(email="nora@example.fr")
     assert EmailAddress.objects.get(user=user).verified is True
     assert int(client.session["_auth_user_id"]) == user.pk

@@ -35,7 +35,7 @@ def test_the_form_shows_name_address_and_tagline(user_client):
     assert "http://testserver/c/<strong data-slug-preview>…</strong>/" in content
 
 
-def test_creating_a_collective_makes_the_creator_admin_and_leads_to_its_dashboard(user_client):
+def test_creating_a_collective_makes_the_creator_admin_and_leads_to_the_next_step_invitations(user_client):
     response = user_client.post(
         CREATE, {"name": "Atelier Nord", "slug": "atelier-nord", "tagline": "Design et code"}, follow=True
     )
@@ -48,8 +48,10 @@ def test_creating_a_collective_makes_the_creator_admin_and_leads_to_its_dashboar
     )
     membership = Membership.objects.get(collective=collective)
     assert (membership.user, membership.role) == (user_client.user, Membership.Role.ADMIN)
-    assert response.redirect_chain == [(reverse("collectives:dashboard", args=["atelier-nord"]), 302)]
-    assert "Atelier Nord is ready. Next step: invite your members" in response.content.decode()
+    assert response.redirect_chain == [(reverse("invitations:list", args=["atelier-nord"]), 302)]
+    content = response.content.decode()
+    assert "Atelier Nord is ready. Next step: invite your members" in content
+    assert '<li class="setup-steps__item setup-steps__item--current" aria-current="step">' in content
 
 
 def test_an_empty_address_is_derived_from_the_name(user_client):

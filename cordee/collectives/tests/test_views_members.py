@@ -51,6 +51,14 @@ def test_members_see_names_titles_roles_skills_and_day_rates(member_client, coll
     assert '<span class="avatar" aria-hidden="true">KB</span>' in content
 
 
+def test_a_round_day_rate_keeps_its_cents_in_the_french_format(member_client, collective, admin_membership):
+    MembershipFactory(collective=collective, day_rate=Decimal("650"))
+
+    content = member_client.get(members_url(collective), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert "650,00\xa0€ HT" in content
+
+
 def test_a_member_sees_edit_only_for_themselves_and_no_remove_button(
     member_client, collective, admin_membership, member_membership
 ):

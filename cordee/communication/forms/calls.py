@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cordee.communication.services import calls as call_services
-from cordee.core.fields import DateInput
+from cordee.core.fields import DateField, DateInput
 
 
 class TimeInput(forms.TimeInput):
@@ -52,7 +52,7 @@ def local_datetime(day: date, at: time, time_zone: str) -> tuple[datetime | None
 
 
 class DeliveryCallForm(forms.Form):
-    start_date = forms.DateField(label=_("Day"), widget=DateInput())
+    start_date = DateField(label=_("Day"), widget=DateInput())
     start_time = forms.TimeField(label=_("Time"), widget=TimeInput())
     duration_minutes = forms.IntegerField(
         label=_("Duration (minutes)"),
@@ -159,7 +159,7 @@ class RitualCallForm(forms.Form):
         assume_scheme="https",
         help_text=_("The same link every week: a permanent Meet, Zoom, Teams or Jitsi room."),
     )
-    first_date = forms.DateField(label=_("First call on"), widget=DateInput())
+    first_date = DateField(label=_("First call on"), widget=DateInput())
 
     def __init__(self, *args, collective, **kwargs):
         super().__init__(*args, **kwargs)

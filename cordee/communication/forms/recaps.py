@@ -14,6 +14,7 @@ class RecapForm(forms.Form):
     )
     body = forms.CharField(
         label=_("Message"),
+        max_length=Recap._meta.get_field("body").max_length,
         widget=forms.Textarea(attrs={"rows": 22, "class": "recap-editor__body"}),
         strip=False,
         help_text=_(

@@ -305,7 +305,8 @@ class TestDownload:
         response = member_client.get(call_url("call_ics", call))
 
         assert response.status_code == 200
-        assert response["Content-Type"] == "text/calendar; charset=utf-8"
+        # RFC 5545 §8.1: the body's METHOD is in the content type too
+        assert response["Content-Type"] == "text/calendar; method=PUBLISH; charset=utf-8"
         assert response["Content-Disposition"] == f'attachment; filename="delivery-call-{call.pk}.ics"'
         cal, vcal = parse_both(response.content)
         assert str(cal["METHOD"]) == "PUBLISH"

@@ -2,6 +2,7 @@
 """The Communication page, the recap editor, "write one now", skipping, and what the portal gets."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -172,6 +173,25 @@ class TestEditor:
         assert "Claire Lenoir" in content and "Paul Lenoir" in content
         assert "Fanny Compta" not in content  # finance does not get recaps
         assert "Send to 2 contacts" in content
+
+    def test_saving_comes_first_and_sending_is_a_second_confirmed_step_with_the_saved_text(
+        self, client, mission, recap, people
+    ):
+        login(client, people.lead)
+        with at(FRIDAY, 11):
+            client.post(
+                url("recap_edit", mission, recap.pk), {"subject": "Our week", "body": BODY, "action": "save"}
+            )
+        html = client.get(url("recap_edit", mission, recap.pk)).content.decode()
+
+        editor, sending = html.split('aria-labelledby="send-title"')
+        actions = re.findall(r'name="action" value="(\w+)"', editor)
+        assert actions == ["save", "preview"]
+        assert 'value="send"' in sending and 'data-confirm="Send this recap to the client now?"' in sending
+        assert '<input type="hidden" name="subject" value="Our week">' in sending
+        # The text's preview: paragraphs and the list as the client will read them.
+        assert "<p>All announced dates hold.</p>" in editor
+        assert "<li>“Mockups”: on track.<br>Done: Home page.</li>" in editor
 
     def test_an_admin_who_is_not_the_lead_may_edit(self, client, mission, recap, people):
         login(client, people.admin)

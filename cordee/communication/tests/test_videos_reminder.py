@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from cordee.communication.services.ritual_videos import ritual_video_post
+from cordee.communication.services.ritual_videos import ritual_video_post, ritual_video_reminders_send
 from cordee.communication.tests.rituals_factories import PARIS, AsyncMissionFactory, RitualVideoFactory
 from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import CollectiveFactory
@@ -30,6 +30,12 @@ def tick(day: dt.date, hour: int, minute: int = 0, zone=PARIS) -> int:
         return ritual_videos_reminder_tick.call_local()
 
 
+def run(day: dt.date, hour: int, minute: int = 0, zone=PARIS) -> int:
+    """The reminders' run itself, without the tick's lease: for a moment within the same hour as a tick."""
+    with at(day, hour, minute, zone):
+        return ritual_video_reminders_send()
+
+
 def reminders():
     return list(OutboundEmail.objects.order_by("pk").values_list("to_email", "idempotency_key"))
 
@@ -45,7 +51,7 @@ def mission():
 
 def test_a_missing_video_brings_one_reminder_on_thursday_at_9(mission):
     assert tick(MONDAY, 9) == 0
-    assert tick(THURSDAY, 8, 59) == 0
+    assert run(THURSDAY, 8, 59) == 0
     assert reminders() == []
 
     assert tick(THURSDAY, 9) == 1
@@ -125,7 +131,7 @@ def test_the_hour_follows_the_collectives_time_zone_across_daylight_saving():
     # The week of 30 March 2026 starts on Paris summer time (UTC+2): Thursday 9:00 is 7:00 UTC.
     with at(dt.date(2026, 3, 23), 10):
         AsyncMissionFactory()
-    assert tick(dt.date(2026, 4, 2), 8, 59) == 0
+    assert run(dt.date(2026, 4, 2), 8, 59) == 0
     assert tick(dt.date(2026, 4, 2), 9) == 1
 
 
@@ -135,7 +141,7 @@ def test_a_collective_in_another_time_zone_is_reminded_at_its_own_9_oclock():
         mission = AsyncMissionFactory(collective=collective)
 
     assert tick(THURSDAY, 9) == 0  # 9:00 in Paris is 3:00 in Montréal
-    assert tick(THURSDAY, 8, 59, zone=MONTREAL) == 0
+    assert run(THURSDAY, 8, 59, zone=MONTREAL) == 0
     assert tick(THURSDAY, 9, 0, zone=MONTREAL) == 1
     assert reminders() == [(mission.lead.email, f"video-reminder:{mission.pk}:2026-03-02")]
 
@@ -182,7 +188,8 @@ def test_the_tick_runs_a_fixed_number_of_queries(count, django_assert_num_querie
         missions = [AsyncMissionFactory() for _ in range(count)]
     with at(THURSDAY, 9):
         assert ritual_videos_reminder_tick.call_local() == count
-    # The missions, the videos posted, the reminders already in the outbox: the same with 1 or 6 missions.
-    with at(THURSDAY, 10), django_assert_num_queries(3):
+    # The missions, the videos posted, the reminders already in the outbox: the same with 1 or 6 missions;
+    # and the tick's lock: taken (2) and given back (1).
+    with at(THURSDAY, 10), django_assert_num_queries(3 + 3):
         assert ritual_videos_reminder_tick.call_local() == 0
     assert len(reminders()) == len(missions)

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
+from cordee.collectives.permissions import collective_view
 from cordee.communication.forms.events import CollectiveEventForm, EventResponseForm
 from cordee.communication.models import CollectiveEvent, EventResponse
 from cordee.communication.services.events import (
@@ -35,7 +36,7 @@ from cordee.communication.services.events import (
     upcoming_events,
     upcoming_occurrences,
 )
-from cordee.core.permissions import collective_view
+from cordee.core.ics import calendar_feed_response
 
 PAGE_SIZE = 25
 SHOWS = ("upcoming", "past", "cancelled")
@@ -273,9 +274,5 @@ def events_feed(request, token):
     if feed is None:
         raise Http404
     data = events_feed_ics(collective=feed.collective, user=feed.user)
-    response = HttpResponse(data, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{feed.collective.slug}-rituals.ics"'
-    response["Cache-Control"] = "private, max-age=300"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response = calendar_feed_response(data, filename=f"{feed.collective.slug}-rituals.ics")
     return response

@@ -10,6 +10,15 @@ import vobject
 from icalendar import Calendar
 
 from cordee.core import ics
+from cordee.core.ics import (
+    METHOD_PUBLISH,
+    calendar_event,
+    calendar_feed,
+    calendar_feed_response,
+    calendar_file_response,
+    calendar_invitation,
+    calendar_method,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 3, 1, 8, 15, tzinfo=UTC)
@@ -284,3 +293,36 @@ def test_ics_attachment_for_the_outbox():
     assert base64.b64decode(attachment["content_base64"]) == data
     assert cancel["filename"] == "cancel.ics"
     assert cancel["mimetype"] == 'text/calendar; method=CANCEL; charset="utf-8"'
+
+
+# --- One convention over HTTP -----------------------------------------------------------------------
+
+
+def test_the_method_of_a_calendar_is_read_from_its_header_only():
+    invitation = calendar_invitation([calendar_event(uid="a@cordee", summary="x", start=date(2026, 3, 2))])
+    feed = calendar_feed(
+        [calendar_event(uid="b@cordee", summary="METHOD:CANCEL", start=date(2026, 3, 2))],
+        name="n",
+        time_zone="Europe/Paris",
+    )
+
+    assert calendar_method(invitation) == "REQUEST"
+    assert calendar_method(feed) is None
+
+
+def test_a_feed_response_has_no_method_and_a_file_response_has_it_in_its_content_type():
+    event = calendar_event(uid="a@cordee", summary="x", start=date(2026, 3, 2))
+    file = calendar_file_response(calendar_invitation([event], method=METHOD_PUBLISH), filename="call.ics")
+    feed = calendar_feed_response(
+        calendar_feed([event], name="n", time_zone="Europe/Paris"), filename="f.ics"
+    )
+
+    assert file["Content-Type"] == "text/calendar; method=PUBLISH; charset=utf-8"
+    assert file["Content-Disposition"] == 'attachment; filename="call.ics"'
+    assert feed["Content-Type"] == "text/calendar; charset=utf-8"
+    assert feed["Content-Disposition"] == 'inline; filename="f.ics"'
+    assert feed["Cache-Control"] == "private, max-age=300"
+    with pytest.raises(ValueError):
+        calendar_feed_response(calendar_invitation([event], method=METHOD_PUBLISH), filename="f.ics")
+    with pytest.raises(ValueError):
+        calendar_file_response(calendar_feed([event], name="n", time_zone="Europe/Paris"), filename="f.ics")

@@ -11,6 +11,7 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -22,6 +23,8 @@ TOP = 16
 BOTTOM = 44  # room for the round labels
 TICKS = (100, 50, 0, -50, -100)
 MAX_LABELS = 6
+# Fewer points draw no trend, only a big chart around a dot: the figures above it say enough.
+MIN_POINTS = 3
 
 
 def _y(value) -> float:
@@ -44,12 +47,25 @@ def _number(value: Decimal) -> str:
 
 @register.simple_tag
 def nps_chart(points, *, chart_id="nps-chart", title="", description=""):
-    """SVG of the NPS of each point (a `TrendPoint`); points without answers are left out of the line."""
+    """SVG of the NPS of each point (a `TrendPoint`); points without answers are left out of the line.
+
+    Under `MIN_POINTS` answered points, a sentence instead of the chart.
+    """
     answered = [point for point in points if point.nps is not None]
     title = title or _("NPS over time")
-    if not answered:
-        description = _("No answer yet: the chart appears with the first answers.")
-    elif not description:
+    if len(answered) < MIN_POINTS:
+        if not answered:
+            sentence = _("No answer yet: the trend appears once %(minimum)s periods have answers.")
+        else:
+            sentence = ngettext(
+                "Only %(count)s period has answers so far: the trend appears once %(minimum)s have.",
+                "Only %(count)s periods have answers so far: the trend appears once %(minimum)s have.",
+                len(answered),
+            )
+        return format_html(
+            '<p class="chart-fallback">{}</p>', sentence % {"count": len(answered), "minimum": MIN_POINTS}
+        )
+    if not description:
         first, last = answered[0], answered[-1]
         description = _("%(count)s points, from %(first)s (%(first_nps)s) to %(last)s (%(last_nps)s).") % {
             "count": len(answered),

@@ -105,6 +105,7 @@ def test_dashboard_draws_the_monthly_nps_of_the_last_12_months(admin_client, col
     survey = survey_round(mission, date(2026, 3, 1))
     answer(survey, 10, at=datetime(2026, 3, 2, 9, tzinfo=UTC))
     answer(survey, 6, at=datetime(2026, 4, 2, 9, tzinfo=UTC))
+    answer(survey, 9, at=datetime(2026, 5, 2, 9, tzinfo=UTC))
     answer(survey, 2, at=datetime(2025, 4, 2, 9, tzinfo=UTC))  # more than a year ago: left out
 
     response = dashboard(admin_client, collective)
@@ -113,8 +114,20 @@ def test_dashboard_draws_the_monthly_nps_of_the_last_12_months(admin_client, col
     assert [(point.label, point.nps) for point in trend] == [
         ("March 2026", Decimal("100.0")),
         ("April 2026", Decimal("-100.0")),
+        ("May 2026", Decimal("100.0")),
     ]
-    svg = ET.fromstring(re.search(r"<svg\b.*?</svg>", response.content.decode(), re.S).group(0))
+    chart = re.search(r"<svg\b[^>]*class=\"nps-chart\".*?</svg>", response.content.decode(), re.S).group(0)
+    svg = ET.fromstring(chart)
     assert svg.get("role") == "img"
     assert svg.find("{http://www.w3.org/2000/svg}title").text == "NPS per month, last 12 months"
-    assert len(svg.findall("{http://www.w3.org/2000/svg}circle")) == 2
+    assert len(svg.findall("{http://www.w3.org/2000/svg}circle")) == 3
+
+
+def test_under_three_months_with_answers_the_dashboard_says_so_instead_of_a_chart(admin_client, collective):
+    mission = MissionFactory(collective=collective)
+    answer(survey_round(mission, date(2026, 3, 1)), 10, at=datetime(2026, 3, 2, 9, tzinfo=UTC))
+
+    html = dashboard(admin_client, collective).content.decode()
+
+    assert 'class="nps-chart"' not in html
+    assert "Only 1 period has answers so far: the trend appears once 3 have." in html

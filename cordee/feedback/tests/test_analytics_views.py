@@ -50,7 +50,7 @@ def export_url(collective):
 def chart_of(response):
     """The NPS chart of a page, parsed as XML (it must be well-formed)."""
     html = response.content.decode()
-    match = re.search(r"<svg\b.*?</svg>", html, re.S)
+    match = re.search(r"<svg\b[^>]*class=\"nps-chart\".*?</svg>", html, re.S)
     assert match, "no SVG chart on the page"
     return ET.fromstring(match.group(0))
 
@@ -115,6 +115,7 @@ def test_the_chart_is_well_formed_accessible_svg_with_one_point_per_answered_rou
 ):
     mission = MissionFactory(collective=collective)
     three_rounds(mission)
+    answer(survey_round(mission, date(2026, 5, 15)), 10)
     client.force_login(admin_user)
 
     svg = chart_of(client.get(mission_url(mission)))
@@ -124,11 +125,12 @@ def test_the_chart_is_well_formed_accessible_svg_with_one_point_per_answered_rou
     assert svg.find(f"{SVG}title").get("id") == title_id
     assert svg.find(f"{SVG}title").text == "NPS per survey round"
     assert svg.find(f"{SVG}desc").get("id") == desc_id
-    assert svg.find(f"{SVG}desc").text == "2 points, from 02/14/2026 (+75.0) to 03/16/2026 (0.0)."
+    assert svg.find(f"{SVG}desc").text == "3 points, from 02/14/2026 (+75.0) to 05/15/2026 (+100.0)."
     points = svg.findall(f"{SVG}circle")
     assert [point.find(f"{SVG}title").text for point in points] == [
         "02/14/2026: NPS +75.0, average 9.3/10, 4 answers",
         "03/16/2026: NPS 0.0, average 7.2/10, 5 answers",
+        "05/15/2026: NPS +100.0, average 10.0/10, 1 answers",
     ]
     # Axis −100..100: +75 sits a quarter of the way from 100 to 0, 0 on the zero line.
     ticks = [text.text for text in svg.iter(f"{SVG}text")][:5]
@@ -164,20 +166,27 @@ def test_a_mission_without_answer_shows_what_comes_next(client, english, collect
     html = response.content.decode()
     assert "No survey sent yet" in html
     assert "14 days after the start, then every 30 days" in html
-    svg = chart_of(response)
-    assert svg.findall(f"{SVG}circle") == []
-    assert svg.find(f"{SVG}desc").text == "No answer yet: the chart appears with the first answers."
+    assert 'class="nps-chart"' not in html
+    assert (
+        '<p class="chart-fallback">No answer yet: the trend appears once 3 periods have answers.</p>' in html
+    )
 
 
-def test_a_single_answered_round_is_one_point_without_a_line(client, english, collective, admin_user):
+def test_under_three_answered_rounds_the_figures_stand_alone_with_a_sentence(
+    client, english, collective, admin_user
+):
     mission = MissionFactory(collective=collective)
-    answer(survey_round(mission, date(2026, 4, 1)), 9)
+    three_rounds(mission)  # two answered rounds, one without answers
     client.force_login(admin_user)
 
-    svg = chart_of(client.get(mission_url(mission)))
+    html = client.get(mission_url(mission)).content.decode()
 
-    assert len(svg.findall(f"{SVG}circle")) == 1
-    assert svg.find(f"{SVG}polyline") is None
+    assert 'class="nps-chart"' not in html
+    assert (
+        '<p class="chart-fallback">Only 2 periods have answers so far: the trend appears once 3 have.</p>'
+        in html
+    )
+    assert "+33.3" in html
 
 
 def test_latest_responses_and_pending_follow_ups_show(client, english, collective, admin_user):

@@ -226,10 +226,10 @@ def test_answering_records_the_response_and_shows_the_thanks_page(client, url, i
     ("score", "message"),
     [
         ("7", "7 is not a possible answer"),
-        ("11", "Choose a score from 0 to 10."),
-        ("-1", "Choose a score from 0 to 10."),
-        ("huit", "Choose a score from 0 to 10."),
-        ("", "Choose a score from 0 to 10."),
+        ("11", "Choose a score: 0 to 6, or 8 to 10."),
+        ("-1", "Choose a score: 0 to 6, or 8 to 10."),
+        ("huit", "Choose a score: 0 to 6, or 8 to 10."),
+        ("", "Choose a score: 0 to 6, or 8 to 10."),
     ],
 )
 def test_the_server_refuses_7_and_anything_outside_0_to_10(client, opened, contacts, score, message):

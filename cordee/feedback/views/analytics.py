@@ -1,14 +1,13 @@
 """Feedback analytics pages (a mission's, the collective's) and the CSV export of the responses."""
 
-import csv
-import zoneinfo
-
-from django.http import HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
+from cordee.collectives.time import collective_zone
+from cordee.core.csv import csv_response
 from cordee.feedback import queries
 from cordee.missions.models import Mission
 from cordee.missions.permissions import mission_view
@@ -36,59 +35,48 @@ def collective(request):
     )
 
 
-def _cell(text) -> str:
-    """Client-written text, defused so that a spreadsheet never runs it as a formula."""
-    text = str(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _slots(values, count=ANSWER_SLOTS) -> list[str]:
-    values = [_cell(value) for value in (values or []) if str(value).strip()][:count]
+    values = [value for value in (values or []) if str(value).strip()][:count]
     return values + [""] * (count - len(values))
 
 
 @collective_view
 def export(request):
-    """Every response as CSV for a spreadsheet: UTF-8 with a BOM and `;` separators, as Excel expects in
-    France; `?mission=<id>` limits it to one mission of the collective (another collective's is a 404)."""
+    """Every response as CSV for a spreadsheet (through the one formula-safe writer); `?mission=<id>`
+    limits it to one mission of the collective (another collective's, or not a number, is a 404)."""
     mission = None
     if request.GET.get("mission"):
-        mission = get_object_or_404(Mission, collective=request.collective, pk=request.GET["mission"])
-    zone = zoneinfo.ZoneInfo(request.collective.time_zone)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+        mission_id = request.GET["mission"]
+        if not mission_id.isascii() or not mission_id.isdigit():
+            raise Http404(_("There is no such mission."))
+        mission = get_object_or_404(Mission, collective=request.collective, pk=int(mission_id))
+    zone = collective_zone(request.collective)
     name = f"feedback-{request.collective.slug}{f'-mission-{mission.pk}' if mission else ''}"
-    response["Content-Disposition"] = (
-        f'attachment; filename="{name}-{timezone.localdate(timezone=zone):%Y-%m-%d}.csv"'
-    )
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
+    header = [
+        _("Mission"),
+        _("Client"),
+        _("Contact"),
+        _("Round date"),
+        _("Score"),
+        _("Ranking"),
+        *[_("Appreciated %(number)s") % {"number": number} for number in range(1, ANSWER_SLOTS + 1)],
+        *[_("Improvement %(number)s") % {"number": number} for number in range(1, ANSWER_SLOTS + 1)],
+        _("Comment"),
+        _("Answered at"),
+    ]
+    rows = (
         [
-            _("Mission"),
-            _("Client"),
-            _("Contact"),
-            _("Round date"),
-            _("Score"),
-            _("Ranking"),
-            *[_("Appreciated %(number)s") % {"number": number} for number in range(1, ANSWER_SLOTS + 1)],
-            *[_("Improvement %(number)s") % {"number": number} for number in range(1, ANSWER_SLOTS + 1)],
-            _("Comment"),
-            _("Answered at"),
+            answer.survey.mission.title,
+            answer.survey.mission.client.name,
+            answer.contact.full_name,
+            answer.survey.due_date,
+            answer.score,
+            answer.get_ranking_display(),
+            *_slots(answer.appreciated),
+            *_slots(answer.improvements),
+            answer.comment,
+            timezone.localtime(answer.submitted_at, zone).strftime("%Y-%m-%d %H:%M"),
         ]
+        for answer in queries.export_rows(request.collective, mission=mission)
     )
-    for answer in queries.export_rows(request.collective, mission=mission):
-        writer.writerow(
-            [
-                answer.survey.mission.title,
-                answer.survey.mission.client.name,
-                answer.contact.full_name,
-                answer.survey.due_date.isoformat(),
-                answer.score,
-                answer.get_ranking_display(),
-                *_slots(answer.appreciated),
-                *_slots(answer.improvements),
-                _cell(answer.comment),
-                timezone.localtime(answer.submitted_at, zone).strftime("%Y-%m-%d %H:%M"),
-            ]
-        )
-    return response
+    return csv_response(f"{name}-{timezone.localdate(timezone=zone):%Y-%m-%d}.csv", header, rows)

@@ -61,9 +61,12 @@ def test_pasting_a_list_invites_everyone_and_reports_per_address(admin_client, c
         list_url(collective), {"emails": pasted, "message": "Bienvenue !"}, follow=True
     )
 
-    # Then new addresses are invited, the pending one re-sent, the member reported
-    assert response.redirect_chain == [(list_url(collective), 302)]
+    # Then new addresses are invited, the pending one re-sent, the member reported; while the
+    # collective is being set up, the next step follows: its page
+    page_url = reverse("collectives:page_edit", args=[collective.slug])
+    assert response.redirect_chain == [(page_url, 302)]
     content = response.content.decode()
+    assert "Next step: complete your public page, then publish it." in content
     assert "2 invitations sent: lea@example.fr, ines@example.fr." in content
     assert "Already invited, so the invitation was sent again with a new link: karim@example.fr." in content
     assert (
@@ -81,7 +84,8 @@ def test_pasting_a_list_invites_everyone_and_reports_per_address(admin_client, c
     assert len(invitation_emails("karim@example.fr")) == 1
     assert OutboundEmail.objects.filter(to_email=member_membership.user.email).count() == 0
     # And the list shows them as pending
-    assert content.count('class="badge badge--pending"') == 3
+    listing = admin_client.get(list_url(collective)).content.decode()
+    assert listing.count('class="badge badge--pending"') == 3
 
 
 def test_an_invalid_address_creates_nothing_and_keeps_the_typed_text(admin_client, collective):
@@ -232,7 +236,13 @@ def test_the_list_makes_a_fixed_number_of_queries(admin_client, collective, djan
         InvitationFactory(collective=collective)
     admin_client.get(list_url(collective))  # warm-up
 
-    # user, memberships (the check and the navigation), counts, page count, page rows
+    # user, memberships (the check and the navigation), counts, page count, page rows,
+    # and the set-up thread while the page is not published
+    with django_assert_num_queries(6):
+        admin_client.get(list_url(collective))
+    collective.is_published = True
+    collective.save(update_fields=["is_published"])
+    admin_client.get(list_url(collective))
     with django_assert_num_queries(5):
         admin_client.get(list_url(collective))
 
@@ -374,3 +384,16 @@ def test_anonymous_visitors_are_sent_to_log_in(client, collective):
         assert response.status_code == 302
         assert response["Location"].startswith(f"{login}?next=")
     assert snapshot() == before
+
+
+def test_once_the_page_is_published_sending_invitations_comes_back_to_the_list(admin_client, collective):
+    collective.is_published = True
+    collective.save(update_fields=["is_published"])
+
+    response = admin_client.post(
+        list_url(collective), {"emails": "lea@example.fr", "message": ""}, follow=True
+    )
+
+    assert response.redirect_chain == [(list_url(collective), 302)]
+    assert Invitation.objects.get().email == "lea@example.fr"
+    assert "setup-steps" not in response.content.decode()

@@ -1,10 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cordee.core.fields import DateInput, UserChoiceField
+from cordee.core.deferred_text import format_day
+from cordee.core.fields import DateField, DateInput, UserChoiceField
 from cordee.missions.models import Deliverable
 from cordee.missions.queries.team import team_users
-from cordee.missions.services.health import format_day
 
 
 class DeliverableForm(forms.Form):
@@ -16,6 +16,7 @@ class DeliverableForm(forms.Form):
     description = forms.CharField(
         label=_("Description"),
         required=False,
+        max_length=Deliverable._meta.get_field("description").max_length,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What the client receives, and how it will be checked."),
     )
@@ -26,7 +27,7 @@ class DeliverableForm(forms.Form):
         empty_label=_("No owner yet"),
         help_text=_("A member of the mission's team who answers for this deliverable."),
     )
-    internal_date = forms.DateField(
+    internal_date = DateField(
         label=_("Internal due date"),
         widget=DateInput(),
         help_text=_("The date the team aims for. Only the team sees it."),
@@ -40,7 +41,7 @@ class DeliverableForm(forms.Form):
         initial=AUTOMATIC,
         widget=forms.RadioSelect,
     )
-    announced_date = forms.DateField(
+    announced_date = DateField(
         label=_("Announced date, when set by hand"),
         required=False,
         widget=DateInput(),
@@ -110,7 +111,7 @@ class DeliverableStatusForm(forms.Form):
 
 
 class DelayNoticeForm(forms.Form):
-    new_date = forms.DateField(
+    new_date = DateField(
         label=_("New announced date"),
         widget=DateInput(),
         error_messages={"required": _("Choose the new announced date.")},

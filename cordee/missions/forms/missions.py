@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cordee.accounts.models import User
 from cordee.clients.models import Client
 from cordee.collectives.models import Membership
-from cordee.core.fields import DateInput, UserChoiceField
+from cordee.core.fields import DateField, DateInput, UserChoiceField
 from cordee.missions.models import Mission, MissionMember
 from cordee.missions.services.missions import RECAP_WEEKDAYS
 
@@ -33,10 +33,11 @@ class MissionSettingsForm(forms.Form):
     description = forms.CharField(
         label=_("Description"),
         required=False,
+        max_length=Mission._meta.get_field("description").max_length,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("The need, the scope and what “done” means for the client."),
     )
-    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
+    start_date = DateField(label=_("Start date"), widget=DateInput())
     assignment_mode = forms.ChoiceField(
         label=_("Task assignment"),
         choices=Mission.AssignmentMode.choices,

@@ -127,6 +127,7 @@ TriageFormSet = forms.formset_factory(
 class DeclineForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
+        max_length=ClientRequest._meta.get_field("decline_reason").max_length,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Kept with the request, so that the team and the client know why."),
         error_messages={"required": _("Say why the request is declined.")},

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cordee.accounts.models import User
-from cordee.core.fields import DateInput, UserChoiceField
+from cordee.core.fields import DateField, DateInput, UserChoiceField
 from cordee.missions.models import Deliverable, Mission, Task
 from cordee.missions.queries.team import team_users
 from cordee.missions.services.tasks import role_key
@@ -49,6 +49,7 @@ class TaskForm(forms.ModelForm):
             "due_date",
             "assignee",
         ]
+        field_classes = {"due_date": DateField}
         labels = {"estimate_hours": _("Estimate (hours)"), "due_date": _("Due date")}
         help_texts = {
             "estimate_hours": _("Open estimates feed the deliverable's health and each member's load."),
@@ -86,6 +87,13 @@ class TaskForm(forms.ModelForm):
 
 class TaskMoveForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Task.Status.choices)
+
+
+class TaskPlaceForm(forms.Form):
+    """A drop on the board: the column, and the card the task goes above (empty: the bottom)."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=Task.Status.choices)
+    before = forms.IntegerField(required=False, min_value=1)
 
 
 class TaskReorderForm(forms.Form):

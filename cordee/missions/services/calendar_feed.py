@@ -5,7 +5,6 @@ replaces the token (the old URL stops working); revoking deletes it.
 """
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -15,10 +14,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from cordee.communication.services.calls import call_feed_event, member_calls
-from cordee.communication.services.rituals_calendar import member_rituals, ritual_feed_event
-from cordee.core.ics import calendar_add_timezones
+from cordee.core.ics import UID_DOMAIN, calendar_add_timezones
 from cordee.core.tokens import token_hash, token_new
+from cordee.core.validators import DATE_MAX, DATE_MIN
+from cordee.missions import signals
 from cordee.missions.models import CalendarFeedToken
 from cordee.missions.queries.my_work import my_open_deliverables, my_open_tasks
 
@@ -57,10 +56,6 @@ def calendar_feed_owner(*, raw_token: str):
     return feed.user if feed else None
 
 
-def _domain() -> str:
-    return urlsplit(settings.BASE_URL).hostname or "cordee.local"
-
-
 def _all_day(event: Event, day) -> None:
     event.add("dtstart", day)
     event.add("dtend", day + timedelta(days=1))
@@ -71,14 +66,12 @@ def calendar_feed_ics(*, user) -> bytes:
     date, and the internal and announced dates of the deliverables they own; then their delivery calls
     and weekly calls as timed events. UIDs stay the same from
     one fetch to the next, so calendars update events instead of duplicating them."""
-    domain = _domain()
     now = timezone.now()
     with translation.override(user.language):
         calendar = Calendar()
         calendar.add("prodid", "-//Cordée//Deadlines//EN")
         calendar.add("version", "2.0")
         calendar.add("calscale", "GREGORIAN")
-        calendar.add("method", "PUBLISH")
         calendar.add("x-wr-calname", _("Cordée · my deadlines"))
         calendar.add(
             "x-wr-caldesc",
@@ -87,12 +80,15 @@ def calendar_feed_ics(*, user) -> bytes:
         calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", "PT1H")
 
-        tasks = my_open_tasks(user=user).filter(due_date__isnull=False).order_by("due_date", "pk")
+        # Dates outside the typed range (kept from before it was enforced) would overflow the calendar.
+        tasks = (
+            my_open_tasks(user=user).filter(due_date__range=(DATE_MIN, DATE_MAX)).order_by("due_date", "pk")
+        )
         for task in tasks:
             mission = task.mission
             url = settings.BASE_URL + reverse("missions:board", args=[mission.collective.slug, mission.pk])
             event = Event()
-            event.add("uid", f"task-{task.pk}@{domain}")
+            event.add("uid", f"task-{task.pk}@{UID_DOMAIN}")
             event.add("dtstamp", now)
             _all_day(event, task.due_date)
             event.add("summary", _("Due: %(task)s") % {"task": task.title})
@@ -118,8 +114,10 @@ def calendar_feed_ics(*, user) -> bytes:
                 ("announced", deliverable.announced_date, _("Announced to the client: %(deliverable)s")),
             ]
             for kind, day, summary in dates:
+                if not DATE_MIN <= day <= DATE_MAX:
+                    continue
                 event = Event()
-                event.add("uid", f"deliverable-{deliverable.pk}-{kind}@{domain}")
+                event.add("uid", f"deliverable-{deliverable.pk}-{kind}@{UID_DOMAIN}")
                 event.add("dtstamp", now)
                 _all_day(event, day)
                 event.add("summary", summary % {"deliverable": deliverable.title})
@@ -143,13 +141,12 @@ def calendar_feed_ics(*, user) -> bytes:
                 event.add("transp", "TRANSPARENT")
                 calendar.add_component(event)
 
-        # Issue 4: the delivery calls the member is invited to (from 30 days back) and the weekly calls
-        # of their missions, at their time in their collective's zone (with its VTIMEZONE).
-        for call in member_calls(user=user, since=now - timedelta(days=30)):
-            calendar.add_component(
-                call_feed_event(call, collective=call.mission.collective, language=user.language)
-            )
-        for ritual in member_rituals(user=user):
-            calendar.add_component(ritual_feed_event(ritual, mission=ritual.mission, language=user.language))
+        # The areas above add their events: the communication area the delivery calls the member is
+        # invited to and the weekly calls of their missions, in their collective's zone.
+        for _receiver, events in signals.member_calendar_events.send(
+            sender=CalendarFeedToken, user=user, now=now
+        ):
+            for event in events:
+                calendar.add_component(event)
         calendar_add_timezones(calendar)
         return calendar.to_ical()

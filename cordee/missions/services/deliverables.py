@@ -6,7 +6,6 @@ before its announced date is on time. Pushing the announced date back goes throu
 which tells the client and records whether it came early enough.
 """
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,12 +15,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from cordee.clients.models import ClientContact
+from cordee.collectives.time import collective_zone
 from cordee.core.business_days import announced_date_for, business_days_between
+from cordee.core.deferred_text import DeferredText, format_day
 from cordee.core.outbox import email_enqueue
+from cordee.missions import signals
 from cordee.missions.models import DelayNotice, Deliverable, Mission, MissionEvent, MissionMember
-from cordee.missions.services.health import deliverables_health_store, format_day
+from cordee.missions.services.health import deliverables_health_store
 from cordee.missions.services.history import mission_event_record
 
 Status = Deliverable.Status
@@ -154,8 +157,7 @@ def deliverable_create(
         mission=mission,
         kind=MissionEvent.Kind.DELIVERABLE_ADDED,
         actor=by,
-        summary=_("“%(title)s”, announced for %(date)s")
-        % {"title": title, "date": format_day(announced_date)},
+        summary=DeferredText(N_("“%(title)s”, announced for %(date)s"), title=title, date=announced_date),
         data={
             "deliverable_id": deliverable.pk,
             "internal_date": internal_date.isoformat(),
@@ -235,12 +237,11 @@ def _record_announced_date_change(*, deliverable: Deliverable, previous_date: da
         mission=deliverable.mission,
         kind=MissionEvent.Kind.ANNOUNCED_DATE_CHANGED,
         actor=by,
-        summary=_("“%(title)s”: announced date moved from %(from)s to %(to)s")
-        % {
-            "title": deliverable.title,
-            "from": format_day(previous_date),
-            "to": format_day(deliverable.announced_date),
-        },
+        summary=DeferredText(
+            N_("“%(title)s”: announced date moved from %(from)s to %(to)s"),
+            title=deliverable.title,
+            **{"from": previous_date, "to": deliverable.announced_date},
+        ),
         data={
             "deliverable_id": deliverable.pk,
             "from": previous_date.isoformat(),
@@ -293,19 +294,19 @@ def deliverable_change_status(*, deliverable: Deliverable, status: str, by, now=
     for name, value in fields.items():
         setattr(deliverable, name, value)
     mission = deliverable.mission
-    time_zone = zoneinfo.ZoneInfo(deliverable.collective.time_zone)
+    time_zone = collective_zone(deliverable.collective)
     if status == Status.DELIVERED:
         on_time = deliverable.delivered_on_time(time_zone)
         mission_event_record(
             mission=mission,
             kind=MissionEvent.Kind.DELIVERABLE_DELIVERED,
             actor=by,
-            summary=(
-                _("“%(title)s” delivered on time")
+            summary=DeferredText(
+                N_("“%(title)s” delivered on time")
                 if on_time
-                else _("“%(title)s” delivered after the announced date")
-            )
-            % {"title": deliverable.title},
+                else "“%(title)s” delivered after the announced date",
+                title=deliverable.title,
+            ),
             data={
                 "deliverable_id": deliverable.pk,
                 "delivered_at": now.isoformat(),
@@ -318,12 +319,10 @@ def deliverable_change_status(*, deliverable: Deliverable, status: str, by, now=
             mission=mission,
             kind=MissionEvent.Kind.DELIVERABLE_ACCEPTED,
             actor=by,
-            summary=_("“%(title)s” accepted by the client") % {"title": deliverable.title},
+            summary=DeferredText(N_("“%(title)s” accepted by the client"), title=deliverable.title),
             data={"deliverable_id": deliverable.pk},
         )
-        from cordee.feedback.services.surveys import survey_after_acceptance
-
-        survey_after_acceptance(deliverable, now=now)
+        signals.deliverable_accepted.send(sender=Deliverable, deliverable=deliverable, now=now)
     deliverables_health_store([deliverable], by=by, collective=deliverable.collective)
     return True
 
@@ -407,17 +406,18 @@ def delay_notice_send(
         business_days_notice=notice_days,
         is_late=is_late,
     )
-    summary = _("“%(title)s” moved from %(from)s to %(to)s, told %(days)s business days before") % {
-        "title": deliverable.title,
-        "from": format_day(previous_date),
-        "to": format_day(new_date),
-        "days": notice_days,
-    }
+    summary = DeferredText(
+        N_("“%(title)s” moved from %(from)s to %(to)s, told %(days)s business days before"),
+        title=deliverable.title,
+        **{"from": previous_date, "to": new_date},
+        days=notice_days,
+    )
     if is_late:
-        summary = _("%(summary)s: late notice (the mission asks for %(minimum)s)") % {
-            "summary": summary,
-            "minimum": mission.delay_notice_min_business_days,
-        }
+        summary = DeferredText(
+            N_("%(summary)s: late notice (the mission asks for %(minimum)s)"),
+            summary=summary,
+            minimum=mission.delay_notice_min_business_days,
+        )
     mission_event_record(
         mission=mission,
         kind=MissionEvent.Kind.DELAY_NOTICE,

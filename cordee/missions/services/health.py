@@ -16,7 +16,7 @@ empty). Whose capacity counts:
   the whole team's capacity (and the assignees', if one of them has left the team).
 """
 
-import zoneinfo
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,12 +25,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import formats, timezone, translation
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop as N_
 
 from cordee.collectives.models import Collective
+from cordee.collectives.time import collective_today
 from cordee.core.business_days import business_days_between
+from cordee.core.deferred_text import DeferredText
 from cordee.core.outbox import email_enqueue
 from cordee.missions.models import Deliverable, Mission, MissionEvent, MissionMember, Task
 from cordee.missions.services.history import mission_event_record
@@ -54,24 +55,6 @@ class HealthInputs:
     unestimated_tasks: int = 0
 
 
-def format_hours(hours: Decimal) -> str:
-    """12 → "12", 6.50 → "6.5" (localised: "6,5" in French); rounded to the hundredth."""
-    value = Decimal(hours).quantize(HOURS_QUANTUM, rounding=ROUND_HALF_UP)
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return formats.number_format(Decimal(text))
-
-
-def format_day(day: date) -> str:
-    """14 March (14 mars in French)."""
-    return formats.date_format(day, "j F")
-
-
-def collective_today(collective) -> date:
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(collective.time_zone))
-
-
 def business_days_from_today(today: date, until: date) -> int:
     """Business days from today (included when it is one) to `until` (included); 0 once it has passed."""
     if until < today:
@@ -79,7 +62,13 @@ def business_days_from_today(today: date, until: date) -> int:
     return business_days_between(today - timedelta(days=1), until)
 
 
-def deliverable_health(
+def deliverable_health(deliverable: Deliverable, **inputs) -> tuple[str, str]:
+    """The health of a deliverable and its reason, in words in the active language (see `deliverable_health_deferred`)."""
+    health, reason = deliverable_health_deferred(deliverable, **inputs)
+    return health, str(reason)
+
+
+def deliverable_health_deferred(
     deliverable: Deliverable,
     *,
     today: date,
@@ -87,8 +76,8 @@ def deliverable_health(
     capacity_until_internal: Decimal,
     capacity_until_announced: Decimal,
     unestimated_tasks: int = 0,
-) -> tuple[str, str]:
-    """The health of a deliverable and its reason, in words in the active language.
+) -> tuple[str, DeferredText]:
+    """The health of a deliverable and its reason, kept to be read in any language.
 
     - delivered or accepted: on track;
     - late: the announced date has passed, or the open work exceeds the capacity until it;
@@ -99,68 +88,91 @@ def deliverable_health(
     if deliverable.is_done:
         return Health.ON_TRACK, _done_reason(deliverable)
     has_open_work = open_hours > 0 or unestimated_tasks > 0
-    internal, announced = format_day(deliverable.internal_date), format_day(deliverable.announced_date)
-    hours = format_hours(open_hours)
+    internal, announced = deliverable.internal_date, deliverable.announced_date
+    hours = Decimal(open_hours)
     if today > deliverable.announced_date:
-        reason = _("The announced date, %(date)s, has passed and it is not delivered") % {"date": announced}
+        reason = DeferredText(
+            N_("The announced date, %(date)s, has passed and it is not delivered"), date=announced
+        )
         if open_hours > 0:
-            reason = _("%(reason)s: %(hours)s h of open work") % {"reason": reason, "hours": hours}
+            reason = DeferredText(N_("%(reason)s: %(hours)s h of open work"), reason=reason, hours=hours)
         return Health.LATE, _with_unestimated(reason, unestimated_tasks)
     if open_hours > capacity_until_announced:
-        reason = _(
-            "%(hours)s h of open work, %(capacity)s h of capacity before %(date)s (announced date)"
-        ) % {
-            "hours": hours,
-            "capacity": format_hours(capacity_until_announced),
-            "date": announced,
-        }
+        reason = DeferredText(
+            N_("%(hours)s h of open work, %(capacity)s h of capacity before %(date)s (announced date)"),
+            hours=hours,
+            capacity=Decimal(capacity_until_announced),
+            date=announced,
+        )
         return Health.LATE, _with_unestimated(reason, unestimated_tasks)
     if today > deliverable.internal_date and has_open_work:
         if open_hours > 0:
-            reason = _("The internal date, %(date)s, has passed with %(hours)s h of open work") % {
-                "date": internal,
-                "hours": hours,
-            }
+            reason = DeferredText(
+                N_("The internal date, %(date)s, has passed with %(hours)s h of open work"),
+                date=internal,
+                hours=hours,
+            )
         else:
-            reason = _("The internal date, %(date)s, has passed with open tasks") % {"date": internal}
-        reason = _("%(reason)s; %(capacity)s h of capacity before %(announced)s (announced date)") % {
-            "reason": reason,
-            "capacity": format_hours(capacity_until_announced),
-            "announced": announced,
-        }
+            reason = DeferredText(
+                N_("The internal date, %(date)s, has passed with open tasks"), date=internal
+            )
+        reason = DeferredText(
+            N_("%(reason)s; %(capacity)s h of capacity before %(announced)s (announced date)"),
+            reason=reason,
+            capacity=Decimal(capacity_until_announced),
+            announced=announced,
+        )
         return Health.AT_RISK, _with_unestimated(reason, unestimated_tasks)
     if open_hours > capacity_until_internal:
-        reason = _(
-            "%(hours)s h of open work, %(capacity)s h of capacity before %(date)s: the margin is being used"
-        ) % {"hours": hours, "capacity": format_hours(capacity_until_internal), "date": internal}
+        reason = DeferredText(
+            N_(
+                "%(hours)s h of open work, %(capacity)s h of capacity before %(date)s: the margin is being used"
+            ),
+            hours=hours,
+            capacity=Decimal(capacity_until_internal),
+            date=internal,
+        )
         return Health.AT_RISK, _with_unestimated(reason, unestimated_tasks)
     if not has_open_work:
         if today > deliverable.internal_date:
-            reason = _("No open task: it can be delivered")
+            reason = DeferredText(N_("No open task: it can be delivered"))
         else:
-            reason = _("No open work before %(date)s") % {"date": internal}
+            reason = DeferredText(N_("No open work before %(date)s"), date=internal)
         return Health.ON_TRACK, reason
-    reason = _("%(hours)s h of open work, %(capacity)s h of capacity before %(date)s") % {
-        "hours": hours,
-        "capacity": format_hours(capacity_until_internal),
-        "date": internal,
-    }
+    reason = DeferredText(
+        N_("%(hours)s h of open work, %(capacity)s h of capacity before %(date)s"),
+        hours=hours,
+        capacity=Decimal(capacity_until_internal),
+        date=internal,
+    )
     return Health.ON_TRACK, _with_unestimated(reason, unestimated_tasks)
 
 
-def _done_reason(deliverable: Deliverable) -> str:
-    return str(deliverable.get_status_display())
+# The labels of the choices, to be read in the reader's language.
+DONE_LABELS = {
+    Deliverable.Status.DELIVERED: DeferredText("Delivered", context="deliverable status"),
+    Deliverable.Status.ACCEPTED: DeferredText("Accepted", context="deliverable status"),
+}
+HEALTH_LABELS = {
+    Health.ON_TRACK: DeferredText(N_("On track")),
+    Health.AT_RISK: DeferredText(N_("At risk")),
+    Health.LATE: DeferredText(N_("Late")),
+}
 
 
-def _with_unestimated(reason: str, count: int) -> str:
+def _done_reason(deliverable: Deliverable) -> DeferredText:
+    return DONE_LABELS[deliverable.status]
+
+
+def _with_unestimated(reason: DeferredText, count: int) -> DeferredText:
     if not count:
         return reason
-    more = ngettext(
-        "%(count)d open task without an estimate",
-        "%(count)d open tasks without an estimate",
-        count,
-    ) % {"count": count}
-    return f"{reason} ({more})"
+    more = DeferredText(
+        N_("%(count)d open task without an estimate"),
+        plural="%(count)d open tasks without an estimate",
+        count=count,
+    )
+    return DeferredText("%(reason)s (%(more)s)", translate=False, reason=reason, more=more)
 
 
 # --- Loading the inputs -------------------------------------------------------------------------
@@ -278,23 +290,30 @@ def deliverables_health_store(
     mission is not active. Changes of health are claimed: the rows are locked and only those still in
     the state the computation started from are written, so two concurrent runs alert once; the email
     key holds the day, so the same transition on the same day never sends twice. Returns the number
-    of deliverables that turned worse. Stored reasons are in the site's default language.
+    of deliverables that turned worse. Reasons are kept as data, read in the reader's language
+    (`health_reason` keeps them in the site's default language too).
     """
     deliverables = list(deliverables)
     if not deliverables:
         return 0
     now = now or timezone.now()
     inputs = deliverables_health_inputs(deliverables, today, collective=collective)
-    with translation.override(settings.LANGUAGE_CODE):
-        results = {d.pk: deliverable_health(d, **vars(inputs[d.pk])) for d in deliverables}
+    results = {d.pk: deliverable_health_deferred(d, **vars(inputs[d.pk])) for d in deliverables}
     reworded, changed = [], {}
     for deliverable in deliverables:
         health, reason = results[deliverable.pk]
-        reason = reason[:REASON_MAX_LENGTH]
+        with translation.override(settings.LANGUAGE_CODE):
+            text = str(reason)[:REASON_MAX_LENGTH]
+        data = reason.as_data()
         if health != deliverable.health:
-            changed[deliverable.pk] = (deliverable, deliverable.health, health, reason)
-        elif reason != deliverable.health_reason or deliverable.health_checked_at is None:
-            deliverable.health_reason, deliverable.health_checked_at = reason, now
+            changed[deliverable.pk] = (deliverable, deliverable.health, health, text, data)
+        elif (
+            text != deliverable.health_reason
+            or data != deliverable.health_reason_data
+            or deliverable.health_checked_at is None
+        ):
+            deliverable.health_reason, deliverable.health_reason_data = text, data
+            deliverable.health_checked_at = now
             reworded.append(deliverable)
     _health_write(reworded)
     if not changed:
@@ -305,14 +324,15 @@ def deliverables_health_store(
             Deliverable.objects.select_for_update().filter(pk__in=list(changed)).values_list("pk", "health")
         )
         claimed = []
-        for pk, (deliverable, previous, health, reason) in changed.items():
+        for pk, (deliverable, previous, health, text, data) in changed.items():
             if current.get(pk) != previous:
                 continue  # another run changed it first
-            deliverable.health, deliverable.health_reason, deliverable.health_checked_at = health, reason, now
+            deliverable.health, deliverable.health_checked_at = health, now
+            deliverable.health_reason, deliverable.health_reason_data = text, data
             claimed.append((deliverable, previous))
         Deliverable.objects.bulk_update(
             [deliverable for deliverable, _previous in claimed],
-            ["health", "health_reason", "health_checked_at"],
+            ["health", "health_reason", "health_reason_data", "health_checked_at"],
         )
         for deliverable, previous in claimed:
             if SEVERITY[deliverable.health] > SEVERITY[previous]:
@@ -324,7 +344,8 @@ def deliverables_health_store(
 
 
 def _health_write(deliverables: list[Deliverable]) -> None:
-    """Store the health, reason and check time of these deliverables in one UPDATE … FROM a list of values.
+    """Store the health, reason (text and data) and check time of these deliverables in one UPDATE … FROM
+    a list of values per batch.
 
     Django's `bulk_update` builds a CASE WHEN per field and row, which costs more than the computation
     itself for a few hundred rows; PostgreSQL and SQLite (3.33+) both join a list of values instead.
@@ -332,9 +353,12 @@ def _health_write(deliverables: list[Deliverable]) -> None:
     if not deliverables:
         return
     table = connection.ops.quote_name(Deliverable._meta.db_table)
+    data_field = Deliverable._meta.get_field("health_reason_data")
+    # The reason's data travels as JSON text; PostgreSQL's jsonb column needs it cast back.
+    reason_data = "changes.reason_data::jsonb" if connection.vendor == "postgresql" else "changes.reason_data"
     for start in range(0, len(deliverables), HEALTH_WRITE_BATCH):
         batch = deliverables[start : start + HEALTH_WRITE_BATCH]
-        rows = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+        rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
         values = [
             value
             for deliverable in batch
@@ -342,13 +366,15 @@ def _health_write(deliverables: list[Deliverable]) -> None:
                 deliverable.pk,
                 deliverable.health,
                 deliverable.health_reason,
+                json.dumps(deliverable.health_reason_data, cls=data_field.encoder),
                 connection.ops.adapt_datetimefield_value(deliverable.health_checked_at),
             )
         ]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH changes (id, health, reason, checked_at) AS (VALUES {rows}) "  # noqa: S608 - placeholders only
+                f"WITH changes (id, health, reason, reason_data, checked_at) AS (VALUES {rows}) "  # noqa: S608 - placeholders only
                 f"UPDATE {table} SET health = changes.health, health_reason = changes.reason, "
+                f"health_reason_data = {reason_data}, "
                 f"health_checked_at = changes.checked_at FROM changes WHERE {table}.id = changes.id",
                 values,
             )
@@ -361,13 +387,12 @@ def _deliverable_health_alert(*, deliverable: Deliverable, previous: str, inputs
         mission=mission,
         kind=MissionEvent.Kind.HEALTH_CHANGED,
         actor=by,
-        summary=_("“%(title)s”: %(from)s → %(to)s. %(reason)s")
-        % {
-            "title": deliverable.title,
-            "from": Health(previous).label,
-            "to": Health(health).label,
-            "reason": deliverable.health_reason,
-        },
+        summary=DeferredText(
+            N_("“%(title)s”: %(from)s → %(to)s. %(reason)s"),
+            title=deliverable.title,
+            **{"from": HEALTH_LABELS[previous], "to": HEALTH_LABELS[health]},
+            reason=DeferredText.from_data(deliverable.health_reason_data),
+        ),
         data={
             "deliverable_id": deliverable.pk,
             "from": previous,

@@ -18,7 +18,9 @@ from django.utils.translation import ngettext
 from cordee.clients.models import Client, ClientContact
 from cordee.clients.services import client_contact_get_or_create, client_get_or_create_by_name
 from cordee.collectives.models import Collective, Membership
+from cordee.core.deferred_text import format_day
 from cordee.core.outbox import email_enqueue
+from cordee.missions import signals
 from cordee.missions.models import Mission, MissionEvent, MissionMember, Task
 from cordee.missions.services.history import mission_event_record
 from cordee.opportunities.models import Opportunity
@@ -336,6 +338,17 @@ def mission_update(*, mission: Mission, by, data: dict) -> Mission:
         errors["title"] = ValidationError(_("Give the mission a title."), code="required")
     if not isinstance(data.get("start_date"), date):
         errors["start_date"] = ValidationError(_("Give the start date."), code="required")
+    else:
+        # As on creation: no deliverable is due before the mission starts.
+        first_due = (
+            mission.deliverables.order_by("internal_date").values_list("internal_date", flat=True).first()
+        )
+        if first_due is not None and data["start_date"] > first_due:
+            errors["start_date"] = ValidationError(
+                _("The start cannot be after the first deliverable's internal date (%(date)s).")
+                % {"date": format_day(first_due)},
+                code="start_after_deliverables",
+            )
     client = data.get("client")
     if not isinstance(client, Client) or client.collective_id != mission.collective_id:
         errors["client"] = ValidationError(_("Choose one of the collective's clients."), code="client_other")
@@ -411,14 +424,12 @@ def mission_activate(*, mission: Mission, by) -> Mission:
 def _after_activation(*, mission: Mission, by) -> None:
     """Hook run in the activation's transaction, after the status changed and the event was recorded.
 
-    Issue 4 (communication) sends the kickoff email from here: the lead as single contact, the
-    roadmap, the rituals, the recap rhythm and the surveys to come. Keep it idempotent (key the
-    email on the mission, e.g. f"mission:{mission.pk}:kickoff") since a paused mission resumes
-    without passing here again but a re-activation must never send it twice.
+    The communication area's receiver sends the kickoff email: the lead as single contact, the
+    roadmap, the rituals, the recap rhythm and the surveys to come. It is idempotent (keyed on the
+    mission) since a paused mission resumes without passing here again but a re-activation must never
+    send it twice.
     """
-    from cordee.communication.services.kickoff import kickoff_send
-
-    kickoff_send(mission=mission, by=by)
+    signals.mission_activated.send(sender=Mission, mission=mission, by=by)
 
 
 @transaction.atomic
@@ -448,9 +459,7 @@ def mission_close(*, mission: Mission, by) -> Mission:
 def _stop_weekly_call(*, mission: Mission, by) -> None:
     """Issue 4: the weekly sync call is cancelled in every calendar (METHOD:CANCEL) when the mission is
     delivered or closed, or when its ritual becomes the weekly video. Nothing happens without one."""
-    from cordee.communication.services.rituals_calendar import ritual_call_stop
-
-    ritual_call_stop(mission=mission, by=by)
+    signals.weekly_call_ended.send(sender=Mission, mission=mission, by=by)
 
 
 # --- Lead ------------------------------------------------------------------------------------------

@@ -9,10 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop as N_
 
 from cordee.clients.models import ClientContact
 from cordee.collectives.models import Membership
+from cordee.core.deferred_text import DeferredText
 from cordee.missions.models import ClientRequest, Mission, MissionEvent, Task
 from cordee.missions.permissions import can_manage_mission
 from cordee.missions.services.history import mission_event_record
@@ -121,11 +122,13 @@ def client_request_plan(*, client_request: ClientRequest, tasks: list[dict], by)
     client_request_sync_status(request_id=current.pk)
     client_request.refresh_from_db()
     titles = ", ".join(task.title for task in created)
-    summary = ngettext(
-        "“%(request)s” turned into a task: %(tasks)s",
-        "“%(request)s” turned into %(count)d tasks: %(tasks)s",
-        len(created),
-    ) % {"request": client_request.title, "count": len(created), "tasks": titles}
+    summary = DeferredText(
+        N_("“%(request)s” turned into a task: %(tasks)s"),
+        plural="“%(request)s” turned into %(count)d tasks: %(tasks)s",
+        count=len(created),
+        request=client_request.title,
+        tasks=titles,
+    )
     mission_event_record(
         mission=mission,
         kind=MissionEvent.Kind.REQUEST_TRIAGED,
@@ -155,7 +158,9 @@ def client_request_decline(*, client_request: ClientRequest, reason: str, by) ->
         mission=mission,
         kind=MissionEvent.Kind.REQUEST_TRIAGED,
         actor=by,
-        summary=_("“%(request)s” declined: %(reason)s") % {"request": client_request.title, "reason": reason},
+        summary=DeferredText(
+            N_("“%(request)s” declined: %(reason)s"), request=client_request.title, reason=reason
+        ),
         data={"request": client_request.pk, "outcome": "declined"},
     )
     return client_request

@@ -146,13 +146,14 @@ class TestFeed:
         calendar = Calendar.from_ical(response.content)
         assert str(calendar["X-WR-CALNAME"]) == "Cordée · my deadlines"
         assert str(calendar["VERSION"]) == "2.0"
+        assert "METHOD" not in calendar  # a feed, like every feed: no METHOD, none in the content type
         events = events_of(response)
         assert set(events) == {
-            f"task-{task.pk}@127.0.0.1",
-            f"deliverable-{deliverable.pk}-internal@127.0.0.1",
-            f"deliverable-{deliverable.pk}-announced@127.0.0.1",
+            f"task-{task.pk}@cordee",
+            f"deliverable-{deliverable.pk}-internal@cordee",
+            f"deliverable-{deliverable.pk}-announced@cordee",
         }
-        task_event = events[f"task-{task.pk}@127.0.0.1"]
+        task_event = events[f"task-{task.pk}@cordee"]
         assert str(task_event["SUMMARY"]) == "Due: Page d'accueil"
         assert task_event.decoded("DTSTART") == dt.date(2026, 3, 10)
         assert task_event.decoded("DTEND") == dt.date(2026, 3, 11)
@@ -162,8 +163,8 @@ class TestFeed:
             f"Mission: Site vitrine (Studio Nord)\nDeliverable: Maquettes\nStatus: To do\n{board}"
         )
         assert str(task_event["URL"]) == board
-        internal = events[f"deliverable-{deliverable.pk}-internal@127.0.0.1"]
-        announced = events[f"deliverable-{deliverable.pk}-announced@127.0.0.1"]
+        internal = events[f"deliverable-{deliverable.pk}-internal@cordee"]
+        announced = events[f"deliverable-{deliverable.pk}-announced@cordee"]
         assert str(internal["SUMMARY"]) == "Internal due date: Maquettes"
         assert internal.decoded("DTSTART") == dt.date(2026, 3, 12)
         assert str(announced["SUMMARY"]) == "Announced to the client: Maquettes"
@@ -214,8 +215,8 @@ class TestFeed:
         someone_events = events_of(client.get(feed_url(someone_raw)))
 
         assert [str(event["SUMMARY"]) for event in events.values()] == ["Due: La mienne"]
-        assert f"task-{mine.pk}@127.0.0.1" in events
-        assert f"task-{mine.pk}@127.0.0.1" not in someone_events
+        assert f"task-{mine.pk}@cordee" in events
+        assert f"task-{mine.pk}@cordee" not in someone_events
         assert "Due: Tâche d'un autre" in [str(event["SUMMARY"]) for event in someone_events.values()]
 
     def test_an_unknown_or_revoked_token_is_a_404(self, client, me):

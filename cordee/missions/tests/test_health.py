@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.utils import translation
 
+from cordee.core.deferred_text import format_hours
 from cordee.core.tests.factories import MembershipFactory
 from cordee.missions.models import Deliverable, Task
 from cordee.missions.services.health import (
@@ -14,7 +15,6 @@ from cordee.missions.services.health import (
     deliverable_health,
     deliverables_health,
     deliverables_health_inputs,
-    format_hours,
 )
 from cordee.missions.tests.factories import (
     DeliverableFactory,

@@ -278,7 +278,7 @@ class TestTeamPage:
         content = admin_client.get(team_url(mission)).content.decode()
 
         assert "Zoé Petit" in content
-        assert "550 € a day" in content
+        assert "550.00 € a day" in content
         assert "1 open task" in content
         assert "3.5 h logged" in content
 

@@ -2,13 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from cordee.core.ics import calendar_feed_response
 from cordee.missions.queries.my_work import my_work as my_work_overview
 from cordee.missions.services.calendar_feed import (
     calendar_feed_create,
@@ -71,9 +72,4 @@ def member_feed(request, token):
     user = calendar_feed_owner(raw_token=token)
     if user is None:
         raise Http404
-    response = HttpResponse(calendar_feed_ics(user=user), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="cordee-deadlines.ics"'
-    response["Cache-Control"] = "private, max-age=300"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return calendar_feed_response(calendar_feed_ics(user=user), filename="cordee-deadlines.ics")

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from cordee.core.models import OutboundEmail
@@ -54,7 +55,7 @@ class TestOpportunityCreateFromProposal:
 
         opportunity = opportunity_create_from_proposal(collective=collective, data=PROPOSAL, language="fr")
 
-        emails = OutboundEmail.objects.order_by("to_email")
+        emails = OutboundEmail.objects.exclude(to_email=PROPOSAL["contact_email"]).order_by("to_email")
         assert sorted(emails.values_list("to_email", "idempotency_key", "language")) == sorted(
             [
                 (admin_user.email, f"opportunity:{opportunity.pk}:admin:{admin_user.pk}", "fr"),
@@ -79,12 +80,36 @@ class TestOpportunityCreateFromProposal:
 
         opportunity_create_from_proposal(collective=collective, data=data, language="fr")
 
-        email = OutboundEmail.objects.get()
+        email = OutboundEmail.objects.get(to_email=admin_user.email)
         assert "<script>" not in email.body_html
         assert "&lt;script&gt;" in email.body_html
         # the plain text parts are not HTML-escaped
         assert email.subject == "New project proposal: L'Atelier & Co"
         assert "Company: L'Atelier & Co" in email.body_text
+
+    def test_the_visitor_gets_an_acknowledgement_in_their_language_once(self, collective, admin_user):
+        collective.contact_email = "bonjour@collectif.example"
+        collective.save(update_fields=["contact_email"])
+
+        opportunity = opportunity_create_from_proposal(collective=collective, data=PROPOSAL, language="en")
+
+        email = OutboundEmail.objects.get(to_email=PROPOSAL["contact_email"])
+        assert email.idempotency_key == f"opportunity:{opportunity.pk}:acknowledgement"
+        assert (email.language, email.reply_to) == ("en", "bonjour@collectif.example")
+        assert email.subject == f"{collective.name} has received your project"
+        assert (
+            f"Thank you: {collective.name} has received the project you proposed on its page."
+            in email.body_text
+        )
+        assert PROPOSAL["need"] in email.body_text
+        assert f"{settings.BASE_URL}/c/{collective.slug}/" in email.body_text
+
+    def test_without_a_contact_address_the_acknowledgement_replies_to_an_admin(self, collective, admin_user):
+        opportunity_create_from_proposal(collective=collective, data=PROPOSAL, language="fr")
+
+        email = OutboundEmail.objects.get(to_email=PROPOSAL["contact_email"])
+        assert (email.language, email.reply_to) == ("fr", admin_user.email)
+        assert email.subject == f"{collective.name} a bien reçu votre projet"
 
 
 class TestOpportunityChangeStage:

@@ -39,7 +39,7 @@ def test_the_file_is_a_calendar_attachment(client, world, call):
     response = download(client, call)
 
     assert response.status_code == 200
-    assert response["Content-Type"] == 'text/calendar; method=PUBLISH; charset="utf-8"'
+    assert response["Content-Type"] == "text/calendar; method=PUBLISH; charset=utf-8"
     assert response["Content-Disposition"] == f'attachment; filename="delivery-call-{call.pk}.ics"'
 
 

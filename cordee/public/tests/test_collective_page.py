@@ -56,8 +56,10 @@ def test_published_page_shows_the_collective_to_an_anonymous_visitor(client, pub
     assert "<li>Recherche utilisateur</li>" in content
     assert "Léa Martin" in content
     assert member.title in content
-    assert ">Admin</span>" in content
-    assert ">Member</span>" in content
+    # The roles are internal: a prospect sees names and titles, and no sign-in bar of Cordée.
+    assert ">Admin</span>" not in content
+    assert 'class="topbar"' not in content
+    assert ">Member</span>" not in content
     assert "Refonte du site e-commerce" in content
     assert "Maison Lenoir · 2025" in content
     assert "Une refonte complète en six semaines." in content

@@ -126,3 +126,103 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Phones: the menu button opens and closes the main menu (the link falls back to #site-menu without script).
+document.addEventListener("DOMContentLoaded", () => {
+  const toggle = document.querySelector("[data-menu-toggle]");
+  const menu = toggle ? document.getElementById(toggle.getAttribute("aria-controls")) : null;
+  if (!menu) {
+    return;
+  }
+  const setOpen = (open) => {
+    toggle.setAttribute("aria-expanded", String(open));
+    menu.classList.toggle("is-open", open);
+  };
+  toggle.addEventListener("click", (event) => {
+    event.preventDefault();
+    setOpen(toggle.getAttribute("aria-expanded") !== "true");
+  });
+  toggle.addEventListener("keydown", (event) => {
+    if (event.key === " ") {
+      event.preventDefault();
+      toggle.click();
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
+      setOpen(false);
+      toggle.focus();
+    }
+  });
+});
+
+// Tab bars that scroll sideways keep the current tab in view (centred when it can be).
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll(".subnav__inner, .tabs, .account-tabs").forEach((bar) => {
+    const current = bar.querySelector("[aria-current]");
+    if (!current || bar.scrollWidth <= bar.clientWidth) {
+      return;
+    }
+    const offset = current.getBoundingClientRect().left - bar.getBoundingClientRect().left;
+    bar.scrollLeft = Math.max(0, bar.scrollLeft + offset - (bar.clientWidth - current.offsetWidth) / 2);
+  });
+});
+
+// Weekly timesheet on a phone: the day picker shows another day without reloading (what was typed stays).
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll(".week-form").forEach((form) => {
+    const grid = form.querySelector("[data-shown-day]");
+    const input = form.querySelector("[data-day-input]");
+    form.querySelectorAll("[data-day-pick]").forEach((link) => {
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        const day = link.getAttribute("data-day-pick");
+        grid.setAttribute("data-shown-day", day);
+        input.value = day;
+        form.querySelectorAll("[data-day-pick]").forEach((other) => other.removeAttribute("aria-current"));
+        link.setAttribute("aria-current", "true");
+      });
+    });
+  });
+});
+
+// Recap editor: the preview follows the text as it is typed, with the server's rules (blank lines between
+// paragraphs, "- " starts a list item, an indented line continues it). Text only: nothing typed is HTML.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-recap-preview]").forEach((preview) => {
+    const source = document.getElementById(preview.getAttribute("data-recap-preview"));
+    if (!source) {
+      return;
+    }
+    const render = () => {
+      const nodes = [];
+      source.value.replace(/\r\n/g, "\n").split("\n\n").forEach((chunk) => {
+        let list = null;
+        chunk.split("\n").forEach((raw) => {
+          const line = raw.trim();
+          if (!line) {
+            return;
+          }
+          if (line.startsWith("- ") || line === "-") {
+            if (!list) {
+              list = document.createElement("ul");
+              nodes.push(list);
+            }
+            const item = document.createElement("li");
+            item.textContent = line.slice(2).trim();
+            list.appendChild(item);
+          } else if (list && /^\s/.test(raw)) {
+            list.lastElementChild.append(document.createElement("br"), line);
+          } else {
+            list = null;
+            const paragraph = document.createElement("p");
+            paragraph.textContent = line;
+            nodes.push(paragraph);
+          }
+        });
+      });
+      preview.replaceChildren(...nodes);
+    };
+    source.addEventListener("input", render);
+  });
+});

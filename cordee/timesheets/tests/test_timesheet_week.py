@@ -165,7 +165,7 @@ class TestSave:
         )
 
         assert response.status_code == 302
-        assert response["Location"] == f"{WEEK_URL}?week=2026-W10"
+        assert response["Location"] == f"{WEEK_URL}?week=2026-W10&day=2"  # Wednesday, today
         entries = TimeEntry.objects.order_by("mission_id", "date")
         assert [(e.mission_id, e.user_id, e.date, e.hours, e.activity, e.collective_id) for e in entries] == [
             (mission.pk, teammate.pk, MONDAY, Decimal("7"), "production", mission.collective_id),
@@ -353,3 +353,28 @@ class TestSaveService:
             (MONDAY, Decimal("3")),
             (WEDNESDAY, Decimal("1.25")),
         ]
+
+
+class TestPhoneDayView:
+    """A phone shows one day of the grid at a time: today in the current week, the day asked for otherwise."""
+
+    def test_the_current_week_shows_today_first(self, teammate_client, mission):
+        content = teammate_client.get(WEEK_URL).content.decode()
+
+        today = NOW.date().weekday()
+        assert f'data-shown-day="{today}"' in content
+        assert f'data-day-pick="{today}" aria-current="true"' in content
+        assert content.count('aria-current="true"') == 1
+
+    def test_another_week_starts_on_monday_and_a_day_can_be_asked_for(self, teammate_client, mission):
+        assert 'data-shown-day="0"' in teammate_client.get(f"{WEEK_URL}?week=2026-W11").content.decode()
+        assert 'data-shown-day="4"' in teammate_client.get(f"{WEEK_URL}?week=2026-W11&day=4").content.decode()
+        assert 'data-shown-day="0"' in teammate_client.get(f"{WEEK_URL}?week=2026-W11&day=9").content.decode()
+
+    def test_saving_comes_back_to_the_day_shown(self, teammate_client, mission):
+        response = teammate_client.post(
+            f"{WEEK_URL}?week=2026-W10", {"week": "2026-W10", "day": "1", cell(mission, TUESDAY): "2"}
+        )
+
+        assert response.status_code == 302
+        assert response["Location"] == f"{WEEK_URL}?week=2026-W10&day=1"
