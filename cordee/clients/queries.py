@@ -8,9 +8,10 @@ from cordee.missions.models import Mission
 OPEN_MISSION_STATUSES = (Mission.Status.DRAFT, Mission.Status.ACTIVE, Mission.Status.PAUSED)
 
 
-def client_list(*, collective, search: str = "") -> QuerySet[Client]:
-    """The collective's clients by name, with their number of contacts and of missions."""
-    clients = Client.objects.filter(collective=collective)
+def client_list(*, collective, search: str = "", archived: bool = False) -> QuerySet[Client]:
+    """The collective's clients (the archived ones with `archived`) by name, with their number of contacts
+    and of missions."""
+    clients = Client.objects.filter(collective=collective, archived_at__isnull=not archived)
     if search:
         clients = clients.filter(
             Q(name__icontains=search)

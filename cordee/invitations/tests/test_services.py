@@ -288,13 +288,13 @@ def test_a_closed_invitation_cannot_be_resent(collective, inviter, field):
 # invitation_revoke
 
 
-def test_revoking_closes_the_invitation_once(collective):
+def test_revoking_closes_the_invitation_once(collective, inviter):
     invitation = InvitationFactory(collective=collective)
 
     with time_machine.travel(NOW, tick=False):
-        invitation_revoke(invitation=invitation)
+        invitation_revoke(invitation=invitation, by=inviter)
     with pytest.raises(InvitationError) as error:
-        invitation_revoke(invitation=invitation)
+        invitation_revoke(invitation=invitation, by=inviter)
 
     invitation.refresh_from_db()
     assert invitation.revoked_at == NOW

@@ -5,25 +5,17 @@
 client portal will call it with `source=portal` and the contact who wrote.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cordee.clients.models import ClientContact
-from cordee.collectives.models import Membership
+from cordee.missions.access import mission_for
 from cordee.missions.models import ClientRequest, Mission, MissionEvent, Task
-from cordee.missions.permissions import can_manage_mission
 from cordee.missions.services.history import mission_event_record
 from cordee.missions.services.tasks import KEEP, client_request_sync_status, task_create
-
-
-def _can_manage(*, mission: Mission, user) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    membership = Membership.objects.filter(collective_id=mission.collective_id, user=user).first()
-    return membership is not None and can_manage_mission(membership, mission)
 
 
 def _check_contact(*, mission: Mission, contact) -> None:
@@ -49,8 +41,7 @@ def client_request_record(
     from the portal (`source=portal`, `by=None`, `contact` required).
     """
     if source == ClientRequest.Source.LEAD:
-        if not _can_manage(mission=mission, user=by):
-            raise PermissionDenied(_("Only the lead of the mission records the client's requests."))
+        mission_for(by, mission.pk, manage=True)
     elif source == ClientRequest.Source.PORTAL:
         if contact is None:
             raise ValidationError({"contact": _("A request from the portal needs its contact.")})
@@ -88,8 +79,7 @@ def client_request_plan(*, client_request: ClientRequest, tasks: list[dict], by)
     out, the mode decides). A request already planned can get more tasks; a declined one cannot.
     """
     mission = client_request.mission
-    if not _can_manage(mission=mission, user=by):
-        raise PermissionDenied(_("Only the lead of the mission triages the client's requests."))
+    mission_for(by, mission.pk, manage=True)
     current = ClientRequest.objects.select_for_update().get(pk=client_request.pk)
     if current.status == ClientRequest.Status.DECLINED:
         raise ValidationError(
@@ -140,8 +130,7 @@ def client_request_plan(*, client_request: ClientRequest, tasks: list[dict], by)
 def client_request_decline(*, client_request: ClientRequest, reason: str, by) -> ClientRequest:
     """Decline a new request, with the reason (kept for the client and the team)."""
     mission = client_request.mission
-    if not _can_manage(mission=mission, user=by):
-        raise PermissionDenied(_("Only the lead of the mission triages the client's requests."))
+    mission_for(by, mission.pk, manage=True)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the request is declined.")}, code="required")
