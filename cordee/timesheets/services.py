@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date as date_type
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import formats, timezone
@@ -160,7 +160,7 @@ def time_entry_log(
 ) -> TimeEntry:
     """Log time spent by a team member on a mission, in hours or in days of the collective.
 
-    Raises PermissionDenied when the user is not on the mission's team, ValidationError (by field:
+    Raises AccessDenied when the user is not on the mission's team, ValidationError (by field:
     hours, date, deliverable, task, activity) when the entry breaks a rule.
     """
     mission_for_time(user, mission.pk)
@@ -357,7 +357,7 @@ def timesheet_week_save(*, user, days: list[date_type], values: dict[tuple[int, 
     for key, hours in values.items():
         mission_id, day = key
         if mission_id not in missions or day not in days:
-            raise PermissionDenied(_("You can only log time on missions whose team you are part of."))
+            raise AccessDenied(_("You can only log time on missions whose team you are part of."))
         cell = cells[key]
         if hours == cell.total:
             continue

@@ -334,10 +334,10 @@ def ritual_call_stop(*, mission: Mission, by, now: datetime | None = None) -> bo
     Called by the lead, and by the mission's status and settings changes (delivered, closed, switched to
     the weekly video). False when there was no call running (nothing sent).
     """
+    mission_for(by, mission.pk, manage=True)
     ritual = ritual_of(mission)
     if ritual is None or not ritual.is_active or not ritual.first_date:
         return False
-    mission_for(by, mission.pk, manage=True)
     now = now or timezone.now()
     invited = ritual_call_invited(ritual)
     claimed = Ritual.objects.filter(pk=ritual.pk, sequence=ritual.sequence, is_active=True).update(

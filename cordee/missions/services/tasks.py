@@ -9,7 +9,7 @@ Three modes, enforced here whatever the caller (view, API, portal):
 - *by role*: a task that needs a role goes automatically to the team member holding it, the least
   loaded when several do; the lead and the admins can reassign.
 
-A forbidden action raises `PermissionDenied` and changes nothing. Every change of assignee is recorded
+A forbidden action raises `AccessDenied` and changes nothing. Every change of assignee is recorded
 as a `TaskAssignment`; the rows not yet sent feed the assignees' daily digest.
 """
 
@@ -20,7 +20,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 from django.urls import reverse
@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cordee.accounts.models import User
+from cordee.core.access import AccessDenied
 from cordee.core.models import OutboundEmail
 from cordee.core.outbox import email_enqueue
 from cordee.missions.access import can_manage, mission_membership_for
@@ -128,7 +129,7 @@ def task_actor_for(*, mission: Mission, membership, team_user_ids) -> TaskActor:
 
 
 def _forbid(message: str):
-    raise PermissionDenied(message)
+    raise AccessDenied(message)
 
 
 def _forbid_self_service(actor: TaskActor):

@@ -75,12 +75,18 @@ class TestRecord:
 
         assert ClientRequest.objects.get().recorded_by == people.admin
 
-    @pytest.mark.parametrize("who", ["anna", "outsider"])
-    def test_other_members_cannot_record(self, mission, people, who):
+    @pytest.mark.parametrize(
+        ("who", "message"),
+        [
+            ("anna", "Only the lead of the mission or an admin of the collective can do this."),
+            ("outsider", "Only members of the collective can do this."),
+        ],
+    )
+    def test_other_members_cannot_record(self, mission, people, who, message):
         with pytest.raises(PermissionDenied) as raised:
             client_request_record(mission=mission, title="Ajouter un logo", by=getattr(people, who))
 
-        assert str(raised.value) == "Only the lead of the mission records the client's requests."
+        assert str(raised.value) == message
         assert not ClientRequest.objects.exists()
         assert not MissionEvent.objects.exists()
 
