@@ -13,11 +13,18 @@ from cordee.collectives.models import Membership
 from cordee.core.access import AccessDenied
 
 
-def can_manage_client(membership: Membership, client: Client) -> bool:
-    """An admin, or the lead of one of the client's missions (for a membership already checked)."""
+def can_manage_client(membership: Membership, client: Client, *, lead_ids=None) -> bool:
+    """An admin, or the lead of one of the client's missions (for a membership already checked).
+
+    `lead_ids`: the leads of the client's missions when the page already loaded them (no query then).
+    """
     if membership.collective_id != client.collective_id:
         return False
-    return membership.is_admin or client.missions.filter(lead_id=membership.user_id).exists()
+    if membership.is_admin:
+        return True
+    if lead_ids is not None:
+        return membership.user_id in lead_ids
+    return client.missions.filter(lead_id=membership.user_id).exists()
 
 
 def _check(user, client: Client, *, manage: bool) -> Membership:

@@ -63,6 +63,7 @@ def client_create(request):
 def client_detail(request, client_pk):
     client = _get_client(request, client_pk)
     contacts = list(queries.client_contacts(client))
+    missions = list(queries.client_missions(client))
     return render(
         request,
         "clients/detail.html",
@@ -70,8 +71,10 @@ def client_detail(request, client_pk):
             "client": client,
             "contacts": [contact for contact in contacts if not contact.is_archived],
             "archived_contacts": [contact for contact in contacts if contact.is_archived],
-            "missions": list(queries.client_missions(client)),
-            "can_manage_client": can_manage_client(request.membership, client),
+            "missions": missions,
+            "can_manage_client": can_manage_client(
+                request.membership, client, lead_ids={mission.lead_id for mission in missions}
+            ),
         },
     )
 

@@ -270,6 +270,7 @@ def test_a_client_without_history_is_deleted_with_its_contacts():
 
 
 def test_an_archived_client_leaves_the_list_and_the_new_mission_form(client, mission, lead):
+    other = ClientFactory(collective=mission.collective, name="Société Restante")
     client_remove(client=mission.client, by=lead)
     client.force_login(lead)
     slug = mission.collective.slug
@@ -280,7 +281,8 @@ def test_an_archived_client_leaves_the_list_and_the_new_mission_form(client, mis
 
     assert mission.client.name not in listing
     assert mission.client.name in archived
-    assert f'value="{mission.client_id}"' not in new_mission
+    assert f">{mission.client.name}</option>" not in new_mission
+    assert f">{other.name}</option>" in new_mission
 
 
 def test_a_plain_member_cannot_remove_a_client(mission):

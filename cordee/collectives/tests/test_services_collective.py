@@ -248,7 +248,10 @@ def test_jpeg_and_webp_logos_keep_the_extension_of_their_real_format(image_forma
     collective = CollectiveFactory()
 
     collective_page_update(
-        collective=collective, logo=image_upload("logo.png", image_format=image_format), **page_values()
+        collective=collective,
+        by=admin_of(collective),
+        logo=image_upload("logo.png", image_format=image_format),
+        **page_values(),
     )
 
     assert collective.logo.name.endswith(f".{extension}")
@@ -308,6 +311,7 @@ def test_the_description_is_rendered_as_sanitised_html():
 
     collective_page_update(
         collective=collective,
+        by=admin_of(collective),
         **page_values(
             description=(
                 "## Nous\n\nDu **gras** et [un lien](https://atelier.example).\n\n"

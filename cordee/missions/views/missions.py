@@ -346,7 +346,7 @@ def mission_change_lead(request):
                 ) % {"name": new_lead.display_name}
             messages.success(request, text)
             return _detail_redirect(request)
-    contacts = mission.client.contacts.order_by("full_name")
+    contacts = mission.client.contacts.current().order_by("full_name")
     return render(
         request,
         "missions/missions/change_lead.html",

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import AdminMembershipFactory, MembershipFactory, UserFactory
@@ -170,7 +171,7 @@ class TestOpportunityUpdate:
         assert not OpportunityChange.objects.exists()
 
     def test_an_owner_from_another_collective_is_refused(self, opportunity, other_admin_membership):
-        with pytest.raises(ValidationError) as error:
+        with translation.override("en"), pytest.raises(ValidationError) as error:
             opportunity_update(
                 opportunity=opportunity,
                 by=opportunity.collective.memberships.first().user,
