@@ -282,6 +282,7 @@ NOT_A_MEMBER = {
     "feedback.services.surveys.feedback_opt_out": "the contact, by the token of their survey email",
     "feedback.services.surveys.survey_answer": "the contact, by the token of their survey invitation",
     "invitations.services.invitation_accept": "the invited person, by the token of their invitation",
+    "missions.services.requests.client_request_from_portal": "the contact in their portal session",
     "portal.services.portal_access_request": "anyone typing an address on the portal's sign-in page",
     "portal.services.portal_contact_language_set": "the contact in their portal session",
     "portal.services.portal_link_consume": "the holder of a magic link",

@@ -21,7 +21,7 @@ from cordee.clients.models import ClientContact
 from cordee.core.outbox import email_enqueue
 from cordee.core.tokens import token_hash, token_new
 from cordee.missions.models import ClientRequest, Mission
-from cordee.missions.services.requests import client_request_record
+from cordee.missions.services.requests import client_request_from_portal
 from cordee.portal.models import PortalAccess
 
 # How many contacts one address may sign in as (the same person at several clients or collectives).
@@ -277,13 +277,7 @@ def portal_request_send(
     *, contact: ClientContact, mission: Mission, title: str, body: str = ""
 ) -> ClientRequest:
     """A request or feedback from the portal: into the mission's inbox, and the lead is told by email."""
-    client_request = client_request_record(
-        mission=mission,
-        title=title,
-        body=body,
-        contact=contact,
-        source=ClientRequest.Source.PORTAL,
-    )
+    client_request = client_request_from_portal(mission=mission, contact=contact, title=title, body=body)
     lead = mission.lead
     collective = mission.collective
     email_enqueue(

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from cordee.collectives.access import membership_for
 from cordee.collectives.models import Membership
+from cordee.communication import access
 from cordee.communication.access import collective_event_for
 from cordee.communication.models import CollectiveEvent, EventFeedToken, EventResponse
 from cordee.core import ics
@@ -259,11 +260,8 @@ def response_summary(event: CollectiveEvent, *, user) -> ResponseSummary:
 
 
 def can_edit_event(*, event: CollectiveEvent, membership: Membership | None) -> bool:
-    """For pages: the creator of the event and the collective's admins edit and cancel it (the rule of
-    `collective_event_for(..., edit=True)`, for a membership the page already holds)."""
-    if membership is None or membership.collective_id != event.collective_id:
-        return False
-    return membership.is_admin or event.created_by_id == membership.user_id
+    """For pages: the rule of `collective_event_for(..., edit=True)`, for a membership the page holds."""
+    return membership is not None and access.can_edit_event(membership, event)
 
 
 # --- Changes -------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Client requests: what the client asked or reported, centralised by the lead in the mission's inbox
 (seed, Conseil 1), then turned into tasks or declined with a reason.
 
-`client_request_record` is the one entry point for new requests: the lead records them today, the
-client portal will call it with `source=portal` and the contact who wrote.
+New requests come in two ways: the lead records one (`client_request_record`, checked), or a contact
+sends one from their portal session (`client_request_from_portal`).
 """
 
 from django.core.exceptions import ValidationError
@@ -27,26 +27,29 @@ def _check_contact(*, mission: Mission, contact) -> None:
 
 @transaction.atomic
 def client_request_record(
-    *,
-    mission: Mission,
-    title: str,
-    body: str = "",
-    contact: ClientContact | None = None,
-    source: str = ClientRequest.Source.LEAD,
-    by=None,
+    *, mission: Mission, title: str, by, body: str = "", contact: ClientContact | None = None
 ) -> ClientRequest:
-    """Put a request in the mission's inbox, as new.
+    """The lead (or an admin) puts a request the client made by phone or email in the mission's inbox."""
+    mission_for(by, mission.pk, manage=True)
+    return _record(
+        mission=mission, title=title, body=body, contact=contact, source=ClientRequest.Source.LEAD, by=by
+    )
 
-    Recorded by the lead (`source=lead`, `by` the lead or an admin), or sent by a client contact
-    from the portal (`source=portal`, `by=None`, `contact` required).
-    """
-    if source == ClientRequest.Source.LEAD:
-        mission_for(by, mission.pk, manage=True)
-    elif source == ClientRequest.Source.PORTAL:
-        if contact is None:
-            raise ValidationError({"contact": _("A request from the portal needs its contact.")})
-    else:
-        raise ValidationError(_("Unknown source of request."), code="source")
+
+@transaction.atomic
+def client_request_from_portal(
+    *, mission: Mission, contact: ClientContact, title: str, body: str = ""
+) -> ClientRequest:
+    """A client contact sends a request from their portal session (the portal scoped the mission to
+    their client); an archived contact sends nothing."""
+    if contact is None or contact.archived_at is not None:
+        raise ValidationError({"contact": _("A request from the portal needs its contact.")})
+    return _record(
+        mission=mission, title=title, body=body, contact=contact, source=ClientRequest.Source.PORTAL, by=None
+    )
+
+
+def _record(*, mission: Mission, title: str, body: str, contact, source: str, by) -> ClientRequest:
     _check_contact(mission=mission, contact=contact)
     title = " ".join(title.split())
     if not title:
