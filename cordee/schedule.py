@@ -1,23 +1,23 @@
 """Every periodic job of Cordée, in one place. Each tick reads what is due from the database."""
 
+from datetime import timedelta
+
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task
 
 from cordee.core import outbox
+from cordee.core.locks import periodic_lock
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("outbox-tick")
+@periodic_lock("outbox-tick", period=timedelta(minutes=1))
 def outbox_tick() -> int:
-    """Deliver emails whose enqueue was lost or whose retry is due; the claim makes it safe."""
-    ids = outbox.outbox_due_ids()
-    for email_id in ids:
-        outbox.email_deliver(email_id)
-    return len(ids)
+    """Deliver emails whose enqueue was lost, whose retry is due or whose worker died; the claim makes it safe."""
+    return outbox.outbox_recover()
 
 
 @db_periodic_task(crontab(minute="5"))
-@lock_task("missions-health-tick")
+@periodic_lock("missions-health-tick", period=timedelta(hours=1))
 def missions_health_tick() -> int:
     """Recompute the deadline health of the deliverables of active missions; alert leads once per change."""
     from cordee.missions.services.health import deliverables_health_refresh
@@ -26,7 +26,7 @@ def missions_health_tick() -> int:
 
 
 @db_periodic_task(crontab(minute="0"))
-@lock_task("task-assignment-digest-tick")
+@periodic_lock("task-assignment-digest-tick", period=timedelta(hours=1))
 def task_assignment_digest_tick() -> int:
     """Each assignee's daily digest of new tasks, due at 8:00 Paris time.
 
@@ -40,7 +40,7 @@ def task_assignment_digest_tick() -> int:
 
 
 @db_periodic_task(crontab(minute="0"))
-@lock_task("ritual-videos-reminder-tick")
+@periodic_lock("ritual-videos-reminder-tick", period=timedelta(hours=1))
 def ritual_videos_reminder_tick() -> int:
     """Remind the lead when the week's video of an async-ritual mission is missing on Thursday 9:00.
 
@@ -55,7 +55,7 @@ def ritual_videos_reminder_tick() -> int:
 
 
 @db_periodic_task(crontab(minute="*/15"))
-@lock_task("recaps-tick")
+@periodic_lock("recaps-tick", period=timedelta(minutes=15))
 def recaps_tick() -> tuple[int, int]:
     """Draft each active mission's due progress recap and tell its lead; send untouched drafts due.
 
@@ -69,7 +69,7 @@ def recaps_tick() -> tuple[int, int]:
 
 
 @db_periodic_task(crontab(minute="10"))
-@lock_task("surveys-tick")
+@periodic_lock("surveys-tick", period=timedelta(hours=1))
 def surveys_tick() -> tuple[int, int]:
     """Open each active mission's due satisfaction survey (day 14, then every 30 days, from 9:00 in the
     collective's time zone) and send the one reminder 3 days after; the unique round and the claimed

@@ -213,6 +213,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Domain for the generic sender identities of collectives (feedback@, noreply@).
 EMAIL_SENDER_DOMAIN = env.str("EMAIL_SENDER_DOMAIN", default="cordee.localhost")
 OUTBOX_MAX_ATTEMPTS = 6
+# A queued delivery or a claim older than this is taken over by the outbox tick (its worker died).
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=180)
+# Periodic job locks last most of their job's period; this caps every lease (0: no cap), e.g. for a
+# deployment that runs the ticks more often or a test that cannot wait minutes.
+PERIODIC_LOCK_MAX_LEASE_SECONDS = env.int("PERIODIC_LOCK_MAX_LEASE_SECONDS", default=0)
 
 # Security. Behind a TLS proxy in production.
 SESSION_COOKIE_HTTPONLY = True

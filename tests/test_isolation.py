@@ -12,6 +12,7 @@ from cordee.clients.models import Client, ClientContact
 from cordee.collectives.models import Membership, Reference
 from cordee.communication.models import CollectiveEvent, DeliveryCall, Recap, RitualVideo
 from cordee.communication.tests.rituals_factories import CollectiveEventFactory, RitualVideoFactory
+from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import (
     AdminMembershipFactory,
     MembershipFactory,
@@ -52,6 +53,7 @@ PARAMETER_MODELS = {
     "plan_pk": ImprovementPlan,
     "initiative_pk": Initiative,
     "follow_up_pk": FollowUpCall,
+    "email_pk": OutboundEmail,
 }
 # URL name prefix → the model its bare `pk` points to.
 OBJECT_MODELS = {
@@ -171,6 +173,14 @@ def two_collectives():
             organizer=mission.lead,
         ),
         CollectiveEvent: CollectiveEventFactory(collective=b),
+        OutboundEmail: OutboundEmail.objects.create(
+            collective=b,
+            idempotency_key="isolation:failed",
+            to_email="client@example.fr",
+            subject="Point",
+            body_text="Tout va bien",
+            state=OutboundEmail.State.FAILED,
+        ),
     }
     survey = Survey.objects.create(collective=b, mission=mission, due_date="2026-03-16")
     response = SurveyResponse.objects.create(

@@ -32,6 +32,7 @@ from cordee.communication.models import DeliveryCall, Recap
 from cordee.communication.services import calls, events, kickoff, recaps, ritual_videos, rituals_calendar
 from cordee.communication.tests.rituals_factories import CollectiveEventFactory
 from cordee.core.access import AccessDenied
+from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import (
     AdminMembershipFactory,
     MembershipFactory,
@@ -349,6 +350,15 @@ def world():
         }
         | {lead.pk: lead.memberships.get()},
         "newcomer": newcomer.user,
+        "failed_email": OutboundEmail.objects.create(
+            collective=collective,
+            idempotency_key="walk:failed",
+            to_email="paul@client.fr",
+            from_email="noreply@cordee.localhost",
+            subject="Point",
+            body_text="Texte",
+            state=OutboundEmail.State.FAILED,
+        ),
         "admin_membership": admin_membership,
         "member_membership": member_membership,
         "outsider_membership": outsider_membership,
@@ -523,6 +533,10 @@ RECIPES = {
         lambda w, u: collectives.membership_remove(
             membership=w.objects["admin_membership"], by=membership_of(w, u)
         ),
+    ),
+    "collectives.services.failed_email_retry": Recipe(
+        ADMIN,
+        lambda w, u: collectives.failed_email_retry(email=w.objects["failed_email"], by=membership_of(w, u)),
     ),
     # communication
     "communication.services.calls.delivery_call_schedule": Recipe(

@@ -19,7 +19,9 @@ from PIL import Image
 
 from cordee.collectives.access import membership_for
 from cordee.collectives.models import Collective, Membership, Reference, slug_validator
+from cordee.core import outbox
 from cordee.core.access import AccessDenied
+from cordee.core.models import OutboundEmail
 from cordee.core.uploads import ALLOWED_IMAGE_FORMATS, validate_image_upload
 
 SLUG_MAX_LENGTH = Collective._meta.get_field("slug").max_length
@@ -563,3 +565,15 @@ def membership_leave(*, membership: Membership) -> None:
             ),
         )
         current.delete()
+
+
+# --- Emails that could not be delivered ------------------------------------------------------------
+
+
+def failed_email_retry(*, email: OutboundEmail, by: Membership) -> OutboundEmail:
+    """An admin of the email's collective sends a failed email again, with a fresh count of attempts."""
+    membership_for(by.user, email.collective_id, admin=True)
+    with transaction.atomic():
+        if not outbox.failed_email_retry(email):
+            raise ValidationError(_("This email is no longer waiting to be sent again."), code="not_failed")
+    return email

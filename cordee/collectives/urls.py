@@ -26,4 +26,10 @@ urlpatterns = [
         "collectives/<slug:slug>/page/references/<int:pk>/move/", views.reference_move, name="reference_move"
     ),
     path("collectives/<slug:slug>/settings/", views.settings_edit, name="settings"),
+    path("collectives/<slug:slug>/settings/emails/", views.failed_emails, name="failed_emails"),
+    path(
+        "collectives/<slug:slug>/settings/emails/<int:email_pk>/retry/",
+        views.failed_email_retry,
+        name="failed_email_retry",
+    ),
 ]

@@ -21,6 +21,7 @@ from cordee.collectives.forms import (
     ReferenceForm,
 )
 from cordee.collectives.models import Membership, Reference
+from cordee.core import outbox
 from cordee.core.permissions import collective_view
 
 MEMBERS_PER_PAGE = 25
@@ -285,3 +286,32 @@ def settings_edit(request):
             messages.success(request, _("The settings have been saved."))
             return redirect("collectives:settings", collective.slug)
     return render(request, "collectives/settings.html", {"form": form})
+
+
+# --- Emails that could not be delivered ------------------------------------------------------------
+
+FAILED_EMAILS_PER_PAGE = 25
+
+
+@collective_view(admin_only=True)
+def failed_emails(request):
+    page = Paginator(outbox.failed_emails(request.collective.pk), FAILED_EMAILS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "collectives/failed_emails.html", {"page_obj": page})
+
+
+@collective_view(admin_only=True)
+def failed_email_retry(request, email_pk):
+    email = get_object_or_404(outbox.failed_emails(request.collective.pk), pk=email_pk)
+    if request.method != "POST":  # after the lookup: another collective's object is a 404
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        services.failed_email_retry(email=email, by=request.membership)
+    except ValidationError as error:
+        messages.error(request, _first_message(error))
+    else:
+        messages.success(
+            request, _("The email to %(recipient)s is queued again.") % {"recipient": email.to_email}
+        )
+    return redirect("collectives:failed_emails", request.collective.slug)
