@@ -5,8 +5,13 @@ from datetime import timedelta
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from cordee.communication.services.recaps import recaps_tick as recaps_run
+from cordee.communication.services.ritual_videos import ritual_video_reminders_send
 from cordee.core import outbox
 from cordee.core.locks import periodic_lock
+from cordee.feedback.services.surveys import surveys_tick as surveys_run
+from cordee.missions.services.health import deliverables_health_refresh
+from cordee.missions.services.tasks import task_assignment_digests_send
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -20,8 +25,6 @@ def outbox_tick() -> int:
 @periodic_lock("missions-health-tick", period=timedelta(hours=1))
 def missions_health_tick() -> int:
     """Recompute the deadline health of the deliverables of active missions; alert leads once per change."""
-    from cordee.missions.services.health import deliverables_health_refresh
-
     return deliverables_health_refresh()
 
 
@@ -34,8 +37,6 @@ def task_assignment_digest_tick() -> int:
     made before the last 8:00 in Paris, one email per assignee and day (the first run at or after 8:00
     sends it, a later run finds nothing left, a missed one is caught up at the next).
     """
-    from cordee.missions.services.tasks import task_assignment_digests_send
-
     return task_assignment_digests_send()
 
 
@@ -49,8 +50,6 @@ def ritual_videos_reminder_tick() -> int:
     reminder, later runs find it in the outbox (key per mission and week) and send nothing more, and a
     run missed that day is caught up until Sunday. See `cordee.communication.services.ritual_videos`.
     """
-    from cordee.communication.services.ritual_videos import ritual_video_reminders_send
-
     return ritual_video_reminders_send()
 
 
@@ -63,9 +62,7 @@ def recaps_tick() -> tuple[int, int]:
     mission and slot), and only the most recent slot is caught up after a stop; the automatic
     sending claims the draft. See `cordee.communication.services.recaps`.
     """
-    from cordee.communication.services.recaps import recaps_tick as run
-
-    return run()
+    return recaps_run()
 
 
 @db_periodic_task(crontab(minute="10"))
@@ -75,6 +72,4 @@ def surveys_tick() -> tuple[int, int]:
     collective's time zone) and send the one reminder 3 days after; the unique round and the claimed
     reminder make it safe to run twice. See `cordee.feedback.services.surveys`.
     """
-    from cordee.feedback.services.surveys import surveys_tick as run
-
-    return run()
+    return surveys_run()

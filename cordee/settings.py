@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "cordee.communication",
     "cordee.portal",
     "cordee.feedback",
+    "cordee.workspace",
 ]
 
 MIDDLEWARE = [
@@ -83,7 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cordee.core.context_processors.navigation",
+                "cordee.collectives.context_processors.navigation",
             ],
         },
     },

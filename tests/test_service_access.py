@@ -94,7 +94,6 @@ READ_ONLY = {
     "communication.services.events.can_edit_event": "the rule for pages, for a membership already checked",
     "communication.services.events.cancelled_events": "read",
     "communication.services.events.clean_event_values": "validation",
-    "communication.services.events.collective_zone": "pure",
     "communication.services.events.event_calendar_entry": "calendar entry",
     "communication.services.events.event_duration": "pure",
     "communication.services.events.event_feed_lookup": "read",
@@ -125,9 +124,12 @@ READ_ONLY = {
     "communication.services.kickoff.ritual_terms": "pure",
     "communication.services.kickoff.weekday_names": "pure",
     "communication.services.previews.preview_kind": "pure",
+    "communication.services.previews.preview_register": "registry of preview kinds, filled at start-up",
+    "communication.services.rituals_calendar.email_previews": "preview list",
+    "feedback.services.follow_up.email_previews": "preview list",
+    "feedback.services.plans.email_previews": "preview list",
     "communication.services.previews.preview_kinds": "pure",
     "communication.services.previews.sample_contact": "an unsaved example contact",
-    "communication.services.recaps.collective_zone": "pure",
     "communication.services.recaps.dates_sentences": "pure",
     "communication.services.recaps.deliverable_state_words": "pure",
     "communication.services.recaps.mission_activation": "read",
@@ -148,7 +150,6 @@ READ_ONLY = {
     "communication.services.recaps.recaps_for_portal": "read",
     "communication.services.ritual_videos.clean_summary": "validation",
     "communication.services.ritual_videos.clean_video_link": "validation",
-    "communication.services.ritual_videos.collective_today": "pure",
     "communication.services.ritual_videos.email_previews": "preview list",
     "communication.services.ritual_videos.postable_weeks": "read",
     "communication.services.ritual_videos.reminder_due_at": "pure",
@@ -219,7 +220,6 @@ READ_ONLY = {
     "missions.services.deliverables.margin_business_days_of": "read",
     "missions.services.deliverables.on_time_rate": "pure",
     "missions.services.health.business_days_from_today": "pure",
-    "missions.services.health.collective_today": "pure",
     "missions.services.health.deliverable_health": "pure",
     "missions.services.health.deliverables_health": "read",
     "missions.services.health.deliverables_health_inputs": "read",
@@ -784,6 +784,11 @@ RECIPES = {
     # The plain member refused below is not the task's assignee: the task is given to the lead first.
     "missions.services.tasks.task_move": Recipe(
         AUTHOR, lambda w, u: tasks.task_move(task=w.task, status="doing", by=u), prepare=_given_to_lead
+    ),
+    "missions.services.tasks.task_place": Recipe(
+        AUTHOR,
+        lambda w, u: tasks.task_place(task=w.task, status="doing", before_id=None, by=u),
+        prepare=_given_to_lead,
     ),
     "missions.services.tasks.task_reorder": Recipe(
         AUTHOR, lambda w, u: tasks.task_reorder(task=w.task, direction="down", by=u), prepare=_given_to_lead

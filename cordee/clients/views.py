@@ -12,7 +12,7 @@ from cordee.clients import queries, services
 from cordee.clients.access import can_manage_client
 from cordee.clients.forms import ClientContactForm, ClientForm
 from cordee.clients.models import Client, ClientContact
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
 
 PAGE_SIZE = 25
 
@@ -63,7 +63,6 @@ def client_create(request):
 def client_detail(request, client_pk):
     client = _get_client(request, client_pk)
     contacts = list(queries.client_contacts(client))
-    missions = list(queries.client_missions(client))
     return render(
         request,
         "clients/detail.html",
@@ -71,10 +70,7 @@ def client_detail(request, client_pk):
             "client": client,
             "contacts": [contact for contact in contacts if not contact.is_archived],
             "archived_contacts": [contact for contact in contacts if contact.is_archived],
-            "missions": missions,
-            "can_manage_client": can_manage_client(
-                request.membership, client, lead_ids={mission.lead_id for mission in missions}
-            ),
+            "can_manage_client": can_manage_client(request.membership, client),
         },
     )
 

@@ -21,8 +21,8 @@ from cordee.collectives.forms import (
     ReferenceForm,
 )
 from cordee.collectives.models import Membership, Reference
+from cordee.collectives.permissions import collective_view
 from cordee.core import outbox
-from cordee.core.permissions import collective_view
 
 MEMBERS_PER_PAGE = 25
 
@@ -31,24 +31,7 @@ def _first_message(error: ValidationError) -> str:
     return error.messages[0] if error.messages else _("This action is not possible.")
 
 
-# --- Personal dashboard and creation ---------------------------------------------------------------
-
-
-@login_required
-def home(request):
-    memberships = queries.memberships_for_home(request.user)
-    focus = queries.onboarding_focus(memberships)
-    if memberships:
-        onboarding = focus.onboarding if focus else None
-    else:
-        onboarding = queries.onboarding_checklist(
-            None, member_count=0, pending_invitation_count=0, page_complete=False
-        )
-    return render(
-        request,
-        "collectives/home.html",
-        {"memberships": memberships, "onboarding": onboarding, "onboarding_membership": focus},
-    )
+# --- Creation ---------------------------------------------------------------------------------------
 
 
 @login_required
@@ -74,15 +57,6 @@ def create(request):
     # The public address without its slug, for the live preview under the address field.
     public_prefix = request.build_absolute_uri(reverse("public:collective", args=["-"]))[:-2]
     return render(request, "collectives/create.html", {"form": form, "public_prefix": public_prefix})
-
-
-# --- Collective dashboard --------------------------------------------------------------------------
-
-
-@collective_view
-def dashboard(request):
-    overview = queries.collective_overview(request.collective)
-    return render(request, "collectives/dashboard.html", {"overview": overview})
 
 
 # --- Public page ---------------------------------------------------------------------------------

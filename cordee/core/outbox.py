@@ -26,6 +26,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from cordee.core import tasks
 from cordee.core.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -200,12 +201,10 @@ def _enqueue_deliveries(email_ids: list[int]) -> None:
 
 
 def _enqueue_delivery(email_id: int, delay: int | None = None) -> None:
-    from cordee.core.tasks import deliver_email
-
     if delay:
-        deliver_email.schedule(args=(email_id,), delay=delay)
+        tasks.deliver_email.schedule(args=(email_id,), delay=delay)
     else:
-        deliver_email(email_id)
+        tasks.deliver_email(email_id)
 
 
 # --- Deliver ------------------------------------------------------------------------------------------

@@ -1,6 +1,15 @@
-"""The portal's reactions to what happens in lower areas."""
+"""How the portal answers what lower areas ask or announce (`cordee.communication.signals`,
+`cordee.clients.signals`).
+
+Connected in `PortalConfig.ready()`.
+"""
 
 from cordee.portal.models import PortalAccess
+from cordee.portal.services import portal_link_for
+
+
+def contact_portal_url(sender, *, contact, **kwargs) -> str:
+    return portal_link_for(contact)
 
 
 def revoke_access_of_archived_contact(sender, *, contact, at, **kwargs) -> None:
