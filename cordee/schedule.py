@@ -5,7 +5,7 @@ from datetime import timedelta
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from cordee.api.webhooks import webhooks_tick as webhooks_run
+from cordee.api.services.webhooks import webhooks_tick as webhooks_run
 from cordee.communication.services.recaps import recaps_tick as recaps_run
 from cordee.communication.services.ritual_videos import ritual_video_reminders_send
 from cordee.core import outbox

@@ -6,12 +6,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from cordee.collectives.permissions import collective_view
+from cordee.missions.access import can_manage
 from cordee.missions.models import Mission
 
 
 def can_manage_mission(membership, mission: Mission) -> bool:
     """The lead and the collective's admins manage a mission (team, deliverables, assignment)."""
-    return mission.lead_id == membership.user_id or membership.is_admin
+    return can_manage(membership, mission)
 
 
 def mission_view(view=None, *, manage=False):

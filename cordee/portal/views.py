@@ -346,7 +346,11 @@ def access_send(request, contact_pk):
     contact = _get_contact(request, contact_pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    sent = services.portal_access_send(contact=contact, by=request.user)
+    try:
+        sent = services.portal_access_send(contact=contact, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("clients:detail", request.collective.slug, contact.client_id)
     expires_on = timezone.localtime(sent.access.expires_at, collective_zone(request.collective)).date()
     messages.success(
         request,
@@ -367,7 +371,7 @@ def access_revoke(request, contact_pk):
     contact = _get_contact(request, contact_pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    services.portal_access_revoke(contact=contact)
+    services.portal_access_revoke(contact=contact, by=request.user)
     messages.success(
         request,
         _(

@@ -238,6 +238,7 @@ class TestMissionDefaultsSettings:
         with pytest.raises(ValidationError) as refused:
             collective_settings_update(
                 collective=collective,
+                by=collective.memberships.get(role="admin").user,
                 name=collective.name,
                 slug=collective.slug,
                 time_zone="Europe/Paris",
