@@ -2,6 +2,8 @@
 
 import base64
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -36,6 +38,38 @@ def render_email(template: str, context: dict, language: str) -> tuple[str, str,
     return subject, text, html
 
 
+@dataclass(frozen=True)
+class EmailRequest:
+    """One email to store in the outbox; the arguments of `email_enqueue`, for `email_enqueue_many`."""
+
+    key: str
+    to: str
+    template: str
+    context: dict
+    language: str | None = None
+    sender: str | None = None
+    reply_to: str = ""
+    collective: object = None
+    attachments: list[dict] = field(default_factory=list)
+
+
+def _outbound_email(request: EmailRequest) -> OutboundEmail:
+    language = request.language or settings.LANGUAGE_CODE
+    subject, text, html = render_email(request.template, request.context, language)
+    return OutboundEmail(
+        idempotency_key=request.key,
+        to_email=request.to,
+        from_email=request.sender or settings.DEFAULT_FROM_EMAIL,
+        reply_to=request.reply_to,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        language=language,
+        collective=request.collective,
+        attachments=request.attachments or [],
+    )
+
+
 def email_enqueue(
     *,
     key: str,
@@ -56,26 +90,51 @@ def email_enqueue(
     existing = OutboundEmail.objects.filter(idempotency_key=key).first()
     if existing:
         return existing
-    language = language or settings.LANGUAGE_CODE
-    subject, text, html = render_email(template, context, language)
+    request = EmailRequest(
+        key=key,
+        to=to,
+        template=template,
+        context=context,
+        language=language,
+        sender=sender,
+        reply_to=reply_to,
+        collective=collective,
+        attachments=attachments or [],
+    )
     try:
         with transaction.atomic():
-            email = OutboundEmail.objects.create(
-                idempotency_key=key,
-                to_email=to,
-                from_email=sender or settings.DEFAULT_FROM_EMAIL,
-                reply_to=reply_to,
-                subject=subject,
-                body_text=text,
-                body_html=html,
-                language=language,
-                collective=collective,
-                attachments=attachments or [],
-            )
+            email = _outbound_email(request)
+            email.save()
     except IntegrityError:
         return OutboundEmail.objects.get(idempotency_key=key)
     transaction.on_commit(lambda: _enqueue_delivery(email.pk))
     return email
+
+
+def email_enqueue_many(requests: Iterable[EmailRequest]) -> int:
+    """Store many emails at once (ticks): one query for the keys already there, one bulk insert.
+
+    Keys already in the outbox, or repeated in `requests`, are skipped, so the call is idempotent like
+    `email_enqueue`. Returns how many emails are waiting for their first delivery among those keys.
+    """
+    requests = list({request.key: request for request in requests}.values())
+    if not requests:
+        return 0
+    existing = set(
+        OutboundEmail.objects.filter(idempotency_key__in=[request.key for request in requests]).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    rows = [_outbound_email(request) for request in requests if request.key not in existing]
+    with transaction.atomic():
+        OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
+        keys = [row.idempotency_key for row in rows]
+        created = OutboundEmail.objects.filter(
+            idempotency_key__in=keys, state=OutboundEmail.State.PENDING, attempts=0
+        ).values_list("pk", flat=True)
+        ids = list(created)
+    transaction.on_commit(lambda: [_enqueue_delivery(email_id) for email_id in ids])
+    return len(ids)
 
 
 def _enqueue_delivery(email_id: int, delay: int | None = None) -> None:

@@ -126,3 +126,36 @@ def test_a_calendar_attachment_keeps_its_method_and_one_charset(django_capture_o
     assert part.get_param("method") == "REQUEST"
     assert str(part["Content-Type"]).lower().count("charset") == 1
     assert part.get_payload(decode=True) == invitation
+
+
+def many(keys, language="fr"):
+    return [
+        outbox.EmailRequest(
+            key=key,
+            to=f"{key.replace(':', '-')}@example.fr",
+            template="core/emails/test",
+            context={"name": "Léa"},
+            language=language,
+        )
+        for key in keys
+    ]
+
+
+def test_enqueue_many_stores_each_new_key_once_and_delivers_on_commit(django_capture_on_commit_callbacks):
+    enqueue(key="bulk:1")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        added = outbox.email_enqueue_many(many(["bulk:1", "bulk:2", "bulk:3", "bulk:3"], language="en"))
+
+    assert added == 2
+    assert OutboundEmail.objects.filter(idempotency_key__startswith="bulk:").count() == 3
+    assert sorted(message.to[0] for message in mail.outbox) == ["bulk-2@example.fr", "bulk-3@example.fr"]
+    assert {message.subject for message in mail.outbox} == {"Hello Léa"}
+
+
+def test_enqueue_many_costs_the_same_queries_for_5_and_50_emails(django_assert_num_queries):
+    outbox.email_enqueue_many(many(["warm:1"]))
+    for size in (5, 50):
+        with django_assert_num_queries(5):
+            outbox.email_enqueue_many(many([f"size{size}:{index}" for index in range(size)]))
+    assert OutboundEmail.objects.count() == 56
