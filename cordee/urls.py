@@ -21,7 +21,9 @@ urlpatterns = [
     path("", include("cordee.timesheets.urls")),
     path("", include("cordee.communication.urls")),
     path("portal/", include("cordee.portal.urls")),
+    path("portal/", include("cordee.billing.portal_urls")),
     path("", include("cordee.feedback.urls")),
+    path("", include("cordee.billing.urls")),
     # Uploaded logos and photos; production serves them from object storage or the proxy.
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
