@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cordee.billing.legal import legal_values
 from cordee.billing.models import (
@@ -136,20 +137,24 @@ def quote_lines(plan: BillingPlan) -> list[dict]:
                         _("Time and materials, up to the cap of %(days)s days")
                         % {"days": quantity(plan.cap_days)},
                         plan.cap_days.normalize(),
-                        _("day"),
+                        pgettext("unit of quantity", "d"),
                         plan.mission_day_rate,
                         line_amount(plan.cap_days, plan.mission_day_rate),
                     )
                 else:
                     add(
-                        _("Time and materials, per day consumed"), None, _("day"), plan.mission_day_rate, None
+                        _("Time and materials, per day consumed"),
+                        None,
+                        pgettext("unit of quantity", "d"),
+                        plan.mission_day_rate,
+                        None,
                     )
             else:
                 for rate in plan.member_rates.select_related("user"):
                     add(
                         _("Time and materials: day of %(name)s") % {"name": rate.user.display_name},
                         None,
-                        _("day"),
+                        pgettext("unit of quantity", "d"),
                         rate.day_rate,
                         None,
                     )

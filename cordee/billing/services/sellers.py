@@ -246,12 +246,12 @@ def entity_seller_save(*, by, collective_id: int, values: dict) -> LegalSeller:
 def _seller_for_change(*, by, seller_id: int) -> LegalSeller:
     seller = LegalSeller.objects.select_for_update().select_related("user").filter(pk=seller_id).first()
     if seller is None:
-        raise AccessDenied(_("Only members of the collective can do this."))
+        raise AccessDenied(_("This seller does not exist."))
     membership = membership_for(by, seller.collective_id)
     if seller.is_member and seller.user_id != by.pk:
         raise AccessDenied(_("Only this member can change their own billing settings."))
     if not seller.is_member and not membership.is_admin:
-        raise AccessDenied(_("Only an admin of the collective can do this."))
+        raise AccessDenied(_("Only an admin of the collective can change its legal entity."))
     return seller
 
 

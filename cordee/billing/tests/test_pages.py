@@ -1,6 +1,5 @@
 """Every billing page renders for its audience, in a constant number of queries as data grows."""
 
-
 import pytest
 from django.urls import reverse
 
