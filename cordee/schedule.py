@@ -3,6 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
+from cordee.billing.services.plans import cap_alerts_send
 from cordee.core import outbox
 
 
@@ -78,3 +79,12 @@ def surveys_tick() -> tuple[int, int]:
     from cordee.feedback.services.surveys import surveys_tick as run
 
     return run()
+
+
+@db_periodic_task(crontab(minute="20"))
+@lock_task("billing-cap-alerts-tick")
+def billing_cap_alerts_tick() -> int:
+    """Alert the lead (and the client when the plan says so) once per threshold of a pay-as-you-go cap
+    reached (50, 80, 100 %); the unique alert row per plan and threshold makes ticks and workers safe.
+    See `cordee.billing.services.plans.cap_alerts_send`."""
+    return cap_alerts_send()

@@ -336,13 +336,13 @@ def overage_create(request):
 
 @mission_view(manage=True)
 @require_POST
-def bonus_measure(request, plan_pk):
+def bonus_measure(request, billing_plan_pk):
     form = BonusMeasureForm(request.POST)
     if form.is_valid():
         try:
             plan_bonus_measure(
                 by=request.user,
-                plan_id=get_object_or_404(request.mission.billing_plans, pk=plan_pk).pk,
+                plan_id=get_object_or_404(request.mission.billing_plans, pk=billing_plan_pk).pk,
                 measured_value=form.cleaned_data["measured_value"],
                 reached=form.cleaned_data["reached"],
             )

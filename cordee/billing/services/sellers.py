@@ -244,7 +244,12 @@ def entity_seller_save(*, by, collective_id: int, values: dict) -> LegalSeller:
 
 
 def _seller_for_change(*, by, seller_id: int) -> LegalSeller:
-    seller = LegalSeller.objects.select_for_update().select_related("user").filter(pk=seller_id).first()
+    seller = (
+        LegalSeller.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk=seller_id)
+        .first()
+    )
     if seller is None:
         raise AccessDenied(_("This seller does not exist."))
     membership = membership_for(by, seller.collective_id)

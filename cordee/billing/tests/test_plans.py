@@ -33,6 +33,7 @@ from cordee.missions.tests.factories import (
     MissionMemberFactory,
     TimeEntryFactory,
 )
+from cordee.schedule import billing_cap_alerts_tick
 from cordee.timesheets.models import TimeEntry
 
 pytestmark = pytest.mark.django_db
@@ -223,20 +224,21 @@ def cap_keys() -> list[str]:
 
 
 def test_cap_alerts_go_once_per_threshold_whatever_the_ticks(world):
+    """Through the periodic job registered in cordee/schedule.py."""
     plan = active_plan(world, cap_days=Decimal("10"), cap_alerts_client=True)
-    assert cap_alerts_send() == 0
+    assert billing_cap_alerts_tick.call_local() == 0
     for day in range(16, 21):  # 5 days: 50 %
         log(world, date(2026, 3, day), "7")
-    assert cap_alerts_send() == 1
-    assert cap_alerts_send() == 0
+    assert billing_cap_alerts_tick.call_local() == 1
+    assert billing_cap_alerts_tick.call_local() == 0
     assert cap_keys() == [
         f"billing:cap:{plan.pk}:50:contact:{world.contact.pk}",
         f"billing:cap:{plan.pk}:50:lead",
     ]
     for day in range(23, 28):  # 10 days: 80 and 100 % in one step
         log(world, date(2026, 3, day), "7")
-    assert cap_alerts_send() == 2
-    assert cap_alerts_send() == 0
+    assert billing_cap_alerts_tick.call_local() == 2
+    assert billing_cap_alerts_tick.call_local() == 0
     assert sorted(CapAlert.objects.filter(plan=plan).values_list("threshold", flat=True)) == [50, 80, 100]
     assert len(cap_keys()) == 6
     lead_email = OutboundEmail.objects.get(idempotency_key=f"billing:cap:{plan.pk}:100:lead")
