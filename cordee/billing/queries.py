@@ -3,7 +3,7 @@ collective's missions near their cap or over their estimate, and the sellers' re
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncWeek
@@ -218,7 +218,7 @@ def _forecast(budget: Budget, today: date) -> None:
     remaining = budget.planned_days - last.days
     if remaining <= 0:
         return
-    weeks_left = int(-(-remaining // budget.pace_per_week))  # ceil
+    weeks_left = int((remaining / budget.pace_per_week).to_integral_value(rounding=ROUND_CEILING))
     days, week = last.days, last.week
     for _index in range(min(weeks_left, 52)):
         week += timedelta(days=7)
