@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cordee.core.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS
 
@@ -182,11 +183,12 @@ class BillingPlan(models.Model):
         MILESTONE = "milestone", _("Milestone: a price per deliverable")
         PAY_AS_YOU_GO = "payg", _("Pay-as-you-go: the days consumed")
 
+    # With a context: in French, a plan's status agrees in the masculine.
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        PROPOSED = "proposed", _("Sent in a quote")
-        ACTIVE = "active", _("Active")
-        SUPERSEDED = "superseded", _("Replaced by a later version")
+        DRAFT = "draft", pgettext_lazy("billing plan status", "Draft")
+        PROPOSED = "proposed", pgettext_lazy("billing plan status", "Sent in a quote")
+        ACTIVE = "active", pgettext_lazy("billing plan status", "Active")
+        SUPERSEDED = "superseded", pgettext_lazy("billing plan status", "Replaced by a later version")
 
     class InvoicingMode(models.TextChoices):
         PER_MEMBER = "per_member", _("Each member invoices their share, all sent together")
@@ -340,10 +342,11 @@ class CapAlert(models.Model):
 class OverageRequest(models.Model):
     """Days beyond the cap that the lead asks for; they become billable once the client approves them."""
 
+    # With a context: in French, a request (demande) agrees in the feminine.
     class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for the client")
-        APPROVED = "approved", _("Approved")
-        DECLINED = "declined", _("Declined")
+        PENDING = "pending", pgettext_lazy("overage status", "Waiting for the client")
+        APPROVED = "approved", pgettext_lazy("overage status", "Approved")
+        DECLINED = "declined", pgettext_lazy("overage status", "Declined")
 
     collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="+")
     plan = models.ForeignKey(BillingPlan, on_delete=models.CASCADE, related_name="overages")
@@ -369,12 +372,13 @@ class Quote(models.Model):
     """A quote (devis) proposing one plan version. Once sent it is a document: its number, snapshots, lines,
     totals and PDF never change; a revision is a new quote that supersedes it."""
 
+    # With a context: in French, a quote (devis) agrees in the masculine.
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SENT = "sent", _("Sent")
-        ACCEPTED = "accepted", _("Accepted")
-        DECLINED = "declined", _("Declined")
-        SUPERSEDED = "superseded", _("Revised")
+        DRAFT = "draft", pgettext_lazy("quote status", "Draft")
+        SENT = "sent", pgettext_lazy("quote status", "Sent")
+        ACCEPTED = "accepted", pgettext_lazy("quote status", "Accepted")
+        DECLINED = "declined", pgettext_lazy("quote status", "Declined")
+        SUPERSEDED = "superseded", pgettext_lazy("quote status", "Revised")
 
     collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="+")
     mission = models.ForeignKey("missions.Mission", on_delete=models.CASCADE, related_name="quotes")
