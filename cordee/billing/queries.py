@@ -333,3 +333,16 @@ def collective_readiness(collective, user) -> tuple[list[Readiness], Readiness |
         Readiness(name=entity.display_name, items=seller_checklist(entity), seller=entity) if entity else None
     )
     return members, entity_readiness
+
+
+def invoiceable_deliverables(plan: BillingPlan) -> list[PlanDeliverable]:
+    """The priced deliverables of a milestone plan that can be invoiced now: delivered (or accepted, when the
+    plan waits for the client's acceptance). Invoices (a later step) start from this list."""
+    from_statuses = (
+        ("delivered", "accepted")
+        if plan.milestone_trigger == BillingPlan.MilestoneTrigger.DELIVERED
+        else ("accepted",)
+    )
+    return list(
+        plan.deliverable_prices.select_related("deliverable").filter(deliverable__status__in=from_statuses)
+    )
