@@ -14,7 +14,7 @@ from cordee.billing.services.plans import PlanInput, plan_save
 from cordee.billing.services.quotes import quote_accept
 from cordee.billing.tests.conftest import make_ready, payg_input, sent_quote
 from cordee.core.models import OutboundEmail
-from cordee.core.tests.factories import MembershipFactory
+from cordee.core.tests.factories import MembershipFactory, UserFactory
 from cordee.missions.tests.factories import DeliverableFactory, MissionMemberFactory, TimeEntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -307,3 +307,18 @@ def test_member_pages_run_a_constant_number_of_queries(client, world, django_ass
         DeliverableFactory(mission=world.mission, title=f"Livrable {index}")
     with django_assert_num_queries(len(captured)):
         assert client.get(plan_page).status_code == 200
+
+
+def test_the_admin_lists_billing_documents_read_only(client, world):
+    quote = sent_quote(world)
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(operator)
+    listing = client.get(reverse("admin:billing_quote_changelist"))
+    assert listing.status_code == 200
+    assert quote.number in listing.content.decode()
+    assert client.get(reverse("admin:billing_quote_change", args=[quote.pk])).status_code == 200
+    assert (
+        client.post(reverse("admin:billing_quote_delete", args=[quote.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert Quote.objects.filter(pk=quote.pk).exists()
