@@ -23,13 +23,13 @@ from cordee.billing.models import (
     PlanDeliverable,
     PlanMemberRate,
 )
+from cordee.billing.services.links import portal_link_to
 from cordee.billing.services.sellers import member_seller_for
 from cordee.clients.models import ClientContact
 from cordee.core.money import round_cents, round_quantity, to_decimal
 from cordee.core.outbox import email_enqueue
 from cordee.missions.access import mission_for
 from cordee.missions.models import Deliverable, Mission, MissionMember
-from cordee.portal.services import portal_link_for
 from cordee.timesheets.models import TimeEntry
 
 CAP_THRESHOLDS = (50, 80, 100)
@@ -422,7 +422,11 @@ def _cap_alert_send(plan: BillingPlan, threshold: int, consumed: Decimal) -> boo
                         key=f"billing:cap:{plan.pk}:{threshold}:contact:{contact.pk}",
                         to=contact.email,
                         template="billing/emails/cap_alert_client",
-                        context={**context, "contact": contact, "portal_url": portal_link_for(contact)},
+                        context={
+                            **context,
+                            "contact": contact,
+                            "portal_url": portal_link_to(contact, "billing_portal:billing", mission.pk),
+                        },
                         language=contact.language,
                         sender=mission.collective.notification_sender(),
                         reply_to=mission.lead.email,
@@ -506,7 +510,7 @@ def overage_request(*, by, mission_id: int, days: Decimal, reason: str) -> Overa
                 "days": overage.days.normalize(),
                 "cap": plan.cap_days.normalize(),
                 "contact": contact,
-                "portal_url": portal_link_for(contact),
+                "portal_url": portal_link_to(contact, "billing_portal:billing", mission.pk),
             },
             language=contact.language,
             sender=mission.collective.notification_sender(),

@@ -22,6 +22,7 @@ from cordee.billing.models import (
     Quote,
 )
 from cordee.billing.pdf import pdf_render, sha256_hex
+from cordee.billing.services.links import portal_link_to
 from cordee.billing.services.plans import PortalRefused, bonus_amount
 from cordee.billing.services.sellers import (
     client_billing_address_missing,
@@ -35,7 +36,6 @@ from cordee.clients.models import ClientContact
 from cordee.core.money import line_amount, money_sum, percent_of, round_cents
 from cordee.core.outbox import email_enqueue
 from cordee.missions.access import mission_for
-from cordee.portal.services import portal_link_for
 
 DOCUMENT_LANGUAGE = "fr"  # French legal documents are written in French.
 MAX_VALIDITY_DAYS = 180
@@ -314,7 +314,7 @@ def quote_send(*, by, quote_id: int) -> Quote:
                 "collective": mission.collective,
                 "contact": contact,
                 "lead": mission.lead,
-                "portal_url": portal_link_for(contact),
+                "portal_url": portal_link_to(contact, "billing_portal:quote", quote.pk),
             },
             language=contact.language,
             sender=mission.collective.notification_sender(),

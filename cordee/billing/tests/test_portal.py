@@ -1,6 +1,7 @@
 """The client's billing pages in the portal: isolation, the "Bon pour accord" over HTTP, what the client sees
 of the budget, and constant query counts."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -21,6 +22,7 @@ from cordee.missions.tests.factories import (
     DeliverableFactory,
     TimeEntryFactory,
 )
+from cordee.portal.services import portal_link_create
 
 pytestmark = pytest.mark.django_db
 
@@ -255,3 +257,21 @@ def test_portal_pages_run_a_constant_number_of_queries(client, world, django_ass
     for url in urls:
         with django_assert_num_queries(counts[url]):
             assert client.get(url).status_code == 200
+
+
+def test_the_quote_email_signs_the_client_in_straight_onto_the_quote(client, world):
+    quote = sent_quote(world)
+    email = OutboundEmail.objects.get(idempotency_key=f"billing:quote:{quote.pk}:contact:{world.contact.pk}")
+    link = re.search(r"https?://\S*/portal/m/\S*", email.body_text).group(0)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    assert client.get("/" + path).status_code == 200
+    response = client.post("/" + path.split("?")[0])
+    assert response["Location"] == reverse("billing_portal:quote", args=[quote.pk])
+
+
+def test_a_next_page_outside_the_portal_is_ignored(client, world):
+    link = portal_link_create(contact=world.contact)
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    client.get(path + "?next=https://evil.example/portal/")
+    client.get(path + "?next=/collectives/")
+    assert client.post(path)["Location"] == reverse("portal:home")
