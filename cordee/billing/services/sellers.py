@@ -8,8 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from stdnum import exceptions as number_errors
+from stdnum.fr import siren
 
 from cordee.accounts.models import User
+from cordee.accounts.validators import bic_normalize, iban_normalize, siret_normalize, vat_number_normalize
 from cordee.billing.legal import legal_values
 from cordee.billing.models import DOCUMENT_NUMBER_PATTERN, LegalSeller, NumberSeries
 from cordee.collectives.access import membership_for
@@ -222,6 +225,42 @@ def _check_payment_defaults(values: dict) -> dict:
     return errors
 
 
+def _siren_normalize(value: str) -> str:
+    compact = "".join((value or "").split())
+    if not compact:
+        return ""
+    try:
+        return siren.validate(compact)
+    except number_errors.ValidationError as error:
+        raise ValidationError(
+            _(
+                "This SIREN is not valid: it has 9 digits and a check digit; copy it from the Kbis or the INSEE notice."
+            ),
+            code="siren",
+        ) from error
+
+
+NORMALIZERS = {
+    "siren": _siren_normalize,
+    "siret": siret_normalize,
+    "vat_number": vat_number_normalize,
+    "iban": iban_normalize,
+    "bic": bic_normalize,
+}
+
+
+def _normalized_identity(values: dict) -> tuple[dict, dict]:
+    """SIREN, SIRET, VAT number, IBAN and BIC checked and in their compact form (python-stdnum, schwifty)."""
+    values, errors = dict(values), {}
+    for name, normalize in NORMALIZERS.items():
+        if values.get(name):
+            try:
+                values[name] = normalize(values[name])
+            except ValidationError as error:
+                errors[name] = error.messages
+    return values, errors
+
+
 @transaction.atomic
 def entity_seller_save(*, by, collective_id: int, values: dict) -> LegalSeller:
     """Create or update the collective's legal entity as a seller: its admins only."""
@@ -231,10 +270,11 @@ def entity_seller_save(*, by, collective_id: int, values: dict) -> LegalSeller:
         .filter(collective_id=collective_id, kind=LegalSeller.Kind.ENTITY)
         .first()
     ) or LegalSeller(collective_id=collective_id, kind=LegalSeller.Kind.ENTITY)
+    values, errors = _normalized_identity(values)
     for name in ENTITY_FIELDS + PAYMENT_FIELDS:
         if name in values:
             setattr(seller, name, values[name])
-    errors = _check_payment_defaults(values)
+    errors |= _check_payment_defaults(values)
     if errors:
         raise ValidationError(errors)
     seller.full_clean()

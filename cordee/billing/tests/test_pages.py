@@ -12,6 +12,7 @@ from django.urls import reverse
 from cordee.billing.models import BillingPlan, LegalSeller, Quote
 from cordee.billing.services.plans import PlanInput, plan_save
 from cordee.billing.services.quotes import quote_accept
+from cordee.billing.services.reports import activity_report_draft
 from cordee.billing.tests.conftest import make_ready, payg_input, sent_quote
 from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import MembershipFactory, UserFactory
@@ -270,6 +271,13 @@ def test_member_pages_run_a_constant_number_of_queries(client, world, django_ass
         user_agent="",
         pdf_sha256=quote.pdf_sha256,
     )
+    TimeEntryFactory(mission=world.mission, user=world.lead, date=date(2026, 3, 16), hours=Decimal("7"))
+    report = activity_report_draft(
+        by=world.lead,
+        mission_id=world.mission.pk,
+        period_start=date(2026, 3, 1),
+        period_end=date(2026, 3, 31),
+    )
     client.force_login(world.lead)
     slug, mission = world.collective.slug, world.mission.pk
     urls = [
@@ -277,6 +285,7 @@ def test_member_pages_run_a_constant_number_of_queries(client, world, django_ass
         reverse("billing:mission", args=[slug, mission]),
         reverse("billing:plan", args=[slug, mission]),
         reverse("billing:quote", args=[slug, mission, quote.pk]),
+        reverse("billing:report", args=[slug, mission, report.pk]),
     ]
     counts = {}
     for url in urls:

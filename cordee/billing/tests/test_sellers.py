@@ -223,3 +223,22 @@ def test_two_concurrent_issuances_get_n_and_n_plus_one():
         thread.join(timeout=60)
     assert errors == []
     assert sorted(numbers) == ["FAC-2026-00001", "FAC-2026-00002"]
+
+
+def test_the_entitys_numbers_are_checked_and_nothing_is_saved_when_one_is_wrong(world):
+    values = {
+        "name": "Rive Gauche SAS",
+        "entity_form": "sas",
+        "siren": "552 081 318",
+        "iban": "FR7630006000011234567890188",
+    }
+    with pytest.raises(ValidationError) as refused:
+        entity_seller_save(by=world.lead, collective_id=world.collective.pk, values=values)
+    assert set(refused.value.message_dict) == {"siren", "iban"}
+    assert not LegalSeller.objects.filter(kind=LegalSeller.Kind.ENTITY).exists()
+    seller = entity_seller_save(
+        by=world.lead,
+        collective_id=world.collective.pk,
+        values={**values, "siren": "552 081 317", "iban": "FR76 3000 6000 0112 3456 7890 189"},
+    )
+    assert (seller.siren, seller.iban) == ("552081317", "FR7630006000011234567890189")
