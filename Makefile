@@ -26,12 +26,14 @@ run: prepare
 
 test: install
 	mkdir -p var
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py compiletranslations
 	$(BIN)/python -m pytest --create-db
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format .

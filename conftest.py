@@ -1,4 +1,9 @@
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# A loaded machine (CI, several workers) must not turn a slow example into a failure: no deadline.
+hypothesis_settings.register_profile("cordee", deadline=None)
+hypothesis_settings.load_profile("cordee")
 
 
 @pytest.fixture(autouse=True)

@@ -1,33 +1,36 @@
 """Every periodic job of Cordée, in one place. Each tick reads what is due from the database."""
 
+from datetime import timedelta
+
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task
 
 from cordee.billing.services.plans import cap_alerts_send
+from cordee.communication.services.recaps import recaps_tick as recaps_run
+from cordee.communication.services.ritual_videos import ritual_video_reminders_send
 from cordee.core import outbox
+from cordee.core.locks import periodic_lock
+from cordee.feedback.services.surveys import surveys_tick as surveys_run
+from cordee.missions.services.health import deliverables_health_refresh
+from cordee.missions.services.tasks import task_assignment_digests_send
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("outbox-tick")
+@periodic_lock("outbox-tick", period=timedelta(minutes=1))
 def outbox_tick() -> int:
-    """Deliver emails whose enqueue was lost or whose retry is due; the claim makes it safe."""
-    ids = outbox.outbox_due_ids()
-    for email_id in ids:
-        outbox.email_deliver(email_id)
-    return len(ids)
+    """Deliver emails whose enqueue was lost, whose retry is due or whose worker died; the claim makes it safe."""
+    return outbox.outbox_recover()
 
 
 @db_periodic_task(crontab(minute="5"))
-@lock_task("missions-health-tick")
+@periodic_lock("missions-health-tick", period=timedelta(hours=1))
 def missions_health_tick() -> int:
     """Recompute the deadline health of the deliverables of active missions; alert leads once per change."""
-    from cordee.missions.services.health import deliverables_health_refresh
-
     return deliverables_health_refresh()
 
 
 @db_periodic_task(crontab(minute="0"))
-@lock_task("task-assignment-digest-tick")
+@periodic_lock("task-assignment-digest-tick", period=timedelta(hours=1))
 def task_assignment_digest_tick() -> int:
     """Each assignee's daily digest of new tasks, due at 8:00 Paris time.
 
@@ -35,13 +38,11 @@ def task_assignment_digest_tick() -> int:
     made before the last 8:00 in Paris, one email per assignee and day (the first run at or after 8:00
     sends it, a later run finds nothing left, a missed one is caught up at the next).
     """
-    from cordee.missions.services.tasks import task_assignment_digests_send
-
     return task_assignment_digests_send()
 
 
 @db_periodic_task(crontab(minute="0"))
-@lock_task("ritual-videos-reminder-tick")
+@periodic_lock("ritual-videos-reminder-tick", period=timedelta(hours=1))
 def ritual_videos_reminder_tick() -> int:
     """Remind the lead when the week's video of an async-ritual mission is missing on Thursday 9:00.
 
@@ -50,13 +51,11 @@ def ritual_videos_reminder_tick() -> int:
     reminder, later runs find it in the outbox (key per mission and week) and send nothing more, and a
     run missed that day is caught up until Sunday. See `cordee.communication.services.ritual_videos`.
     """
-    from cordee.communication.services.ritual_videos import ritual_video_reminders_send
-
     return ritual_video_reminders_send()
 
 
 @db_periodic_task(crontab(minute="*/15"))
-@lock_task("recaps-tick")
+@periodic_lock("recaps-tick", period=timedelta(minutes=15))
 def recaps_tick() -> tuple[int, int]:
     """Draft each active mission's due progress recap and tell its lead; send untouched drafts due.
 
@@ -64,25 +63,21 @@ def recaps_tick() -> tuple[int, int]:
     mission and slot), and only the most recent slot is caught up after a stop; the automatic
     sending claims the draft. See `cordee.communication.services.recaps`.
     """
-    from cordee.communication.services.recaps import recaps_tick as run
-
-    return run()
+    return recaps_run()
 
 
 @db_periodic_task(crontab(minute="10"))
-@lock_task("surveys-tick")
+@periodic_lock("surveys-tick", period=timedelta(hours=1))
 def surveys_tick() -> tuple[int, int]:
     """Open each active mission's due satisfaction survey (day 14, then every 30 days, from 9:00 in the
     collective's time zone) and send the one reminder 3 days after; the unique round and the claimed
     reminder make it safe to run twice. See `cordee.feedback.services.surveys`.
     """
-    from cordee.feedback.services.surveys import surveys_tick as run
-
-    return run()
+    return surveys_run()
 
 
 @db_periodic_task(crontab(minute="20"))
-@lock_task("billing-cap-alerts-tick")
+@periodic_lock("billing-cap-alerts-tick", period=timedelta(hours=1))
 def billing_cap_alerts_tick() -> int:
     """Alert the lead (and the client when the plan says so) once per threshold of a pay-as-you-go cap
     reached (50, 80, 100 %); the unique alert row per plan and threshold makes ticks and workers safe.

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "cordee.portal",
     "cordee.feedback",
     "cordee.billing",
+    "cordee.workspace",
 ]
 
 MIDDLEWARE = [
@@ -84,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cordee.core.context_processors.navigation",
+                "cordee.collectives.context_processors.navigation",
             ],
         },
     },
@@ -214,6 +215,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Domain for the generic sender identities of collectives (feedback@, noreply@).
 EMAIL_SENDER_DOMAIN = env.str("EMAIL_SENDER_DOMAIN", default="cordee.localhost")
 OUTBOX_MAX_ATTEMPTS = 6
+# A queued delivery or a claim older than this is taken over by the outbox tick (its worker died).
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=180)
+# Periodic job locks last most of their job's period; this caps every lease (0: no cap), e.g. for a
+# deployment that runs the ticks more often or a test that cannot wait minutes.
+PERIODIC_LOCK_MAX_LEASE_SECONDS = env.int("PERIODIC_LOCK_MAX_LEASE_SECONDS", default=0)
 
 # Security. Behind a TLS proxy in production.
 SESSION_COOKIE_HTTPONLY = True

@@ -3,7 +3,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from cordee.collectives import urls as collectives_urls
+from cordee.communication import urls as communication_urls
 from cordee.core import views as core_views
+from cordee.portal import client_feed_views
+from cordee.workspace import urls as workspace_urls
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -12,14 +16,20 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("cordee.accounts.urls")),
-    path("", include("cordee.collectives.urls")),
+    # Pages that a higher app adds to a lower app's namespace keep their names (see README, Layers):
+    # the dashboards combine several areas and live at the top (cordee.workspace).
+    path("", include((collectives_urls.urlpatterns + workspace_urls.collective_pages, "collectives"))),
     path("", include("cordee.invitations.urls")),
     path("", include("cordee.opportunities.urls")),
     path("", include("cordee.public.urls")),
     path("", include("cordee.clients.urls")),
     path("", include("cordee.missions.urls")),
     path("", include("cordee.timesheets.urls")),
-    path("", include("cordee.communication.urls")),
+    # The client's calendar address is the portal's, managed from the weekly call page (communication).
+    path(
+        "",
+        include((communication_urls.urlpatterns + client_feed_views.communication_pages, "communication")),
+    ),
     path("portal/", include("cordee.portal.urls")),
     path("portal/", include("cordee.billing.portal_urls")),
     path("", include("cordee.feedback.urls")),

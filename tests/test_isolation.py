@@ -13,6 +13,7 @@ from cordee.clients.models import Client, ClientContact
 from cordee.collectives.models import Membership, Reference
 from cordee.communication.models import CollectiveEvent, DeliveryCall, Recap, RitualVideo
 from cordee.communication.tests.rituals_factories import CollectiveEventFactory, RitualVideoFactory
+from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import (
     AdminMembershipFactory,
     MembershipFactory,
@@ -56,6 +57,7 @@ PARAMETER_MODELS = {
     "quote_pk": Quote,
     "report_pk": ActivityReport,
     "billing_plan_pk": BillingPlan,
+    "email_pk": OutboundEmail,
 }
 # URL name prefix → the model its bare `pk` points to.
 OBJECT_MODELS = {
@@ -177,6 +179,14 @@ def two_collectives():
             organizer=mission.lead,
         ),
         CollectiveEvent: CollectiveEventFactory(collective=b),
+        OutboundEmail: OutboundEmail.objects.create(
+            collective=b,
+            idempotency_key="isolation:failed",
+            to_email="client@example.fr",
+            subject="Point",
+            body_text="Tout va bien",
+            state=OutboundEmail.State.FAILED,
+        ),
     }
     survey = Survey.objects.create(collective=b, mission=mission, due_date="2026-03-16")
     response = SurveyResponse.objects.create(

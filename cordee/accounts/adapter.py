@@ -3,6 +3,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from cordee.accounts.language import language_cookie_set, supported_language
+from cordee.accounts.models import User
 from cordee.core.outbox import email_enqueue
 
 
@@ -22,8 +23,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix, email, context):
         """Routes allauth's emails (verification, password reset…) through the outbox."""
-        from cordee.accounts.models import User
-
         user = User.objects.filter(email__iexact=email).first()
         language = user.language if user else supported_language(translation.get_language())
         # allauth passes objects in the context; keep only what templates read, rendered now.

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from cordee.clients import queries, services
 from cordee.clients.forms import ClientContactForm, ClientForm
 from cordee.clients.models import Client, ClientContact
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
 
 PAGE_SIZE = 25
 
@@ -63,7 +63,6 @@ def client_detail(request, client_pk):
         {
             "client": client,
             "contacts": list(queries.client_contacts(client)),
-            "missions": list(queries.client_missions(client)),
         },
     )
 

@@ -3,11 +3,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cordee.collectives.models import Collective, Membership, Reference
+from cordee.collectives.models import AssignmentMode, Collective, Membership, Reference, RitualKind
 from cordee.collectives.services import collective_slug_check, collective_slug_suggest
 from cordee.core.fields import CommaSeparatedListField
 from cordee.core.uploads import validate_image_upload
-from cordee.missions.models import Mission
 
 ACCEPTED_IMAGE_TYPES = "image/png,image/jpeg,image/webp"
 
@@ -169,7 +168,7 @@ class CollectiveSettingsForm(forms.ModelForm):
     )
 
     default_assignment_mode = forms.ChoiceField(
-        label=_("Task assignment"), choices=Mission.AssignmentMode.choices, required=False
+        label=_("Task assignment"), choices=AssignmentMode.choices, required=False
     )
     default_recaps_per_week = forms.TypedChoiceField(
         label=_("Progress recaps per week"),
@@ -178,7 +177,7 @@ class CollectiveSettingsForm(forms.ModelForm):
         required=False,
     )
     default_ritual_kind = forms.ChoiceField(
-        label=_("Weekly ritual"), choices=Mission.RitualKind.choices, required=False
+        label=_("Weekly ritual"), choices=RitualKind.choices, required=False
     )
     delay_notice_min_business_days = forms.IntegerField(
         label=_("Minimum notice for a delay (business days)"), min_value=0, max_value=60, required=False

@@ -17,6 +17,21 @@ slug_validator = RegexValidator(
 )
 
 
+class AssignmentMode(models.TextChoices):
+    """How a mission's tasks find their assignee (a collective's default, each mission's own)."""
+
+    LEAD_ASSIGNS = "lead_assigns", _("The lead assigns tasks")
+    SELF_SERVICE = "self_service", _("Members take tasks themselves")
+    BY_ROLE = "by_role", _("Tasks go to the member holding the role")
+
+
+class RitualKind(models.TextChoices):
+    """A mission's weekly ritual (a collective's default, each mission's own)."""
+
+    SYNC_CALL = "sync_call", _("Weekly call")
+    ASYNC_VIDEO = "async_video", _("Weekly video")
+
+
 class Collective(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(

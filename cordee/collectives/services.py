@@ -17,7 +17,16 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from cordee.collectives.models import Collective, Membership, Reference, slug_validator
+from cordee.collectives.models import (
+    AssignmentMode,
+    Collective,
+    Membership,
+    Reference,
+    RitualKind,
+    slug_validator,
+)
+from cordee.core import outbox
+from cordee.core.models import OutboundEmail
 from cordee.core.uploads import ALLOWED_IMAGE_FORMATS, validate_image_upload
 
 SLUG_MAX_LENGTH = Collective._meta.get_field("slug").max_length
@@ -225,8 +234,6 @@ def collective_settings_update(
 
 def _mission_defaults_clean(values: dict) -> dict:
     """The mission defaults given (not None), checked: choices known, numbers in their range."""
-    from cordee.missions.models import Mission
-
     values = {name: value for name, value in values.items() if value is not None}
     ranges = {
         "margin_percent": (0, 100),
@@ -245,14 +252,11 @@ def _mission_defaults_clean(values: dict) -> dict:
         errors["hours_per_day"] = ValidationError(
             _("A working day has between 1 and 24 hours."), code="range"
         )
-    if (
-        values.get("default_assignment_mode", Mission.AssignmentMode.LEAD_ASSIGNS)
-        not in Mission.AssignmentMode.values
-    ):
+    if values.get("default_assignment_mode", AssignmentMode.LEAD_ASSIGNS) not in AssignmentMode.values:
         errors["default_assignment_mode"] = ValidationError(
             _("Choose how tasks are assigned."), code="invalid"
         )
-    if values.get("default_ritual_kind", Mission.RitualKind.SYNC_CALL) not in Mission.RitualKind.values:
+    if values.get("default_ritual_kind", RitualKind.SYNC_CALL) not in RitualKind.values:
         errors["default_ritual_kind"] = ValidationError(_("Choose the weekly ritual."), code="invalid")
     if values.get("default_recaps_per_week", 1) not in (1, 2):
         errors["default_recaps_per_week"] = ValidationError(
@@ -510,3 +514,16 @@ def membership_leave(*, membership: Membership) -> None:
             )
             _check_other_admin_remains(memberships, current, message)
         current.delete()
+
+
+# --- Emails that could not be delivered ------------------------------------------------------------
+
+
+def failed_email_retry(*, email: OutboundEmail, by: Membership) -> OutboundEmail:
+    """An admin of the email's collective sends a failed email again, with a fresh count of attempts."""
+    if not by.is_admin or email.collective_id != by.collective_id:
+        raise PermissionDenied
+    with transaction.atomic():
+        if not outbox.failed_email_retry(email):
+            raise ValidationError(_("This email is no longer waiting to be sent again."), code="not_failed")
+    return email

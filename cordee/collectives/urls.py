@@ -5,9 +5,7 @@ from cordee.collectives import views
 app_name = "collectives"
 
 urlpatterns = [
-    path("dashboard/", views.home, name="home"),
     path("collectives/new/", views.create, name="create"),
-    path("collectives/<slug:slug>/", views.dashboard, name="dashboard"),
     path("collectives/<slug:slug>/members/", views.members, name="members"),
     path("collectives/<slug:slug>/members/<int:pk>/edit/", views.member_edit, name="member_edit"),
     path("collectives/<slug:slug>/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
@@ -26,4 +24,10 @@ urlpatterns = [
         "collectives/<slug:slug>/page/references/<int:pk>/move/", views.reference_move, name="reference_move"
     ),
     path("collectives/<slug:slug>/settings/", views.settings_edit, name="settings"),
+    path("collectives/<slug:slug>/settings/emails/", views.failed_emails, name="failed_emails"),
+    path(
+        "collectives/<slug:slug>/settings/emails/<int:email_pk>/retry/",
+        views.failed_email_retry,
+        name="failed_email_retry",
+    ),
 ]

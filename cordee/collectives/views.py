@@ -21,7 +21,8 @@ from cordee.collectives.forms import (
     ReferenceForm,
 )
 from cordee.collectives.models import Membership, Reference
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
+from cordee.core import outbox
 
 MEMBERS_PER_PAGE = 25
 
@@ -30,24 +31,7 @@ def _first_message(error: ValidationError) -> str:
     return error.messages[0] if error.messages else _("This action is not possible.")
 
 
-# --- Personal dashboard and creation ---------------------------------------------------------------
-
-
-@login_required
-def home(request):
-    memberships = queries.memberships_for_home(request.user)
-    focus = queries.onboarding_focus(memberships)
-    if memberships:
-        onboarding = focus.onboarding if focus else None
-    else:
-        onboarding = queries.onboarding_checklist(
-            None, member_count=0, pending_invitation_count=0, page_complete=False
-        )
-    return render(
-        request,
-        "collectives/home.html",
-        {"memberships": memberships, "onboarding": onboarding, "onboarding_membership": focus},
-    )
+# --- Creation ---------------------------------------------------------------------------------------
 
 
 @login_required
@@ -73,15 +57,6 @@ def create(request):
     # The public address without its slug, for the live preview under the address field.
     public_prefix = request.build_absolute_uri(reverse("public:collective", args=["-"]))[:-2]
     return render(request, "collectives/create.html", {"form": form, "public_prefix": public_prefix})
-
-
-# --- Collective dashboard --------------------------------------------------------------------------
-
-
-@collective_view
-def dashboard(request):
-    overview = queries.collective_overview(request.collective)
-    return render(request, "collectives/dashboard.html", {"overview": overview})
 
 
 # --- Public page ---------------------------------------------------------------------------------
@@ -284,3 +259,32 @@ def settings_edit(request):
             messages.success(request, _("The settings have been saved."))
             return redirect("collectives:settings", collective.slug)
     return render(request, "collectives/settings.html", {"form": form})
+
+
+# --- Emails that could not be delivered ------------------------------------------------------------
+
+FAILED_EMAILS_PER_PAGE = 25
+
+
+@collective_view(admin_only=True)
+def failed_emails(request):
+    page = Paginator(outbox.failed_emails(request.collective.pk), FAILED_EMAILS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "collectives/failed_emails.html", {"page_obj": page})
+
+
+@collective_view(admin_only=True)
+def failed_email_retry(request, email_pk):
+    email = get_object_or_404(outbox.failed_emails(request.collective.pk), pk=email_pk)
+    if request.method != "POST":  # after the lookup: another collective's object is a 404
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        services.failed_email_retry(email=email, by=request.membership)
+    except ValidationError as error:
+        messages.error(request, _first_message(error))
+    else:
+        messages.success(
+            request, _("The email to %(recipient)s is queued again.") % {"recipient": email.to_email}
+        )
+    return redirect("collectives:failed_emails", request.collective.slug)

@@ -40,7 +40,14 @@ class DeliveryCallAdmin(admin.ModelAdmin):
     list_display = ["deliverable", "mission", "starts_at", "duration_minutes", "sequence", "cancelled_at"]
     list_filter = ["cancelled_at"]
     search_fields = ["deliverable__title", "mission__title", "collective__name", "calendar_uid"]
-    raw_id_fields = ["collective", "mission", "deliverable", "organizer", "attendee_users", "attendee_contacts"]
+    raw_id_fields = [
+        "collective",
+        "mission",
+        "deliverable",
+        "organizer",
+        "attendee_users",
+        "attendee_contacts",
+    ]
 
 
 class EventResponseInline(admin.TabularInline):

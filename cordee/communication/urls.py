@@ -24,16 +24,8 @@ urlpatterns: list = [
         ritual_call_views.ritual_call_stop,
         name="ritual_call_stop",
     ),
-    path(
-        mission + "communication/client-calendar/",
-        ritual_call_views.client_feed_create,
-        name="client_feed_create",
-    ),
-    path(
-        mission + "communication/client-calendar/revoke/",
-        ritual_call_views.client_feed_revoke,
-        name="client_feed_revoke",
-    ),
+    # The client's calendar address (client_feed_create, client_feed_revoke): the portal's, added by
+    # cordee/urls.py (cordee/portal/client_feed_views.py).
     path(mission + "communication/weekly-videos/", rituals.ritual_videos, name="ritual_videos"),
     path(
         mission + "communication/weekly-videos/<int:video_pk>/",

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cordee.core.models import OutboundEmail
+from cordee.core.models import OutboundEmail, PeriodicLock
 
 
 @admin.register(OutboundEmail)
@@ -24,6 +24,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "language",
         "state",
         "next_attempt_at",
+        "claimed_at",
         "attempts",
         "last_error",
         "created_at",
@@ -32,4 +33,18 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     readonly_fields = [name for name in fields if name not in ("state", "next_attempt_at")]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PeriodicLock)
+class PeriodicLockAdmin(admin.ModelAdmin):
+    """Who runs each periodic job, and until when: read only (an expired lease frees itself)."""
+
+    list_display = ["name", "holder", "acquired_at", "expires_at", "released_at"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

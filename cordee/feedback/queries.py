@@ -1,6 +1,5 @@
 """Reads of the feedback pages, each in a fixed number of queries whatever the number of responses."""
 
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -9,6 +8,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cordee.collectives.time import collective_zone
 from cordee.feedback.models import FollowUpCall, Survey, SurveyInvitation, SurveyResponse
 from cordee.feedback.services import analytics
 from cordee.missions.models import Mission
@@ -59,7 +59,7 @@ class DashboardFeedback:
 
 
 def _local_date(moment, collective):
-    return timezone.localtime(moment, zoneinfo.ZoneInfo(collective.time_zone)).date()
+    return timezone.localtime(moment, collective_zone(collective)).date()
 
 
 def _summary(rows, *, invited, rounds, monthly) -> FeedbackSummary:

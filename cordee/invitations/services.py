@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cordee.accounts.models import User
 from cordee.collectives.models import Membership
 from cordee.core.outbox import email_enqueue
 from cordee.core.tokens import token_new
@@ -54,8 +55,6 @@ def invitation_accept_url(raw_token: str) -> str:
 
 def _recipient_language(email: str, fallback_user) -> str:
     """The invitee's own language when they already have an account, otherwise the inviter's."""
-    from cordee.accounts.models import User
-
     account = User.objects.filter(email__iexact=email).only("language").first()
     if account:
         return account.language

@@ -13,8 +13,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from cordee.accounts.models import User
 from cordee.collectives.models import Membership
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
 from cordee.core.ratelimit import ratelimit_hit
 from cordee.invitations.forms import InvitationForm
 from cordee.invitations.models import Invitation
@@ -253,6 +254,4 @@ def invitation_accept_view(request, token):
 
 
 def _account_exists(email: str) -> bool:
-    from cordee.accounts.models import User
-
     return User.objects.filter(email__iexact=email).exists()

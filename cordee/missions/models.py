@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cordee.collectives.models import AssignmentMode, RitualKind
+
 
 def default_recap_weekdays() -> list[int]:
     return [4]  # Friday
@@ -21,14 +23,9 @@ class Mission(models.Model):
         DELIVERED = "delivered", pgettext_lazy("mission status", "Delivered")
         CLOSED = "closed", _("Closed")
 
-    class AssignmentMode(models.TextChoices):
-        LEAD_ASSIGNS = "lead_assigns", _("The lead assigns tasks")
-        SELF_SERVICE = "self_service", _("Members take tasks themselves")
-        BY_ROLE = "by_role", _("Tasks go to the member holding the role")
-
-    class RitualKind(models.TextChoices):
-        SYNC_CALL = "sync_call", _("Weekly call")
-        ASYNC_VIDEO = "async_video", _("Weekly video")
+    # Defined with the collective, whose settings hold the defaults of new missions.
+    AssignmentMode = AssignmentMode
+    RitualKind = RitualKind
 
     collective = models.ForeignKey(
         "collectives.Collective", on_delete=models.CASCADE, related_name="missions"

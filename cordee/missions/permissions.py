@@ -5,7 +5,7 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
 from cordee.missions.models import Mission
 
 

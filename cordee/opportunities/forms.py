@@ -1,9 +1,7 @@
-import zoneinfo
-
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cordee.collectives.time import collective_today
 from cordee.core.fields import DateInput
 from cordee.opportunities.models import Opportunity
 from cordee.opportunities.queries import collective_members_as_users
@@ -12,11 +10,6 @@ from cordee.opportunities.queries import collective_members_as_users
 class OwnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return user.display_name
-
-
-def collective_today(collective):
-    """Today's date where the collective works (its own time zone)."""
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(collective.time_zone))
 
 
 class ProjectDatesMixin:

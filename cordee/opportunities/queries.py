@@ -12,8 +12,8 @@ OPEN_STAGES = (Opportunity.Stage.NEW, Opportunity.Stage.QUALIFIED, Opportunity.S
 CLOSED_STAGES = (Opportunity.Stage.WON, Opportunity.Stage.LOST)
 # Won and lost columns keep only their most recent cards; the list view holds the rest.
 CLOSED_COLUMN_SIZE = 10
-# An open column this long is a pipeline to clean up, not a page to render whole.
-OPEN_COLUMN_SIZE = 100
+# Open columns show their most urgent cards; the list view, filtered by stage, holds the rest.
+OPEN_COLUMN_SIZE = 20
 
 OWNER_FILTERS = ("mine", "unassigned")
 

@@ -5,15 +5,17 @@ from django.db import transaction
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
+from cordee.collectives.templatetags.collectives_tags import initials
+from cordee.collectives.time import collective_today
 from cordee.opportunities.forms import (
     OpportunityCreateForm,
     OpportunityEditForm,
     StageMoveForm,
-    collective_today,
 )
 from cordee.opportunities.models import Opportunity
 from cordee.opportunities.queries import (
@@ -36,14 +38,51 @@ def _owner_filter(params) -> str:
     return value if value in OWNER_FILTERS else ""
 
 
-def _board_context(request, owner_filter: str) -> dict:
+# An id no real opportunity has: reversed once per page, then replaced by each card's id.
+PLACEHOLDER = 2147483647
+
+
+def _url_template(request, name: str) -> str:
+    url = reverse(f"opportunities:{name}", args=[request.collective.slug, PLACEHOLDER])
+    return url.replace(str(PLACEHOLDER), "{id}")
+
+
+def _budget_short() -> dict[str, str]:
+    """The budget in a few characters, for a card's one line of facts (the full label is its tooltip)."""
     return {
-        "columns": pipeline_board(
-            collective=request.collective, user=request.user, owner_filter=owner_filter
-        ),
+        Opportunity.Budget.UNKNOWN: _("Budget?"),
+        Opportunity.Budget.UNDER_5K: _("< €5k"),
+        Opportunity.Budget.FROM_5K_TO_15K: _("€5k–15k"),
+        Opportunity.Budget.FROM_15K_TO_50K: _("€15k–50k"),
+        Opportunity.Budget.OVER_50K: _("> €50k"),
+    }
+
+
+def _board_context(request, owner_filter: str) -> dict:
+    budget_short = _budget_short()
+    columns = pipeline_board(collective=request.collective, user=request.user, owner_filter=owner_filter)
+    detail_url = _url_template(request, "detail")
+    today = collective_today(request.collective)
+    for column in columns:
+        for opportunity in column.cards:
+            # Prepared here, once per card, so that the template stays a plain loop.
+            opportunity.detail_url = detail_url.replace("{id}", str(opportunity.pk))
+            opportunity.budget_short = budget_short.get(opportunity.budget, "")
+            if opportunity.owner_id:
+                opportunity.owner_name = opportunity.owner.display_name
+                opportunity.initials = initials(opportunity.owner)
+            if opportunity.next_action_date:
+                day = opportunity.next_action_date
+                opportunity.next_label = date_format(
+                    day, "MONTH_DAY_FORMAT" if day.year == today.year else "DATE_FORMAT"
+                )
+    return {
+        "columns": columns,
+        "move_url": _url_template(request, "move"),
+        "detail_url": detail_url,
         "owner_filter": owner_filter,
         "stages": Opportunity.Stage.choices,
-        "today": collective_today(request.collective),
+        "today": today,
         "pipeline_url": reverse("opportunities:pipeline", args=[request.collective.slug]),
         "list_url": reverse("opportunities:list", args=[request.collective.slug]),
     }
@@ -56,7 +95,8 @@ def _pipeline_url(collective, owner_filter: str) -> str:
 
 @collective_view
 def pipeline(request):
-    return render(request, "opportunities/pipeline.html", _board_context(request, _owner_filter(request.GET)))
+    context = _board_context(request, _owner_filter(request.GET))
+    return render(request, "opportunities/pipeline.html", {**context, "with_menu": True})
 
 
 @collective_view

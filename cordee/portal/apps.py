@@ -6,3 +6,15 @@ class PortalConfig(AppConfig):
     name = "cordee.portal"
     label = "portal"
     verbose_name = _("Portal")
+
+    def ready(self):
+        # Receivers import models: Django allows that only once the apps are loaded, hence here.
+        from cordee.communication import signals as communication
+        from cordee.communication.services.previews import preview_register
+        from cordee.portal import receivers
+        from cordee.portal.services import email_previews
+
+        communication.contact_portal_url.connect(
+            receivers.contact_portal_url, dispatch_uid="contact_portal_url"
+        )
+        preview_register(email_previews())

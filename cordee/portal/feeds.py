@@ -31,6 +31,8 @@ from cordee.missions.models import Deliverable, Mission
 from cordee.portal.models import MissionCalendarFeed
 
 TOKEN_SALT = "cordee.portal.feeds.mission"
+# A regenerated client address waits here until the weekly call page shows it once more, highlighted.
+NEW_FEED_SESSION_KEY = "mission_feed_regenerated"
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from cordee.clients.models import ClientContact
 from cordee.communication.models import DeliveryCall, Recap, Ritual, RitualVideo
+from cordee.communication.services.recaps import recaps_for_portal
+from cordee.communication.services.rituals_calendar import ritual_call_is_live
 from cordee.missions.models import ClientRequest, Deliverable, Mission
 from cordee.portal.models import PortalAccess
 
@@ -73,15 +75,7 @@ def roadmap(mission: Mission) -> list[Deliverable]:
 
 def sent_recaps(mission: Mission) -> QuerySet[Recap]:
     """The recaps sent to the client, newest first (the recaps area decides what the portal shows)."""
-    try:
-        from cordee.communication.services.recaps import recaps_for_portal
-    except ImportError:
-        recaps_for_portal = None
-    if recaps_for_portal is not None:
-        return recaps_for_portal(mission)
-    return Recap.objects.filter(
-        collective_id=mission.collective_id, mission=mission, state=Recap.State.SENT
-    ).order_by("-sent_at", "-pk")
+    return recaps_for_portal(mission)
 
 
 def active_ritual(mission: Mission) -> Ritual | None:
@@ -91,10 +85,6 @@ def active_ritual(mission: Mission) -> Ritual | None:
     ritual = Ritual.objects.filter(
         collective_id=mission.collective_id, mission=mission, is_active=True
     ).first()
-    try:
-        from cordee.communication.services.rituals_calendar import ritual_call_is_live
-    except ImportError:
-        return ritual
     return ritual if ritual_call_is_live(ritual, mission) else None
 
 

@@ -15,9 +15,11 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cordee.clients.models import ClientContact
 from cordee.collectives.models import Membership
+from cordee.communication.services.previews import PreviewKind
 from cordee.core.outbox import email_enqueue
 from cordee.core.tokens import token_hash, token_new
 from cordee.missions.models import ClientRequest, Mission
@@ -301,9 +303,6 @@ def portal_request_send(
 
 def email_previews() -> list:
     """The sign-in email in the email previews of a mission (nothing is created: the link is an example)."""
-    from django.utils.translation import gettext_lazy
-
-    from cordee.communication.services.previews import PreviewKind
 
     def build(mission: Mission, contact: ClientContact, params: dict) -> tuple[str, dict]:
         return MAGIC_LINK_TEMPLATE, magic_link_email_context(
@@ -324,5 +323,6 @@ def email_previews() -> list:
                 "new link on the portal's sign-in page."
             ),
             build,
+            template=MAGIC_LINK_TEMPLATE,
         )
     ]

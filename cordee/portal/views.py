@@ -1,7 +1,5 @@
 """The client portal: magic-link sign-in, the client's missions, and the portal access given by members."""
 
-from zoneinfo import ZoneInfo
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,11 +15,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cordee.clients.models import ClientContact
+from cordee.collectives.permissions import collective_view
+from cordee.collectives.time import collective_today, collective_zone
 from cordee.communication.services.calls import delivery_call_file
-from cordee.core.permissions import collective_view
 from cordee.core.ratelimit import client_ip, ratelimit_hit
 from cordee.missions.models import Mission
 from cordee.portal import queries, services
+from cordee.portal.feeds import mission_feed_url, webcal
 from cordee.portal.forms import PortalLanguageForm, PortalLoginForm, PortalRequestForm
 from cordee.portal.permissions import portal_view
 from cordee.portal.sessions import (
@@ -43,10 +43,6 @@ LINKS_PER_IP_PER_HOUR = 10
 LINKS_PER_EMAIL_PER_HOUR = 3
 # Requests a contact sends from the portal, per hour (keeps a mistake or a script from flooding the inbox).
 REQUESTS_PER_CONTACT_PER_HOUR = 20
-
-
-def _collective_zone(collective) -> ZoneInfo:
-    return ZoneInfo(collective.time_zone)
 
 
 def _refusal_message(reason: str) -> str:
@@ -228,11 +224,7 @@ def home(request):
 
 def _feed_urls(mission, language: str) -> tuple[str, str]:
     """The mission's calendar feed for its client, as an address and a webcal:// subscribe link (the
-    calendar area provides it; without it, the page simply has no calendar block)."""
-    try:
-        from cordee.portal.feeds import mission_feed_url, webcal
-    except ImportError:
-        return "", ""
+    URLs not mounted, the page simply has no calendar block)."""
     try:
         url = mission_feed_url(mission, language=language) or ""
     except NoReverseMatch:
@@ -272,7 +264,7 @@ def mission(request, mission_pk):
             "feed_subscribe_url": feed_subscribe_url,
             "time_zone": mission.collective.time_zone,
             "zone_label": mission.collective.time_zone.rsplit("/", 1)[-1].replace("_", " "),
-            "today": timezone.localdate(timezone=_collective_zone(mission.collective)),
+            "today": collective_today(mission.collective),
         },
     )
 
@@ -361,7 +353,7 @@ def access_send(request, contact_pk):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     sent = services.portal_access_send(contact=contact, by=request.user)
-    expires_on = timezone.localtime(sent.access.expires_at, _collective_zone(request.collective)).date()
+    expires_on = timezone.localtime(sent.access.expires_at, collective_zone(request.collective)).date()
     messages.success(
         request,
         _(

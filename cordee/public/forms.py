@@ -2,8 +2,9 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from cordee.collectives.time import collective_today
 from cordee.core.fields import DateInput
-from cordee.opportunities.forms import ProjectDatesMixin, collective_today
+from cordee.opportunities.forms import ProjectDatesMixin
 from cordee.opportunities.models import Opportunity
 
 NEED_MAX_LENGTH = 5000

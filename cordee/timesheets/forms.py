@@ -5,6 +5,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from cordee.core.fields import DateInput
+from cordee.core.forms import add_service_error
 from cordee.missions.models import Deliverable, Task
 from cordee.timesheets.calculations import hours_plain
 from cordee.timesheets.models import TimeEntry
@@ -120,11 +121,7 @@ class TimeEntryForm(forms.Form):
 
     def add_service_errors(self, error) -> None:
         """Show a ValidationError of the services on the matching fields (the rest above the form)."""
-        if hasattr(error, "error_dict"):
-            for name, messages in error.message_dict.items():
-                self.add_error(self.SERVICE_FIELDS.get(name, name if name in self.fields else None), messages)
-        else:
-            self.add_error(None, error.messages)
+        add_service_error(self, error, field_of=self.SERVICE_FIELDS)
 
 
 class WeekForm(forms.Form):

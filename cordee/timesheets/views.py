@@ -1,5 +1,4 @@
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cordee.collectives.time import collective_today
 from cordee.missions.permissions import mission_view
 from cordee.timesheets.calculations import hours_plain, week_from_param, week_param, week_start
 from cordee.timesheets.forms import TimeEntryForm, WeekForm
@@ -30,10 +30,6 @@ from cordee.timesheets.services import (
 )
 
 PAGE_SIZE = 25
-
-
-def _collective_today(collective):
-    return timezone.localdate(timezone=ZoneInfo(collective.time_zone))
 
 
 def _mission_time_url(request, **params) -> str:
@@ -78,7 +74,7 @@ def mission_time(request):
         form = TimeEntryForm(
             mission=mission,
             hours_per_day=collective.hours_per_day,
-            initial={"date": day or _collective_today(collective), "unit": "hours", "activity": "production"},
+            initial={"date": day or collective_today(collective), "unit": "hours", "activity": "production"},
         )
 
     member_id = _int_or_none(request.GET.get("member"))

@@ -132,7 +132,7 @@ def test_a_won_opportunity_becomes_a_mission_delivered_with_margin(live_server, 
     log_in(member, base, "hugo@atelier.fr")
     member.goto(slug_mission + "/board/")
     card = member.locator(".task-card", has_text="Parcours d'achat")
-    card.locator("form[action$='/take/'] [type=submit]").click()
+    card.locator("button[formaction$='/take/']").click()
     member.wait_for_selector('.task-card:has-text("Parcours d\'achat") >> text=Hugo Petit')
     assert Task.objects.get(title="Parcours d'achat").assignee == designer.user
     journey.snap(member, "board-member-took-a-task-phone")

@@ -1,14 +1,15 @@
 """Forms of the collective's rituals: an event (when, where, how it repeats) and a member's answer."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cordee.collectives.time import collective_zone
 from cordee.communication.models import CollectiveEvent, EventResponse
 from cordee.core.fields import DateInput
+from cordee.core.forms import add_service_error
 
 
 class TimeInput(forms.TimeInput):
@@ -73,7 +74,7 @@ class CollectiveEventForm(forms.Form):
     )
 
     def __init__(self, *args, collective, event: CollectiveEvent | None = None, **kwargs):
-        self.zone = ZoneInfo(collective.time_zone)
+        self.zone = collective_zone(collective)
         if event is not None and "initial" not in kwargs:
             kwargs["initial"] = self.initial_from(event)
         super().__init__(*args, **kwargs)
@@ -122,12 +123,7 @@ class CollectiveEventForm(forms.Form):
     FIELD_OF = {"starts_at": "date", "duration_minutes": "end_time"}
 
     def add_service_errors(self, error) -> None:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                field = self.FIELD_OF.get(field, field)
-                self.add_error(field if field in self.fields else None, errors)
-        else:
-            self.add_error(None, error)
+        add_service_error(self, error, field_of=self.FIELD_OF)
 
     def service_values(self) -> dict:
         data = self.cleaned_data

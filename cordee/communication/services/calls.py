@@ -19,7 +19,6 @@ Rules:
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,10 +27,13 @@ from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cordee.clients.models import ClientContact
 from cordee.collectives.models import Membership
+from cordee.collectives.time import collective_today, collective_zone
 from cordee.communication.models import DeliveryCall
+from cordee.communication.services.previews import PreviewKind, PreviewUnavailable
 from cordee.core import ics
 from cordee.core.outbox import email_enqueue
 from cordee.missions.models import Deliverable, Mission, MissionEvent
@@ -146,7 +148,7 @@ def mission_calls(*, mission: Mission):
 
 
 def local_time(call: DeliveryCall, collective) -> datetime:
-    return timezone.localtime(call.starts_at, ZoneInfo(collective.time_zone))
+    return timezone.localtime(call.starts_at, collective_zone(collective))
 
 
 def format_when(when: datetime) -> str:
@@ -211,7 +213,7 @@ def delivery_call_email_context(
     """What the invitation (kind new / update) or the cancellation (kind cancel) email says."""
     collective = collective or call.mission.collective
     mission = call.mission
-    zone = ZoneInfo(collective.time_zone)
+    zone = collective_zone(collective)
     starts_at = call.starts_at.astimezone(zone)
     context = {
         "collective": collective,
@@ -516,7 +518,7 @@ def call_feed_event(call: DeliveryCall, *, collective, language: str):
             sequence=call.sequence,
             summary=call_summary(call),
             description="\n".join(lines),
-            start=call.starts_at.astimezone(ZoneInfo(collective.time_zone)),
+            start=call.starts_at.astimezone(collective_zone(collective)),
             duration=timedelta(minutes=call.duration_minutes),
             location=call.video_link,
             url=call.video_link,
@@ -539,13 +541,11 @@ def member_calls(*, user, since: datetime):
     )
 
 
-# --- Email previews (cordee.communication.services.previews picks them up) --------------------------
+# --- Email previews (registered by CommunicationConfig.ready) -------------------------------------------
 
 
 def _preview_delivery_call(mission: Mission, contact: ClientContact, params: dict):
     """The invitation of the mission's next call, or of an example call on its next delivery."""
-    from cordee.communication.services.previews import PreviewUnavailable
-
     collective = mission.collective
     call = (
         calls_with_attendees(
@@ -570,14 +570,14 @@ def _preview_delivery_call(mission: Mission, contact: ClientContact, params: dic
             raise PreviewUnavailable(
                 _("Add a deliverable still to deliver: the example is its delivery call.")
             )
-        day = max(deliverable.announced_date, timezone.localdate(timezone=ZoneInfo(collective.time_zone)))
+        day = max(deliverable.announced_date, collective_today(collective))
         call = DeliveryCall(
             collective=collective,
             mission=mission,
             deliverable=deliverable,
             organizer=mission.lead,
             starts_at=datetime.combine(
-                day, datetime.min.time().replace(hour=10), tzinfo=ZoneInfo(collective.time_zone)
+                day, datetime.min.time().replace(hour=10), tzinfo=collective_zone(collective)
             ),
             duration_minutes=30,
             video_link="https://meet.example.com/your-room",
@@ -592,34 +592,7 @@ def _preview_delivery_call(mission: Mission, contact: ClientContact, params: dic
     )
 
 
-def _preview_ritual_call(mission: Mission, contact: ClientContact, params: dict):
-    from cordee.communication.services import rituals_calendar
-    from cordee.communication.services.previews import PreviewUnavailable
-
-    if mission.ritual_kind != Mission.RitualKind.SYNC_CALL:
-        raise PreviewUnavailable(_("This mission's weekly ritual is the video: there is no call invitation."))
-    ritual = rituals_calendar.ritual_of(mission)
-    if ritual is None or ritual.first_date is None:
-        from cordee.communication.models import Ritual
-
-        today = timezone.localdate(timezone=ZoneInfo(mission.collective.time_zone))
-        ritual = Ritual(
-            collective_id=mission.collective_id,
-            mission=mission,
-            first_date=today + timedelta(days=7 - today.weekday()),
-            video_link="https://meet.example.com/your-room",
-        )
-    recipient = attendees_of(contacts=[contact], users=[])[0]
-    return rituals_calendar.INVITATION_TEMPLATE, rituals_calendar.ritual_call_email_context(
-        ritual=ritual, mission=mission, recipient=recipient, kind="new"
-    )
-
-
 def email_previews() -> list:
-    from django.utils.translation import gettext_lazy
-
-    from cordee.communication.services.previews import PreviewKind
-
     return [
         PreviewKind(
             "delivery_call",
@@ -629,13 +602,6 @@ def email_previews() -> list:
                 "an example on the next delivery)."
             ),
             _preview_delivery_call,
-        ),
-        PreviewKind(
-            "ritual_call",
-            gettext_lazy("Weekly call invitation"),
-            gettext_lazy(
-                "When you set up or change the weekly call, with the invitation for the whole series."
-            ),
-            _preview_ritual_call,
+            template=INVITATION_TEMPLATE,
         ),
     ]

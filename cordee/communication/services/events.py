@@ -34,8 +34,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cordee.collectives.models import Membership
+from cordee.collectives.time import collective_zone
 from cordee.communication.models import CollectiveEvent, EventFeedToken, EventResponse
 from cordee.core import ics
+from cordee.core.models import OutboundEmail
+from cordee.core.outbox import email_enqueue
 from cordee.core.tokens import token_hash, token_new
 
 UPCOMING_WEEKS = 8
@@ -55,10 +58,6 @@ validate_http_url = URLValidator(schemes=["http", "https"])
 
 
 # --- Time ----------------------------------------------------------------------------------------------
-
-
-def collective_zone(collective) -> ZoneInfo:
-    return ZoneInfo(collective.time_zone)
 
 
 def _local_naive(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -613,8 +612,6 @@ def _invitation_key_prefix(event: CollectiveEvent) -> str:
 
 def invitations_were_sent(event: CollectiveEvent) -> bool:
     """Whether the members were invited by email: then changes and the cancellation follow by email."""
-    from cordee.core.models import OutboundEmail
-
     return OutboundEmail.objects.filter(idempotency_key__startswith=_invitation_key_prefix(event)).exists()
 
 
@@ -628,8 +625,6 @@ def event_invitations_send(*, event: CollectiveEvent) -> int:
     they subscribed to (a second copy would show it twice). Their answer is given in Cordée (the button),
     where everyone sees it. One email per member and version of the event (key with the SEQUENCE).
     """
-    from cordee.core.outbox import email_enqueue
-
     collective = event.collective
     creator = event.created_by
     members = (

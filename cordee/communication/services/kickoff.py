@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from cordee.clients.models import ClientContact
 from cordee.collectives.models import Membership
+from cordee.communication import signals
 from cordee.communication.models import Ritual
 from cordee.core.models import OutboundEmail
 from cordee.core.outbox import email_enqueue
@@ -46,17 +47,13 @@ def portal_login_url() -> str:
 
 
 def portal_url_for(contact: ClientContact) -> str:
-    """A contact's way into the portal: their own magic link when the portal provides them.
-
-    The portal area owns `cordee.portal.services.portal_link_for(contact)` (an absolute, single-use
-    magic link); it is imported lazily so that this module does not depend on the portal at import
-    time. Without it, the sign-in page, from which the contact gets a link by email.
-    """
-    try:
-        from cordee.portal.services import portal_link_for
-    except ImportError:
-        return portal_login_url()
-    return portal_link_for(contact)
+    """A contact's way into the portal: their own magic link, which the portal area gives in answer to
+    `contact_portal_url` (it sits above this module); otherwise the sign-in page, from which the contact
+    gets a link by email."""
+    for _receiver, url in signals.contact_portal_url.send(sender=ClientContact, contact=contact):
+        if url:
+            return url
+    return portal_login_url()
 
 
 # --- Rules ----------------------------------------------------------------------------------------

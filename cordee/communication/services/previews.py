@@ -5,14 +5,15 @@ the template and its context for a mission and a contact (or None, with the reas
 shown yet). Nothing is written: a preview never creates a magic link, a recap or an email.
 
 The kinds of this module are the kickoff, the progress recap, the delay notice and the change of
-lead. The other areas add theirs without touching this file: a module listed in `PROVIDER_MODULES`
-that defines `email_previews()` returning a list of `PreviewKind` is picked up when it exists
-(delivery calls, the weekly call and videos, the portal's sign-in link).
+lead. Every area registers its own with `preview_register()` from its `AppConfig.ready()` (delivery
+calls, the weekly call and videos, the portal's sign-in link, the surveys, the follow-up call and the
+improvement plan): this module imports none of them. The page lists them in the order of registration,
+which is the order of INSTALLED_APPS. `tests/test_email_previews.py` checks that every client-facing
+template given to `email_enqueue` has its preview.
 """
 
-import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils import timezone
@@ -26,6 +27,7 @@ from cordee.communication.services.recaps import TEMPLATE as RECAP_TEMPLATE
 from cordee.communication.services.recaps import recap_email_context, recap_preview_text
 from cordee.core.business_days import add_business_days
 from cordee.missions.models import Deliverable, Mission, MissionMember
+from cordee.missions.services.deliverables import delay_notice_email_context
 
 
 class PreviewUnavailable(Exception):
@@ -40,13 +42,18 @@ class PreviewKind:
     # (mission, contact, params) → (template, context); raises PreviewUnavailable. `params` holds the
     # page's query parameters (for instance the recap to show).
     build: Callable[[Mission, ClientContact, dict], tuple[str, dict]]
+    # The email's template (what `build` returns), declared so that the list of previews can be
+    # checked against the templates the code sends.
+    template: str = field(kw_only=True)
 
 
-PROVIDER_MODULES = (
-    "cordee.communication.services.calls",
-    "cordee.communication.services.ritual_videos",
-    "cordee.portal.services",
-)
+_registered: dict[str, PreviewKind] = {}
+
+
+def preview_register(kinds) -> None:
+    """Add an area's kinds to the page (from its AppConfig.ready()); a key already there keeps its kind."""
+    for kind in kinds:
+        _registered.setdefault(kind.key, kind)
 
 
 def _kickoff(mission, contact, params):
@@ -75,8 +82,6 @@ def _recap(mission, contact, params):
 
 
 def _delay_notice(mission, contact, params):
-    from cordee.missions.services.deliverables import delay_notice_email_context
-
     deliverable = (
         Deliverable.objects.filter(collective_id=mission.collective_id, mission=mission)
         .exclude(status__in=[Deliverable.Status.DELIVERED, Deliverable.Status.ACCEPTED])
@@ -124,45 +129,35 @@ OWN_KINDS = [
         _("Kickoff"),
         _("To every contact of the client when the mission becomes active."),
         _kickoff,
+        template=KICKOFF_TEMPLATE,
     ),
     PreviewKind(
         "recap",
         _("Progress recap"),
         _("On the recap days, once you send the draft (all contacts but finance)."),
         _recap,
+        template=RECAP_TEMPLATE,
     ),
     PreviewKind(
         "delay_notice",
         _("Delay notice"),
         _("When you move an announced date back (example: the next deliverable, 5 business days later)."),
         _delay_notice,
+        template="missions/emails/delay_notice",
     ),
     PreviewKind(
         "lead_changed",
         _("New lead"),
         _("When the mission is handed over to another lead."),
         _lead_changed,
+        template="missions/missions/emails/lead_changed",
     ),
 ]
 
 
 def preview_kinds() -> list[PreviewKind]:
-    """This module's kinds, then those of the other areas that provide some."""
-    kinds = list(OWN_KINDS)
-    seen = {kind.key for kind in kinds}
-    for name in PROVIDER_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        provider = getattr(module, "email_previews", None)
-        if provider is None:
-            continue
-        for kind in provider():
-            if kind.key not in seen:
-                kinds.append(kind)
-                seen.add(kind.key)
-    return kinds
+    """Every kind registered, this module's first."""
+    return list(_registered.values())
 
 
 def preview_kind(key: str) -> PreviewKind | None:

@@ -40,7 +40,6 @@ follow the project: sponsors and project contacts), each in their language for t
 the body is the lead's text, drafted in the language most of them read.
 """
 
-import zoneinfo
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -57,6 +56,7 @@ from django.utils.translation import ngettext
 
 from cordee.clients.models import ClientContact
 from cordee.collectives.models import Membership
+from cordee.collectives.time import collective_zone
 from cordee.communication.models import Recap
 from cordee.communication.services.kickoff import portal_url_for
 from cordee.core.outbox import email_enqueue
@@ -344,10 +344,6 @@ def recap_body_blocks(body: str) -> list[dict]:
 
 
 # --- Loading the data -----------------------------------------------------------------------------
-
-
-def collective_zone(collective) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(collective.time_zone)
 
 
 def mission_activation(mission: Mission, zone) -> datetime:

@@ -30,12 +30,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from cordee.clients.models import ClientContact
 from cordee.collectives.models import Membership
+from cordee.collectives.time import collective_today, collective_zone
 from cordee.communication.models import RitualVideo
-from cordee.communication.services.kickoff import portal_url_for
+from cordee.communication.services.kickoff import portal_login_url, portal_url_for
+from cordee.communication.services.previews import PreviewKind
 from cordee.core.models import OutboundEmail
 from cordee.core.outbox import email_enqueue
 from cordee.missions.models import Mission, MissionEvent
@@ -53,10 +55,6 @@ validate_http_url = URLValidator(schemes=["http", "https"])
 def week_start_of(day: date) -> date:
     """The Monday of the week of ``day``."""
     return day - timedelta(days=day.weekday())
-
-
-def collective_today(collective) -> date:
-    return timezone.localdate(timezone=ZoneInfo(collective.time_zone))
 
 
 def can_post_videos(*, user, mission: Mission, membership: Membership | None = None) -> bool:
@@ -274,7 +272,7 @@ class WeekStatus:
 
 def week_status(*, mission: Mission, now: datetime | None = None) -> WeekStatus:
     now = now or timezone.now()
-    zone = ZoneInfo(mission.collective.time_zone)
+    zone = collective_zone(mission.collective)
     week_start = week_start_of(timezone.localtime(now, zone).date())
     video = RitualVideo.objects.filter(mission=mission, week_start=week_start).first()
     reminder_at = reminder_due_at(week_start, zone)
@@ -371,10 +369,6 @@ def _remind_lead(*, key: str, mission: Mission, week_start: date) -> None:
 
 def email_previews():
     """The client's weekly video email, for the previews page (nothing is saved, no magic link made)."""
-    from django.utils.translation import gettext_lazy
-
-    from cordee.communication.services.kickoff import portal_login_url
-    from cordee.communication.services.previews import PreviewKind
 
     def build(mission, contact, params):
         video = ritual_videos_of(mission=mission).first() or RitualVideo(
@@ -397,5 +391,6 @@ def email_previews():
                 "finance; the latest video, or an example."
             ),
             build,
+            template=TEMPLATE,
         )
     ]

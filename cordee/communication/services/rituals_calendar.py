@@ -25,9 +25,11 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cordee.accounts.models import User
 from cordee.clients.models import ClientContact
+from cordee.collectives.time import collective_today, collective_zone
 from cordee.communication.models import Ritual, new_calendar_uid
 from cordee.communication.services.calls import (
     Attendee,
@@ -36,6 +38,7 @@ from cordee.communication.services.calls import (
     contact_choices,
     team_choices,
 )
+from cordee.communication.services.previews import PreviewKind, PreviewUnavailable
 from cordee.core import ics
 from cordee.core.models import OutboundEmail
 from cordee.core.outbox import email_enqueue
@@ -243,7 +246,7 @@ def ritual_call_save(
         errors["first_date"] = [_("The first call must fall on the chosen day of the week.")]
     ritual = ritual_of(mission)
     live = ritual_call_is_live(ritual, mission)
-    today = now.astimezone(ZoneInfo(collective.time_zone)).date()
+    today = now.astimezone(collective_zone(collective)).date()
     if first_date is None:
         errors["first_date"] = [_("Choose the date of the first call.")]
     elif first_date < today and not (live and ritual.first_date == first_date):
@@ -402,3 +405,38 @@ def member_rituals(*, user):
         .distinct()
         .order_by("mission__title", "pk")
     )
+
+
+# --- Email preview (registered by CommunicationConfig.ready) ------------------------------------------
+
+
+def _preview_ritual_call(mission: Mission, contact: ClientContact, params: dict):
+    if mission.ritual_kind != Mission.RitualKind.SYNC_CALL:
+        raise PreviewUnavailable(_("This mission's weekly ritual is the video: there is no call invitation."))
+    ritual = ritual_of(mission)
+    if ritual is None or ritual.first_date is None:
+        today = collective_today(mission.collective)
+        ritual = Ritual(
+            collective_id=mission.collective_id,
+            mission=mission,
+            first_date=today + timedelta(days=7 - today.weekday()),
+            video_link="https://meet.example.com/your-room",
+        )
+    recipient = attendees_of(contacts=[contact], users=[])[0]
+    return INVITATION_TEMPLATE, ritual_call_email_context(
+        ritual=ritual, mission=mission, recipient=recipient, kind="new"
+    )
+
+
+def email_previews() -> list:
+    return [
+        PreviewKind(
+            "ritual_call",
+            gettext_lazy("Weekly call invitation"),
+            gettext_lazy(
+                "When you set up or change the weekly call, with the invitation for the whole series."
+            ),
+            _preview_ritual_call,
+            template=INVITATION_TEMPLATE,
+        ),
+    ]

@@ -3,7 +3,6 @@
 Import the fixtures by name in a test module: ``from cordee.communication.tests.calls_fixtures import *``.
 """
 
-import base64
 import datetime as dt
 import zoneinfo
 
@@ -12,6 +11,7 @@ import time_machine
 import vobject
 from icalendar import Calendar
 
+from cordee.core import outbox
 from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import (
     AdminMembershipFactory,
@@ -133,7 +133,7 @@ def emails_to(address: str):
 
 def ics_of(email: OutboundEmail) -> bytes:
     [attachment] = email.attachments
-    return base64.b64decode(attachment["content_base64"])
+    return outbox.attachment_content(attachment)
 
 
 def parse_both(data: bytes):

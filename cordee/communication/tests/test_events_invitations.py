@@ -1,6 +1,5 @@
 """Inviting the members to a ritual by email: METHOD:REQUEST, then updates and METHOD:CANCEL, same UID."""
 
-import base64
 import datetime as dt
 
 import icalendar
@@ -18,6 +17,7 @@ from cordee.communication.services.events import (
     event_feed_create,
 )
 from cordee.communication.tests.rituals_factories import PARIS
+from cordee.core import outbox
 from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import MembershipFactory
 
@@ -65,7 +65,7 @@ def create(collective, creator, **overrides):
 
 def invitation_of(email: OutboundEmail) -> bytes:
     (attachment,) = email.attachments
-    return base64.b64decode(attachment["content_base64"])
+    return outbox.attachment_content(attachment)
 
 
 def parse(data: bytes):

@@ -2,8 +2,6 @@
 """Previews of every email the client receives, in a contact's language, before anything is sent."""
 
 import datetime as dt
-import sys
-import types
 
 import pytest
 from django.urls import reverse
@@ -196,30 +194,44 @@ def test_the_html_part_is_served_alone_with_its_own_strict_policy(client, missio
 
 
 def test_other_areas_add_their_emails(client, mission, contacts, people, monkeypatch):
-    module = types.ModuleType("cordee_test_preview_provider")
-
     def build(mission, contact, params):
         return "communication/emails/kickoff", previews.kickoff_email_context(
             mission=mission, contact=contact
         )
 
-    module.email_previews = lambda: [
-        previews.PreviewKind("delivery_call", "Delivery call", "Before a delivery.", build)
-    ]
-    monkeypatch.setitem(sys.modules, "cordee_test_preview_provider", module)
-    monkeypatch.setattr(previews, "PROVIDER_MODULES", ("cordee_test_preview_provider", "cordee.not_there"))
+    monkeypatch.setattr(previews, "_registered", dict(previews._registered))
+    previews.preview_register(
+        [previews.PreviewKind("an_area_email", "An area's email", "Now and then.", build, template="x")]
+    )
     login(client, people.lead)
 
-    response = client.get(url("preview", mission), {"email": "delivery_call"})
+    response = client.get(url("preview", mission), {"email": "an_area_email"})
 
-    assert [kind.key for kind in response.context["kinds"]] == [
-        "kickoff",
-        "recap",
-        "delay_notice",
-        "lead_changed",
-        "delivery_call",
-    ]
-    assert response.context["kind"].label == "Delivery call"
+    assert [kind.key for kind in response.context["kinds"]][-2:] == ["improvement_plan", "an_area_email"]
+    assert response.context["kind"].label == "An area's email"
+
+
+@pytest.mark.parametrize(
+    "key, subject",
+    [
+        ("survey", "“Site refresh”: 5 minutes to tell us frankly how it is going"),
+        ("follow_up_request", "Your feedback on “Site refresh”: 30 minutes to talk about it?"),
+        ("follow_up_confirmed", "Invitation: our call on "),
+        ("improvement_plan", "What we are doing with your feedback on “Site refresh”"),
+    ],
+)
+def test_the_feedback_emails_are_previewed_without_writing_anything(
+    client, mission, contacts, people, nothing_written, key, subject
+):
+    """(The confirmation's subject goes on with the example slot's date and time.)"""
+    login(client, people.lead)
+
+    response = client.get(url("preview", mission), {"email": key})
+
+    assert response.status_code == 200
+    assert response.context["kind"].key == key
+    assert response.context["subject"].startswith(subject)
+    assert response.context["unavailable"] == ""
 
 
 @pytest.mark.parametrize("name", ["preview", "preview_html", "kickoff_preview"])

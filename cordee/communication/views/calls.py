@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cordee.collectives.time import collective_today
 from cordee.communication.forms.calls import DeliveryCallForm
 from cordee.communication.models import DeliveryCall
 from cordee.communication.services import calls as services
+from cordee.core.forms import add_service_error
 from cordee.core.outbox import render_email
 from cordee.missions.models import Deliverable
 from cordee.missions.permissions import mission_view
-from cordee.missions.services.health import collective_today
 
 PAGE_SIZE = 25
 
@@ -45,14 +46,8 @@ def _call(request, call_pk) -> DeliveryCall:
     return call
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            if field in ("starts_at",):
-                field = "start_date"
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+# A refusal of the call's start shows on the date the member typed.
+FIELD_OF = {"starts_at": "start_date"}
 
 
 def _detail_url(request, deliverable) -> str:
@@ -131,7 +126,7 @@ def call_create(request, deliverable_pk):
                     deliverable=deliverable, by=request.user, **form.service_arguments()
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_error(form, error, field_of=FIELD_OF)
             else:
                 count = len(services.call_attendees(call))
                 messages.success(
@@ -184,7 +179,7 @@ def call_edit(request, call_pk):
                 )
             except ValidationError as error:
                 call.refresh_from_db()
-                _add_errors(form, error)
+                add_service_error(form, error, field_of=FIELD_OF)
             else:
                 if changed:
                     count = len(services.call_attendees(call))

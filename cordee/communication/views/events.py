@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
+from cordee.collectives.permissions import collective_view
 from cordee.communication.forms.events import CollectiveEventForm, EventResponseForm
 from cordee.communication.models import CollectiveEvent, EventResponse
 from cordee.communication.services.events import (
@@ -35,7 +36,6 @@ from cordee.communication.services.events import (
     upcoming_events,
     upcoming_occurrences,
 )
-from cordee.core.permissions import collective_view
 
 PAGE_SIZE = 25
 SHOWS = ("upcoming", "past", "cancelled")

@@ -11,11 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cordee.collectives.time import collective_zone
 from cordee.communication.forms.recaps import RecapForm
 from cordee.communication.models import Recap
 from cordee.communication.services import kickoff as kickoff_services
 from cordee.communication.services import recaps as services
 from cordee.communication.services.previews import preview_kind
+from cordee.core.forms import add_service_error
 from cordee.missions.models import Mission
 from cordee.missions.permissions import mission_view
 
@@ -56,20 +58,12 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @mission_view
 def mission_communication(request):
     """What the client hears from the team: the kickoff, the recaps, the weekly ritual."""
     mission = _mission(request)
     collective = request.collective
-    zone = services.collective_zone(collective)
+    zone = collective_zone(collective)
     now_local = timezone.localtime(timezone.now(), zone)
     recaps = Recap.objects.filter(collective=collective, mission=mission)
     drafts = list(recaps.filter(state=Recap.State.DRAFT).order_by("slot_date", "created_at", "pk"))
@@ -149,7 +143,7 @@ def recap_edit(request, recap_pk):
             if action == "send":
                 emails = services.recap_send(recap=recap, by=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_error(form, error)
         else:
             if action == "send":
                 messages.success(

@@ -13,13 +13,10 @@ from cordee.communication.forms.calls import RitualCallForm
 from cordee.communication.models import Ritual
 from cordee.communication.services import rituals_calendar as services
 from cordee.communication.services.calls import contact_choices, team_choices
+from cordee.core.forms import add_service_error
 from cordee.core.outbox import render_email
 from cordee.missions.models import Mission
 from cordee.missions.permissions import mission_view
-from cordee.portal import feeds
-
-# A regenerated client address waits here until the ritual page shows it once more, highlighted.
-NEW_FEED_SESSION_KEY = "mission_feed_regenerated"
 
 
 def _page_url(request) -> str:
@@ -31,14 +28,6 @@ def _videos_url(request) -> str:
         return reverse("communication:ritual_videos", args=[request.collective.slug, request.mission.pk])
     except NoReverseMatch:
         return ""
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _preview(request, ritual: Ritual | None, form: RitualCallForm):
@@ -94,7 +83,7 @@ def ritual_call(request):
             try:
                 ritual, sent = services.ritual_call_save(mission=mission, by=request.user, **data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_error(form, error)
             else:
                 if sent:
                     count = len(services.ritual_call_invited(ritual))
@@ -115,10 +104,6 @@ def ritual_call(request):
     contacts = list(contact_choices(mission))
     team = list(team_choices(mission))
     invited = services.ritual_call_invited(ritual) if live else []
-    feed_url = ""
-    feed_is_new = bool(request.session.pop(NEW_FEED_SESSION_KEY, "")) if request.can_manage_mission else False
-    if request.can_manage_mission:
-        feed_url = feeds.mission_feed_url(mission, create=False)
     context = {
         "mission": mission,
         "ritual": ritual,
@@ -132,9 +117,6 @@ def ritual_call(request):
         "invited_count": len(invited),
         "next_call": services.ritual_call_next(ritual, collective.time_zone) if live else None,
         "videos_url": _videos_url(request),
-        "feed_url": feed_url,
-        "feed_webcal_url": feeds.webcal(feed_url) if feed_url else "",
-        "feed_is_new": feed_is_new,
         "now": timezone.now(),
     }
     return render(request, "communication/ritual/call.html", context)
@@ -152,42 +134,3 @@ def ritual_call_stop(request):
     else:
         messages.info(request, _("There was no weekly call running."))
     return redirect(_page_url(request))
-
-
-@mission_view(manage=True)
-def client_feed_create(request):
-    """Create the client's calendar address, or give it a new one (the previous one stops working)."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    mission = request.mission
-    mission.collective = request.collective
-    existed = feeds.mission_feed_of(mission) is not None
-    feeds.mission_feed_regenerate(mission=mission, by=request.user)
-    request.session[NEW_FEED_SESSION_KEY] = True
-    if existed:
-        messages.success(
-            request,
-            _(
-                "The client's calendar has a new address: the previous one no longer works. Send them the new one."
-            ),
-        )
-    else:
-        messages.success(
-            request, _("The client's calendar address is ready: send it to them, it is also in their portal.")
-        )
-    return redirect(_page_url(request) + "#client-feed")
-
-
-@mission_view(manage=True)
-def client_feed_revoke(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    request.mission.collective = request.collective
-    if feeds.mission_feed_revoke(mission=request.mission, by=request.user):
-        messages.success(
-            request,
-            _("The client's calendar address was revoked: calendars subscribed to it no longer update."),
-        )
-    else:
-        messages.info(request, _("The client had no calendar address."))
-    return redirect(_page_url(request) + "#client-feed")

@@ -16,6 +16,7 @@ from cordee.communication.services.ritual_videos import (
     ritual_videos_of,
     week_status,
 )
+from cordee.core.forms import add_service_error
 from cordee.missions.models import Mission
 from cordee.missions.permissions import mission_view
 
@@ -52,11 +53,7 @@ def _post(request, form: RitualVideoForm, week_start=None):
             by=request.user,
         )
     except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
+        add_service_error(form, error)
     return None
 
 

@@ -25,7 +25,6 @@ import contextlib
 import uuid
 from datetime import datetime, time, timedelta
 from email.headerregistry import Address
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,7 +35,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cordee.collectives.models import Membership
+from cordee.collectives.time import collective_zone
 from cordee.communication.models import DeliveryCall
+from cordee.communication.services.previews import PreviewKind
 from cordee.core import ics
 from cordee.core.business_days import add_business_days, is_business_day
 from cordee.core.outbox import email_enqueue
@@ -44,6 +45,7 @@ from cordee.core.tokens import token_hash, token_new
 from cordee.feedback.models import FollowUpCall, SurveyResponse
 from cordee.missions.models import Mission, Task
 from cordee.missions.permissions import can_manage_mission
+from cordee.missions.services.tasks import task_create, task_move
 
 CALL_MINUTES = 30
 SLOT_HOURS = (10, 14, 16)
@@ -116,7 +118,7 @@ def _next_business_day(day):
 def proposed_slots_for(*, mission: Mission, now: datetime | None = None, exclude_pk=None) -> list[datetime]:
     """Three slots: the next business days, one each, at 10:00, 14:00 and 16:00, skipping collisions."""
     now = now or timezone.now()
-    zone = ZoneInfo(mission.collective.time_zone)
+    zone = collective_zone(mission.collective)
     busy = _busy_intervals(lead=mission.lead, collective_id=mission.collective_id, exclude_pk=exclude_pk)
     day = timezone.localtime(now, zone).date()
     slots = []
@@ -150,7 +152,7 @@ def follow_up_by_token(raw_token: str) -> FollowUpCall | None:
 
 
 def slot_datetimes(follow_up: FollowUpCall) -> list[datetime]:
-    zone = ZoneInfo(follow_up.collective.time_zone)
+    zone = collective_zone(follow_up.collective)
     return [datetime.fromisoformat(value).astimezone(zone) for value in follow_up.proposed_slots]
 
 
@@ -193,9 +195,7 @@ def follow_up_check(response: SurveyResponse, *, now: datetime | None = None) ->
 
 
 def _lead_task(*, follow_up, response, mission, now) -> Task:
-    from cordee.missions.services.tasks import task_create
-
-    zone = ZoneInfo(mission.collective.time_zone)
+    zone = collective_zone(mission.collective)
     today = timezone.localdate(now, timezone=zone)
     with translation.override(mission.lead.language or settings.LANGUAGE_CODE):
         title = _("Follow-up call with %(contact)s") % {"contact": response.contact.full_name}
@@ -300,8 +300,6 @@ def follow_up_close(*, follow_up: FollowUpCall, by, state: str) -> bool:
         return False
     follow_up.state = state
     if follow_up.task_id:
-        from cordee.missions.services.tasks import task_move
-
         task = Task.objects.filter(pk=follow_up.task_id).select_related("mission").first()
         if task is not None and task.status != Task.Status.DONE:
             with contextlib.suppress(PermissionDenied):
@@ -378,7 +376,7 @@ def _send_invitation(follow_up: FollowUpCall) -> None:
     collective = mission.collective
     contact = follow_up.response.contact
     lead = mission.lead
-    zone = ZoneInfo(collective.time_zone)
+    zone = collective_zone(collective)
     starts_at = follow_up.chosen_slot.astimezone(zone)
     recipients = [
         ("contact", contact.email, contact.full_name, contact.language or settings.LANGUAGE_CODE, lead.email),
@@ -409,3 +407,67 @@ def _send_invitation(follow_up: FollowUpCall) -> None:
                 ics.ics_attachment(follow_up_calendar(follow_up, language=language), ics.METHOD_REQUEST)
             ],
         )
+
+
+# --- Email previews (registered by FeedbackConfig.ready) --------------------------------------------
+
+
+def _preview_response(mission: Mission, contact) -> SurveyResponse:
+    """An answer that asks for a call (not saved)."""
+    return SurveyResponse(collective=mission.collective, contact=contact, score=6)
+
+
+def _preview_request(mission: Mission, contact, params: dict) -> tuple[str, dict]:
+    follow_up = FollowUpCall(
+        collective=mission.collective,
+        proposed_slots=[slot.isoformat() for slot in proposed_slots_for(mission=mission)],
+    )
+    return REQUEST_TEMPLATE, {
+        "collective": mission.collective,
+        "mission": mission,
+        "lead": mission.lead,
+        "contact": contact,
+        "response": _preview_response(mission, contact),
+        "slots": slot_datetimes(follow_up),
+        "pick_url": pick_url("example"),
+        "time_zone": mission.collective.time_zone,
+        "minutes": CALL_MINUTES,
+    }
+
+
+def _preview_confirmed(mission: Mission, contact, params: dict) -> tuple[str, dict]:
+    starts_at = proposed_slots_for(mission=mission)[0]
+    return CONFIRMED_TEMPLATE, {
+        "collective": mission.collective,
+        "mission": mission,
+        "lead": mission.lead,
+        "contact": contact,
+        "recipient_name": contact.full_name,
+        "for_lead": False,
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(minutes=CALL_MINUTES),
+        "time_zone": mission.collective.time_zone,
+        "minutes": CALL_MINUTES,
+    }
+
+
+def email_previews() -> list:
+    return [
+        PreviewKind(
+            "follow_up_request",
+            gettext_lazy("Follow-up call request"),
+            gettext_lazy(
+                "From the lead, to a contact whose survey answer calls for a talk: three slots for a "
+                "30-minute call."
+            ),
+            _preview_request,
+            template=REQUEST_TEMPLATE,
+        ),
+        PreviewKind(
+            "follow_up_confirmed",
+            gettext_lazy("Follow-up call confirmed"),
+            gettext_lazy("When the contact picks a slot, with the invitation for their calendar."),
+            _preview_confirmed,
+            template=CONFIRMED_TEMPLATE,
+        ),
+    ]

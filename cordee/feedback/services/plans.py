@@ -17,7 +17,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from cordee.collectives.models import Membership
+from cordee.communication.services.previews import PreviewKind
 from cordee.core.outbox import email_enqueue
 from cordee.feedback.models import ImprovementPlan, Initiative, Survey, SurveyResponse
 from cordee.feedback.services.follow_up import _check_manager, lead_sender
@@ -183,11 +186,12 @@ def initiative_set_done(*, initiative: Initiative, by, done: bool, now=None) -> 
 
 
 def _check_manager_or_owner(*, by, mission, initiative) -> None:
-    if by is not None and initiative.owner_id == getattr(by, "pk", None):
-        from cordee.collectives.models import Membership
-
-        if Membership.objects.filter(collective_id=mission.collective_id, user=by).exists():
-            return
+    if (
+        by is not None
+        and initiative.owner_id == getattr(by, "pk", None)
+        and Membership.objects.filter(collective_id=mission.collective_id, user=by).exists()
+    ):
+        return
     try:
         _check_manager(by=by, mission=mission)
     except PermissionDenied:
@@ -205,3 +209,54 @@ def initiatives_for_survey_page(mission: Mission) -> list[Initiative]:
         .select_related("owner", "plan")
         .order_by("done_at", "due_date", "pk")
     )
+
+
+# --- Email preview (registered by FeedbackConfig.ready) ---------------------------------------------
+
+
+def _preview_plan(mission: Mission, contact, params: dict) -> tuple[str, dict]:
+    """The last plan sent, or an example (not saved)."""
+    plan = (
+        ImprovementPlan.objects.filter(
+            collective_id=mission.collective_id, mission=mission, sent_at__isnull=False
+        )
+        .order_by("-sent_at", "-pk")
+        .first()
+    )
+    if plan is not None:
+        initiatives = list(plan.initiatives.select_related("owner").order_by("due_date", "pk"))
+    else:
+        plan = ImprovementPlan(collective=mission.collective, mission=mission)
+        initiatives = [
+            Initiative(
+                collective=mission.collective,
+                plan=plan,
+                what=gettext_lazy("A short weekly written update on the deliverables in progress."),
+                improvement_point=gettext_lazy("Communication"),
+                owner=mission.lead,
+                due_date=timezone.localdate(),
+            )
+        ]
+    return PLAN_TEMPLATE, {
+        "collective": mission.collective,
+        "mission": mission,
+        "lead": mission.lead,
+        "contact": contact,
+        "plan": plan,
+        "initiatives": initiatives,
+    }
+
+
+def email_previews() -> list:
+    return [
+        PreviewKind(
+            "improvement_plan",
+            gettext_lazy("Improvement plan"),
+            gettext_lazy(
+                "When the lead sends the initiatives taken after a survey round, to the contacts who "
+                "answered it (the last plan sent, or an example)."
+            ),
+            _preview_plan,
+            template=PLAN_TEMPLATE,
+        ),
+    ]

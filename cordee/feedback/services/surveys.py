@@ -24,7 +24,6 @@ transaction that enqueues the email, so two workers never remind twice.
 """
 
 import base64
-import zoneinfo
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -35,8 +34,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cordee.clients.models import ClientContact
+from cordee.collectives.time import collective_zone
+from cordee.communication.services.previews import PreviewKind
 from cordee.core.outbox import email_enqueue
 from cordee.core.tokens import token_hash
 from cordee.feedback.models import (
@@ -47,6 +49,7 @@ from cordee.feedback.models import (
     SurveyResponse,
     validate_score,
 )
+from cordee.feedback.services import follow_up
 from cordee.missions.models import Mission
 
 SURVEY_SEND_HOUR = 9
@@ -76,11 +79,11 @@ def survey_due_dates(start: date, first_after: int, every: int, today: date) -> 
 
 
 def _local_now(collective, now: datetime) -> datetime:
-    return now.astimezone(zoneinfo.ZoneInfo(collective.time_zone))
+    return now.astimezone(collective_zone(collective))
 
 
 def _send_moment(collective, day: date) -> datetime:
-    return datetime.combine(day, time(SURVEY_SEND_HOUR), tzinfo=zoneinfo.ZoneInfo(collective.time_zone))
+    return datetime.combine(day, time(SURVEY_SEND_HOUR), tzinfo=collective_zone(collective))
 
 
 def survey_latest_due_date(mission: Mission, now: datetime) -> date | None:
@@ -374,12 +377,7 @@ def survey_answer(*, invitation: SurveyInvitation, data: dict, now: datetime | N
 
 
 def _follow_up_check(response: SurveyResponse) -> None:
-    try:
-        from cordee.feedback.services import follow_up
-    except ImportError:
-        return
-    if hasattr(follow_up, "follow_up_check"):
-        follow_up.follow_up_check(response)
+    follow_up.follow_up_check(response)
 
 
 # --- Opt-out --------------------------------------------------------------------------------------
@@ -418,10 +416,6 @@ def _preview_reminder(mission, contact, params):
 
 
 def email_previews() -> list:
-    from django.utils.translation import gettext_lazy
-
-    from cordee.communication.services.previews import PreviewKind
-
     return [
         PreviewKind(
             "survey",
@@ -431,11 +425,13 @@ def email_previews() -> list:
                 "then every 30 days (the mission's settings), and when a deliverable is accepted."
             ),
             _preview_survey,
+            template=TEMPLATE,
         ),
         PreviewKind(
             "survey_reminder",
             gettext_lazy("Survey reminder"),
             gettext_lazy("Once, 3 days after the survey, to the contacts who have not answered."),
             _preview_reminder,
+            template=REMINDER_TEMPLATE,
         ),
     ]

@@ -1,6 +1,5 @@
 """The responses page, marking points unclear, closing a follow-up, and the client's slot picking page."""
 
-import base64
 import datetime as dt
 import zoneinfo
 
@@ -10,6 +9,7 @@ import time_machine
 import vobject
 from django.urls import reverse
 
+from cordee.core import outbox
 from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import MembershipFactory
 from cordee.feedback.models import FollowUpCall, SurveyResponse
@@ -233,7 +233,7 @@ def test_the_pick_page_shows_the_three_slots_in_the_contacts_language(client, su
 def read_ics(email) -> tuple[icalendar.Calendar, object]:
     attachment = email.attachments[0]
     assert attachment["mimetype"] == 'text/calendar; method=REQUEST; charset="utf-8"'
-    text = base64.b64decode(attachment["content_base64"]).decode()
+    text = outbox.attachment_content(attachment).decode()
     return icalendar.Calendar.from_ical(text), vobject.readOne(text)
 
 

@@ -1,14 +1,14 @@
 """Feedback analytics pages (a mission's, the collective's) and the CSV export of the responses."""
 
 import csv
-import zoneinfo
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
+from cordee.collectives.time import collective_zone
 from cordee.feedback import queries
 from cordee.missions.models import Mission
 from cordee.missions.permissions import mission_view
@@ -54,7 +54,7 @@ def export(request):
     mission = None
     if request.GET.get("mission"):
         mission = get_object_or_404(Mission, collective=request.collective, pk=request.GET["mission"])
-    zone = zoneinfo.ZoneInfo(request.collective.time_zone)
+    zone = collective_zone(request.collective)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"feedback-{request.collective.slug}{f'-mission-{mission.pk}' if mission else ''}"
     response["Content-Disposition"] = (

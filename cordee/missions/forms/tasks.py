@@ -88,6 +88,13 @@ class TaskMoveForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Task.Status.choices)
 
 
+class TaskPlaceForm(forms.Form):
+    """A drop on the board: the column, and the card the task goes above (empty: the bottom)."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=Task.Status.choices)
+    before = forms.IntegerField(required=False, min_value=1)
+
+
 class TaskReorderForm(forms.Form):
     direction = forms.ChoiceField(choices=[("up", _("Up")), ("down", _("Down"))])
 

@@ -9,11 +9,32 @@ from django.db.models.functions import RowNumber
 from cordee.missions.models import Mission, MissionMember, Task
 from cordee.missions.services.tasks import role_key
 
-# Done work piles up: its column keeps the most recently finished; the others are meant to stay short.
-DONE_COLUMN_SIZE = 30
-OPEN_COLUMN_SIZE = 200
+# Each column shows its first cards (done: the most recently finished); "show more" adds a page at a
+# time, up to a ceiling that keeps the page bounded whatever the number of tasks.
+COLUMN_PAGE = 15
+COLUMN_MAX = 200
 
 WHO_FILTERS = ("mine", "unassigned")
+
+# What a card shows: the task's own columns and its assignee's name and photo (never the whole user).
+CARD_FIELDS = (
+    "id",
+    "collective_id",
+    "mission_id",
+    "title",
+    "status",
+    "position",
+    "required_role",
+    "estimate_hours",
+    "due_date",
+    "completed_at",
+    "request_id",
+    "assignee_id",
+    "assignee__id",
+    "assignee__full_name",
+    "assignee__email",
+    "assignee__photo",
+)
 
 
 @dataclass(frozen=True)
@@ -50,9 +71,19 @@ class BoardColumn:
     hours: Decimal = Decimal("0")
     cards: list = field(default_factory=list)
 
+    limit: int = COLUMN_PAGE
+
     @property
     def is_truncated(self) -> bool:
         return self.count > len(self.cards)
+
+    @property
+    def can_show_more(self) -> bool:
+        return self.is_truncated and self.limit < COLUMN_MAX
+
+    @property
+    def next_limit(self) -> int:
+        return min(self.limit + COLUMN_PAGE, COLUMN_MAX)
 
 
 @dataclass
@@ -92,15 +123,35 @@ def board_tasks(*, mission: Mission, user, filters: BoardFilters, today):
     return tasks
 
 
-def board_columns(*, mission: Mission, user, filters: BoardFilters, today) -> list[BoardColumn]:
-    """One column per status with its count, open hours and cards, in two queries whatever the volume."""
+def column_limits(params) -> dict[str, int]:
+    """How many cards each column shows: `?todo=40` after "show more", a page by default, capped."""
+    limits = {}
+    for status in Task.Status.values:
+        value = params.get(status, "")
+        number = int(value) if value.isdigit() else COLUMN_PAGE
+        limits[status] = min(max(number, COLUMN_PAGE), COLUMN_MAX)
+    return limits
+
+
+def board_columns(
+    *, mission: Mission, user, filters: BoardFilters, today, limits: dict[str, int] | None = None
+) -> list[BoardColumn]:
+    """One column per status with its count, open hours and first cards, in two queries whatever the
+    volume."""
+    limits = limits or {}
+    limit_of = {status: limits.get(status, COLUMN_PAGE) for status in Task.Status.values}
     tasks = board_tasks(mission=mission, user=user, filters=filters, today=today)
     totals = {
         row["status"]: row
         for row in tasks.order_by().values("status").annotate(total=Count("pk"), hours=Sum("estimate_hours"))
     }
+    open_limits = Q()
+    for status in Task.Status.values:
+        if status != Task.Status.DONE:
+            open_limits |= Q(status=status, rank__lte=limit_of[status])
     ranked = (
-        tasks.select_related("assignee", "deliverable")
+        tasks.select_related("assignee")
+        .only(*CARD_FIELDS)
         .annotate(
             rank=Window(
                 RowNumber(), partition_by=[F("status")], order_by=[F("position").asc(), F("pk").asc()]
@@ -111,10 +162,7 @@ def board_columns(*, mission: Mission, user, filters: BoardFilters, today) -> li
                 order_by=[F("completed_at").desc(nulls_last=True), F("pk").desc()],
             ),
         )
-        .filter(
-            Q(status=Task.Status.DONE, done_rank__lte=DONE_COLUMN_SIZE)
-            | (~Q(status=Task.Status.DONE) & Q(rank__lte=OPEN_COLUMN_SIZE))
-        )
+        .filter(Q(status=Task.Status.DONE, done_rank__lte=limit_of[Task.Status.DONE]) | open_limits)
     )
     columns = {
         status: BoardColumn(
@@ -122,6 +170,7 @@ def board_columns(*, mission: Mission, user, filters: BoardFilters, today) -> li
             label=label,
             count=totals.get(status, {}).get("total", 0),
             hours=totals.get(status, {}).get("hours") or Decimal("0"),
+            limit=limit_of[status],
         )
         for status, label in Task.Status.choices
     }
@@ -134,13 +183,21 @@ def board_columns(*, mission: Mission, user, filters: BoardFilters, today) -> li
     return list(columns.values())
 
 
-def roles_without_holder(*, columns: list[BoardColumn], team: list[TeamMember]) -> list[str]:
-    """Roles that open, unassigned cards need and that nobody on the team holds."""
+def roles_without_holder(*, mission: Mission, team: list[TeamMember]) -> list[str]:
+    """Roles that open, unassigned tasks of the mission need and that nobody on the team holds (one query,
+    whether their cards are shown or not)."""
     held = {role_key(member.role) for member in team}
+    needed = (
+        Task.objects.filter(collective_id=mission.collective_id, mission=mission, assignee__isnull=True)
+        .exclude(status=Task.Status.DONE)
+        .exclude(required_role="")
+        .order_by()
+        .values_list("required_role", flat=True)
+        .distinct()
+    )
     missing: dict[str, str] = {}
-    for column in columns:
-        for task in column.cards:
-            key = role_key(task.required_role)
-            if task.is_open and task.assignee_id is None and key and key not in held:
-                missing.setdefault(key, task.required_role)
+    for role in needed:
+        key = role_key(role)
+        if key not in held:
+            missing.setdefault(key, role)
     return sorted(missing.values(), key=str.casefold)

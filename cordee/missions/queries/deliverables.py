@@ -1,9 +1,8 @@
 """Reads of the deliverables pages: a fixed number of queries whatever the number of rows."""
 
-import zoneinfo
-
 from django.db.models import Count, Q, Sum
 
+from cordee.collectives.time import collective_zone
 from cordee.missions.models import DelayNotice, Deliverable, Task
 from cordee.missions.services.deliverables import OnTimeRate, margin_business_days_of, on_time_rate
 from cordee.missions.services.health import deliverables_health
@@ -28,14 +27,14 @@ def mission_on_time_rate(*, mission, collective) -> OnTimeRate:
     rows = Deliverable.objects.filter(
         collective=collective, mission=mission, delivered_at__isnull=False
     ).only("pk", "announced_date", "delivered_at", "status")
-    return on_time_rate(rows, time_zone=zoneinfo.ZoneInfo(collective.time_zone))
+    return on_time_rate(rows, time_zone=collective_zone(collective))
 
 
 def deliverables_decorate(deliverables, *, collective, today) -> list:
     """Attach what the rows show: live health and reason, margin in business days, on time."""
     deliverables = list(deliverables)
     health = deliverables_health(deliverables, today, collective=collective)
-    time_zone = zoneinfo.ZoneInfo(collective.time_zone)
+    time_zone = collective_zone(collective)
     for deliverable in deliverables:
         deliverable.live_health, deliverable.live_health_reason = health[deliverable.pk]
         deliverable.live_health_label = Deliverable.Health(deliverable.live_health).label

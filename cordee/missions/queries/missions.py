@@ -1,6 +1,5 @@
 """Reads the mission pages and the collective dashboard need, each in a fixed number of queries."""
 
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -11,6 +10,7 @@ from django.db.models import (
     DecimalField,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -19,7 +19,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from cordee.clients.models import ClientContact
+from cordee.clients.models import Client, ClientContact
+from cordee.clients.queries import contact_role_order
+from cordee.collectives.time import collective_zone
 from cordee.missions.models import ClientRequest, Deliverable, Mission, MissionEvent, MissionMember, Task
 from cordee.timesheets.models import TimeEntry
 
@@ -48,15 +50,6 @@ def status_order() -> Case:
     )
 
 
-def contact_role_order() -> Case:
-    """Sponsor first, then the project contact, then finance (the order of ClientContact.Role)."""
-    return Case(
-        *[When(role=role, then=Value(rank)) for rank, role in enumerate(ClientContact.Role.values)],
-        default=Value(len(ClientContact.Role.values)),
-        output_field=IntegerField(),
-    )
-
-
 def _sum_subquery(queryset: QuerySet, column: str, outer: str = "pk", link: str = "mission") -> Coalesce:
     summed = (
         queryset.filter(**{link: OuterRef(outer)})
@@ -78,10 +71,6 @@ def _count_subquery(queryset: QuerySet, outer: str = "pk", link: str = "mission"
         .values("total")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
-def collective_time_zone(collective) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(collective.time_zone)
 
 
 # --- Deadlines: next announced date, health, on-time rate ------------------------------------------
@@ -148,7 +137,7 @@ def attach_deadlines(missions: list[Mission], collective) -> list[Mission]:
     by_mission: dict[int, list[Deliverable]] = {mission.pk: [] for mission in missions}
     for deliverable in _deadline_deliverables().filter(collective=collective, mission__in=list(by_mission)):
         by_mission[deliverable.mission_id].append(deliverable)
-    time_zone = collective_time_zone(collective)
+    time_zone = collective_zone(collective)
     for mission in missions:
         mission.deadlines = deadline_summary(by_mission[mission.pk], time_zone)
     return missions
@@ -251,7 +240,7 @@ def mission_overview(mission: Mission) -> MissionOverview:
         team=team,
         contacts=contacts,
         deliverables=deliverables,
-        deadlines=deadline_summary(deliverables, collective_time_zone(collective)),
+        deadlines=deadline_summary(deliverables, collective_zone(collective)),
         latest_events=list(mission_events(mission)[:LATEST_EVENTS]),
         **counts,
     )
@@ -283,3 +272,36 @@ def active_missions(collective, limit: int = 20) -> list[Mission]:
         key=lambda mission: (mission.deadlines.next_announced_date or date.max, mission.title.lower())
     )
     return missions
+
+
+# --- A client's missions (shown on the client's pages) ----------------------------------------------
+
+OPEN_STATUSES = (Mission.Status.DRAFT, Mission.Status.ACTIVE, Mission.Status.PAUSED)
+
+
+def client_missions(client: Client) -> QuerySet[Mission]:
+    """The client's missions, open ones first, with their lead."""
+    return (
+        Mission.objects.filter(collective_id=client.collective_id, client=client)
+        .select_related("lead")
+        .annotate(status_rank=status_order())
+        .order_by("status_rank", "-start_date", "-pk")
+    )
+
+
+def clients_mission_counts(clients) -> list[Client]:
+    """The clients, each with `mission_count` and `open_mission_count` (open: draft, active or paused),
+    in one query whatever the number of clients."""
+    clients = list(clients)
+    counts = {
+        row["client_id"]: row
+        for row in Mission.objects.filter(client__in=clients)
+        .order_by()
+        .values("client_id")
+        .annotate(total=Count("pk"), open=Count("pk", filter=Q(status__in=OPEN_STATUSES)))
+    }
+    for client in clients:
+        row = counts.get(client.pk, {})
+        client.mission_count = row.get("total", 0)
+        client.open_mission_count = row.get("open", 0)
+    return clients

@@ -15,10 +15,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from cordee.communication.services.calls import call_feed_event, member_calls
-from cordee.communication.services.rituals_calendar import member_rituals, ritual_feed_event
 from cordee.core.ics import calendar_add_timezones
 from cordee.core.tokens import token_hash, token_new
+from cordee.missions import signals
 from cordee.missions.models import CalendarFeedToken
 from cordee.missions.queries.my_work import my_open_deliverables, my_open_tasks
 
@@ -143,13 +142,12 @@ def calendar_feed_ics(*, user) -> bytes:
                 event.add("transp", "TRANSPARENT")
                 calendar.add_component(event)
 
-        # Issue 4: the delivery calls the member is invited to (from 30 days back) and the weekly calls
-        # of their missions, at their time in their collective's zone (with its VTIMEZONE).
-        for call in member_calls(user=user, since=now - timedelta(days=30)):
-            calendar.add_component(
-                call_feed_event(call, collective=call.mission.collective, language=user.language)
-            )
-        for ritual in member_rituals(user=user):
-            calendar.add_component(ritual_feed_event(ritual, mission=ritual.mission, language=user.language))
+        # The areas above add their events: the communication area the delivery calls the member is
+        # invited to and the weekly calls of their missions, in their collective's zone.
+        for _receiver, events in signals.member_calendar_events.send(
+            sender=CalendarFeedToken, user=user, now=now
+        ):
+            for event in events:
+                calendar.add_component(event)
         calendar_add_timezones(calendar)
         return calendar.to_ical()

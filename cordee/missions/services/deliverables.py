@@ -6,7 +6,6 @@ before its announced date is on time. Pushing the announced date back goes throu
 which tells the client and records whether it came early enough.
 """
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,8 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cordee.clients.models import ClientContact
+from cordee.collectives.time import collective_zone
 from cordee.core.business_days import announced_date_for, business_days_between
 from cordee.core.outbox import email_enqueue
+from cordee.missions import signals
 from cordee.missions.models import DelayNotice, Deliverable, Mission, MissionEvent, MissionMember
 from cordee.missions.services.health import deliverables_health_store, format_day
 from cordee.missions.services.history import mission_event_record
@@ -293,7 +294,7 @@ def deliverable_change_status(*, deliverable: Deliverable, status: str, by, now=
     for name, value in fields.items():
         setattr(deliverable, name, value)
     mission = deliverable.mission
-    time_zone = zoneinfo.ZoneInfo(deliverable.collective.time_zone)
+    time_zone = collective_zone(deliverable.collective)
     if status == Status.DELIVERED:
         on_time = deliverable.delivered_on_time(time_zone)
         mission_event_record(
@@ -321,9 +322,7 @@ def deliverable_change_status(*, deliverable: Deliverable, status: str, by, now=
             summary=_("“%(title)s” accepted by the client") % {"title": deliverable.title},
             data={"deliverable_id": deliverable.pk},
         )
-        from cordee.feedback.services.surveys import survey_after_acceptance
-
-        survey_after_acceptance(deliverable, now=now)
+        signals.deliverable_accepted.send(sender=Deliverable, deliverable=deliverable, now=now)
     deliverables_health_store([deliverable], by=by, collective=deliverable.collective)
     return True
 

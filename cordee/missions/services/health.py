@@ -16,7 +16,6 @@ empty). Whose capacity counts:
   the whole team's capacity (and the assignees', if one of them has left the team).
 """
 
-import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -30,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cordee.collectives.models import Collective
+from cordee.collectives.time import collective_today
 from cordee.core.business_days import business_days_between
 from cordee.core.outbox import email_enqueue
 from cordee.missions.models import Deliverable, Mission, MissionEvent, MissionMember, Task
@@ -65,10 +65,6 @@ def format_hours(hours: Decimal) -> str:
 def format_day(day: date) -> str:
     """14 March (14 mars in French)."""
     return formats.date_format(day, "j F")
-
-
-def collective_today(collective) -> date:
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(collective.time_zone))
 
 
 def business_days_from_today(today: date, until: date) -> int:

@@ -19,6 +19,7 @@ from cordee.clients.models import Client, ClientContact
 from cordee.clients.services import client_contact_get_or_create, client_get_or_create_by_name
 from cordee.collectives.models import Collective, Membership
 from cordee.core.outbox import email_enqueue
+from cordee.missions import signals
 from cordee.missions.models import Mission, MissionEvent, MissionMember, Task
 from cordee.missions.services.history import mission_event_record
 from cordee.opportunities.models import Opportunity
@@ -411,14 +412,12 @@ def mission_activate(*, mission: Mission, by) -> Mission:
 def _after_activation(*, mission: Mission, by) -> None:
     """Hook run in the activation's transaction, after the status changed and the event was recorded.
 
-    Issue 4 (communication) sends the kickoff email from here: the lead as single contact, the
-    roadmap, the rituals, the recap rhythm and the surveys to come. Keep it idempotent (key the
-    email on the mission, e.g. f"mission:{mission.pk}:kickoff") since a paused mission resumes
-    without passing here again but a re-activation must never send it twice.
+    The communication area's receiver sends the kickoff email: the lead as single contact, the
+    roadmap, the rituals, the recap rhythm and the surveys to come. It is idempotent (keyed on the
+    mission) since a paused mission resumes without passing here again but a re-activation must never
+    send it twice.
     """
-    from cordee.communication.services.kickoff import kickoff_send
-
-    kickoff_send(mission=mission, by=by)
+    signals.mission_activated.send(sender=Mission, mission=mission, by=by)
 
 
 @transaction.atomic
@@ -448,9 +447,7 @@ def mission_close(*, mission: Mission, by) -> Mission:
 def _stop_weekly_call(*, mission: Mission, by) -> None:
     """Issue 4: the weekly sync call is cancelled in every calendar (METHOD:CANCEL) when the mission is
     delivered or closed, or when its ritual becomes the weekly video. Nothing happens without one."""
-    from cordee.communication.services.rituals_calendar import ritual_call_stop
-
-    ritual_call_stop(mission=mission, by=by)
+    signals.weekly_call_ended.send(sender=Mission, mission=mission, by=by)
 
 
 # --- Lead ------------------------------------------------------------------------------------------

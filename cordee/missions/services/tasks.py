@@ -468,6 +468,36 @@ def task_reorder(*, task: Task, direction: str, by) -> bool:
 
 
 @transaction.atomic
+def task_place(*, task: Task, status: str, before_id: int | None, by) -> bool:
+    """Put a task in a column just above the card `before_id` (None: at the bottom), as a drop does.
+
+    The move itself goes through `task_move` (same rights, same completion rules); then the column is
+    renumbered. The done column keeps its own order (most recently finished first), so a place there
+    is only a move. Returns False when nothing changed.
+    """
+    moved = task_move(task=task, status=status, by=by)
+    if status == Task.Status.DONE:
+        return moved
+    column = list(
+        Task.objects.filter(mission_id=task.mission_id, status=status)
+        .order_by("position", "pk")
+        .only("position")
+    )
+    placed = next(other for other in column if other.pk == task.pk)
+    column.remove(placed)
+    index = next((number for number, other in enumerate(column) if other.pk == before_id), len(column))
+    column.insert(index, placed)
+    changed = []
+    for position, other in enumerate(column):
+        if other.position != position:
+            other.position = position
+            changed.append(other)
+    Task.objects.bulk_update(changed, ["position"])
+    task.position = index
+    return moved or bool(changed)
+
+
+@transaction.atomic
 def task_delete(*, task: Task, by) -> None:
     """The lead (or an admin) deletes a task added by mistake; one with logged time is kept (move it to
     done instead), so that the time stays tied to its work."""

@@ -40,15 +40,19 @@ def column(content, status):
 
 
 def card(content, task):
-    match = re.search(
-        rf'<article class="board__card task-card[^"]*" id="task-{task.pk}".*?</article>', content, re.S
-    )
+    match = re.search(rf'<li class="task-card[^"]*" id="task-{task.pk}".*?</li>', content, re.S)
     assert match, f"no card for {task.title}"
     return match.group(0)
 
 
 def titles(html):
-    return re.findall(r'<h4 class="board__card-title" id="task-title-\d+">(?:<a href="[^"]+">)?([^<]+)', html)
+    return re.findall(r'<p class="task-card__title">(?:<a href="[^"]+">)?([^<]+)', html)
+
+
+def menu(content):
+    match = re.search(r'<div id="board-menu".*?\n</div>', content, re.S)
+    assert match, "no menu"
+    return match.group(0)
 
 
 def test_columns_by_status_with_counts_hours_and_cards(client, mission, people, deliverable, frozen_now):
@@ -82,17 +86,23 @@ def test_columns_by_status_with_counts_hours_and_cards(client, mission, people, 
     assert "2 tasks · 10.5 h" in todo
     assert titles(todo) == ["Maquette accueil", "API panier"]
     first = card(content, Task.objects.get(title="Maquette accueil"))
-    assert "<dt>Deliverable</dt><dd>Maquettes</dd>" in first
-    assert "<dt>Role</dt><dd>design</dd>" in first
-    assert "<dt>Estimate</dt><dd>6.5 h</dd>" in first
-    assert '<time datetime="2026-02-27">Feb. 27, 2026</time>' in first
-    assert '<span class="badge badge--late">3 days late</span>' in first
+    # A compact card: title, assignee's avatar, due date, estimate, role (the deliverable is in the task).
+    assert '<span class="task-card__role">design</span>' in first
+    assert '<span class="task-card__estimate">6.5 h</span>' in first
+    # Late: the date on red, with how late in words for screen readers and in the tooltip.
+    assert (
+        '<span class="task-card__due task-card__due--late" title="3 days late"><time datetime="2026-02-27">'
+        'February 27</time><span class="visually-hidden"> — 3 days late</span></span>'
+    ) in first
     assert "task-card--late" in first
-    assert "Anna Durand" in first
-    assert '<span class="badge badge--pending">Due today</span>' in card(
-        content, Task.objects.get(title="API panier")
-    )
-    assert '<span class="badge badge--late">1 day late</span>' in column(content, "review")
+    assert '<span class="avatar avatar--tiny" aria-hidden="true" title="Anna Durand">AD</span>' in first
+    assert '<span class="visually-hidden">Assignee: Anna Durand</span>' in first
+    assert "Maquettes" not in first
+    assert (
+        '<span class="task-card__due task-card__due--today" title="Due today"><time datetime="2026-03-02">March 2'
+        '</time><span class="visually-hidden"> — Due today</span></span>'
+    ) in card(content, Task.objects.get(title="API panier"))
+    assert '<span class="visually-hidden"> — 1 day late</span>' in column(content, "review")
     assert "0 tasks" in column(content, "doing")
     assert "Move here the tasks someone is working on." in column(content, "doing")
     done = column(content, "done")
@@ -111,16 +121,31 @@ def test_the_empty_board_says_what_to_do(client, mission, people):
     )
 
 
+def task_url(name, task, pk=None):
+    mission = task.mission
+    return reverse(f"missions:{name}", args=[mission.collective.slug, mission.pk, pk or task.pk])
+
+
 def test_the_lead_sees_every_action(client, mission, people):
     task = TaskFactory(mission=mission, assignee=people.anna, title="Maquette")
 
-    content = card(login(client, people.lead).get(board_url(mission)).content.decode(), task)
+    content = login(client, people.lead).get(board_url(mission)).content.decode()
 
-    assert reverse("missions:task_move", args=[mission.collective.slug, mission.pk, task.pk]) in content
-    assert reverse("missions:task_assign", args=[mission.collective.slug, mission.pk, task.pk]) in content
-    assert reverse("missions:task_edit", args=[mission.collective.slug, mission.pk, task.pk]) in content
-    assert f'<option value="{people.bruno.pk}">Bruno Petit · back-end</option>' in content
-    assert "I'll take it" not in content
+    own = card(content, task)
+    assert f'data-assignee="{people.anna.pk}" data-actions="move assign edit" draggable="true"' in own
+    assert f'<a href="{task_url("task_edit", task)}">Maquette</a>' in own
+    assert f'<a class="task-card__menu" href="{task_url("task_actions", task)}" data-menu-button' in own
+    # The controls exist once per board, with "{id}" standing for the card's task.
+    actions = menu(content)
+    template = task_url("task_move", task, pk=2147483647).replace("2147483647", "{id}")
+    assert f'data-url="{template}" data-name="status" data-value="doing"' in actions
+    assert (
+        f'data-value="{people.bruno.pk}" data-focus-after="card">Bruno Petit · back-end</button>' in actions
+    )
+    assert content.count('role="menu"') == 1
+    # Log out, the role filter, the board's one action form, the language: no form per card.
+    assert content.count("<form") == 4
+    assert "I'll take it" not in own
 
 
 def test_in_lead_assigns_mode_a_member_moves_only_their_own_cards(client, mission, people):
@@ -129,12 +154,13 @@ def test_in_lead_assigns_mode_a_member_moves_only_their_own_cards(client, missio
 
     content = login(client, people.anna).get(board_url(mission)).content.decode()
 
-    assert 'name="status"' in card(content, own)
-    assert "missions/" in card(content, own) and "/edit/" in card(content, own)
+    assert 'data-actions="move edit" draggable="true"' in card(content, own)
+    assert task_url("task_edit", own) in card(content, own)
     other_card = card(content, other)
-    assert 'name="status"' not in other_card
-    assert "/edit/" not in other_card
-    assert "/assign/" not in content
+    assert 'data-actions=""' in other_card
+    assert "draggable" not in other_card
+    assert "/edit/" not in other_card and "data-menu-button" not in other_card
+    assert "Assign to" not in content
     assert "Add a task" not in content
     assert "The lead assigns the tasks; each member moves their own tasks from column to column." in content
 
@@ -148,9 +174,14 @@ def test_in_self_service_mode_members_see_i_will_take_it_and_release(client, mis
 
     content = login(client, people.anna).get(board_url(mission)).content.decode()
 
-    assert 'I\'ll take it<span class="visually-hidden"> — Libre</span>' in card(content, free)
-    assert 'Release<span class="visually-hidden"> La mienne</span>' in card(content, own)
-    assert "take" not in card(content, taken).replace("task-title", "")
+    assert (
+        f'<button type="submit" form="board-actions" formaction="{task_url("task_take", free)}"'
+        f' class="task-card__claim">I\'ll take it<span class="visually-hidden"> — Libre</span>'
+    ) in card(content, free)
+    assert 'data-actions="take edit"' in card(content, free)
+    assert 'data-actions="move release edit"' in card(content, own)
+    assert 'data-actions="edit"' in card(content, taken)
+    assert "I'll take it" not in card(content, taken)
     assert "I'll take it" not in card(content, done)
     assert "Add a task" in content
 
@@ -162,7 +193,8 @@ def test_a_member_outside_the_team_sees_the_board_without_actions(client, missio
     content = login(client, people.outsider).get(board_url(mission)).content.decode()
 
     assert titles(content) == ["Libre"]
-    assert "<form" not in card(content, task)
+    assert 'data-actions=""' in card(content, task)
+    assert "<button" not in card(content, task) and "data-menu-button" not in card(content, task)
     assert "Add a task" not in content
 
 
@@ -187,7 +219,10 @@ def test_a_request_task_links_to_the_inbox(client, mission, people):
     content = card(login(client, people.lead).get(board_url(mission)).content.decode(), task)
 
     inbox = reverse("missions:inbox", args=[mission.collective.slug, mission.pk])
-    assert f'<a href="{inbox}#request-{request.pk}">From a client request</a>' in content
+    assert (
+        f'<a class="task-card__request" href="{inbox}#request-{request.pk}">From a client request</a>'
+        in content
+    )
 
 
 class TestFilters:
@@ -255,7 +290,7 @@ class TestFilters:
         )
         assert f'<a href="{board_url(mission, "?late=1")}">Everyone</a>' in content
         assert (
-            '<input type="hidden" name="who" value="mine"><input type="hidden" name="late" value="1">'
+            '<input type="hidden" name="who" value="mine"><input type="hidden" name="late" value="1"></form>'
             in content
         )
         assert f'<a class="board-filters__clear" href="{board_url(mission)}">Clear the filters</a>' in content
@@ -305,11 +340,18 @@ def test_the_board_query_count_does_not_grow_from_10_to_300_tasks(
     Task.objects.filter(mission=mission).update(deliverable=deliverable)
     with django_assert_num_queries(8):
         response = client.get(url)
-    # 76 to do, 76 doing, 74 in review, and the 30 most recently finished of the 74 done.
-    assert len(titles(response.content.decode())) == 76 + 76 + 74 + 30
-    assert "The 30 most recently finished of 74." in response.content.decode()
+    # The first 15 of each column (of 76 to do, 76 doing, 74 in review; the done column keeps the
+    # 15 most recently finished of 74).
+    content = response.content.decode()
+    assert len(titles(content)) == 4 * 15
+    assert "15 shown out of 76." in content
+    assert "The 15 most recently finished of 74." in content
     with django_assert_num_queries(8):
         client.get(url + "?who=mine&late=1&role=design")
+    with django_assert_num_queries(8):
+        response = client.get(url + "?todo=40&done=60")
+    assert len(titles(column(response.content.decode(), "todo"))) == 40
+    assert len(titles(column(response.content.decode(), "done"))) == 60
 
 
 def test_a_bigger_team_does_not_add_queries(client, mission, people, collective, django_assert_num_queries):
@@ -348,5 +390,140 @@ class TestAccess:
     ):
         login(client, people.lead)
         url = reverse("missions:board", args=[mission.collective.slug, other_mission.pk])
+
+        assert client.get(url).status_code == 404
+
+
+class TestBoundedOutput:
+    """The page holds a bounded number of cards whatever the number of tasks: "show more" adds a page."""
+
+    def test_400_tasks_in_one_mission_weigh_what_80_weigh_at_most_60_cards(self, client, mission, people):
+        set_mode(mission, SELF_SERVICE)
+        login(client, people.lead)
+        _fill(mission, people, 80)
+        url = board_url(mission)
+        small = client.get(url).content
+        _fill(mission, people, 320)
+
+        large = client.get(url).content
+
+        assert len(titles(large.decode())) == len(titles(small.decode())) == 60
+        assert len(large) < 100_000
+        assert abs(len(large) - len(small)) < 2_000  # only the counts differ
+
+    def test_show_more_is_a_plain_link_that_htmx_follows_in_place(self, client, mission, people):
+        login(client, people.lead)
+        for index in range(45):
+            TaskFactory(mission=mission, title=f"T{index:02d}")
+
+        content = client.get(board_url(mission)).content.decode()
+
+        todo = column(content, "todo")
+        assert titles(todo) == [f"T{index:02d}" for index in range(15)]
+        more = board_url(mission, "?todo=30")
+        assert (
+            f'<a class="board__more" href="{more}" hx-get="{more}" hx-target="#board" hx-swap="outerHTML"'
+            ' hx-push-url="true" data-more="todo" data-shown="15">Show more'
+        ) in todo
+        fragment = client.get(more, HTTP_HX_REQUEST="true").content.decode()
+        assert fragment.lstrip().startswith('<div id="board" class="task-board">')
+        assert "<html" not in fragment
+        assert len(titles(column(fragment, "todo"))) == 30
+        assert board_url(mission, "?todo=45") in column(fragment, "todo")
+        last = client.get(board_url(mission, "?todo=45")).content.decode()
+        assert len(titles(column(last, "todo"))) == 45
+        assert "Show more" not in column(last, "todo")
+
+    def test_filters_and_show_more_combine_and_the_ceiling_holds(self, client, mission, people):
+        login(client, people.lead)
+        _fill(mission, people, 24)
+        for _index in range(230):
+            TaskFactory(mission=mission)
+
+        content = client.get(board_url(mission, "?who=unassigned&todo=9999")).content.decode()
+
+        assert len(titles(column(content, "todo"))) == 200
+        assert "200 shown out of 236." in column(content, "todo")
+        assert "Show more" not in column(content, "todo")
+        assert (
+            '<input type="hidden" name="who" value="unassigned"><input type="hidden" name="todo" value="200">'
+            in content
+        )
+        doing = column(client.get(board_url(mission, "?who=unassigned")).content.decode(), "doing")
+        assert "Show more" not in doing and titles(doing) == []
+
+    def test_a_column_opened_further_stays_open_when_another_shows_more(self, client, mission, people):
+        login(client, people.lead)
+        for _index in range(40):
+            TaskFactory(mission=mission)
+            TaskFactory(mission=mission, status=Task.Status.DOING)
+
+        content = client.get(board_url(mission, "?todo=30")).content.decode()
+
+        assert board_url(mission, "?todo=30&amp;doing=30") in column(content, "doing")
+        assert board_url(mission, "?todo=45") in column(content, "todo")
+
+    def test_a_history_restore_gets_the_whole_page(self, client, mission, people):
+        login(client, people.lead)
+
+        content = client.get(
+            board_url(mission, "?todo=40"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+        ).content.decode()
+
+        assert content.startswith("<!DOCTYPE html>")
+
+
+def test_by_role_warns_about_a_role_nobody_holds_even_when_its_card_is_not_shown(client, mission, people):
+    set_mode(mission, BY_ROLE)
+    for _index in range(25):
+        TaskFactory(mission=mission, required_role="design")
+    TaskFactory(mission=mission, title="Textes", required_role="Copywriting")  # the 26th card of to do
+
+    content = login(client, people.lead).get(board_url(mission)).content.decode()
+
+    assert "Textes" not in titles(content)
+    assert "Nobody on the team holds the role “Copywriting”" in content
+
+
+class TestActionsPage:
+    """Each card's "Actions" link: the board's menu as a page of plain forms, for browsers without JS."""
+
+    def test_the_lead_gets_move_reorder_and_assign(self, client, mission, people):
+        task = TaskFactory(mission=mission, title="Maquette", assignee=people.anna)
+
+        response = login(client, people.lead).get(task_url("task_actions", task) + "?who=mine")
+
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert f'action="{task_url("task_move", task)}"' in content
+        assert '<button type="submit" name="status" value="doing"' in content
+        assert 'name="status" value="todo"' not in content  # its own column
+        assert f'action="{task_url("task_reorder", task)}"' in content
+        assert f'action="{task_url("task_assign", task)}"' in content
+        assert f'<option value="{people.anna.pk}" selected>Anna Durand · design</option>' in content
+        assert '<input type="hidden" name="who" value="mine">' in content
+        assert f'href="{board_url(mission, "?who=mine")}#task-{task.pk}">Back to the board</a>' in content
+
+    def test_a_member_taking_in_self_service_gets_the_take_button_only(self, client, mission, people):
+        set_mode(mission, SELF_SERVICE)
+        task = TaskFactory(mission=mission, title="Libre")
+
+        content = login(client, people.anna).get(task_url("task_actions", task)).content.decode()
+
+        assert f'action="{task_url("task_take", task)}"' in content
+        assert "/move/" not in content and "/assign/" not in content
+
+    def test_someone_without_any_action_gets_a_403(self, client, mission, people):
+        task = TaskFactory(mission=mission, assignee=people.bruno)
+
+        response = login(client, people.anna).get(task_url("task_actions", task))
+
+        assert response.status_code == 403
+        assert "You cannot change this task." in response.content.decode()
+
+    def test_a_task_of_another_collective_is_a_404(self, client, mission, people, other_mission):
+        other = TaskFactory(mission=other_mission)
+        login(client, people.lead)
+        url = reverse("missions:task_actions", args=[mission.collective.slug, mission.pk, other.pk])
 
         assert client.get(url).status_code == 404

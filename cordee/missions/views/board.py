@@ -1,23 +1,27 @@
 """The mission's task board: columns by status, filters, moves in place (htmx) or by plain posts."""
 
 import copy
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from cordee.missions.forms.tasks import TaskAssignForm, TaskForm, TaskMoveForm, TaskReorderForm
+from cordee.collectives.templatetags.collectives_tags import initials
+from cordee.collectives.time import collective_today
+from cordee.missions.forms.tasks import TaskAssignForm, TaskForm, TaskMoveForm, TaskPlaceForm, TaskReorderForm
 from cordee.missions.models import Mission, Task
 from cordee.missions.permissions import mission_view
 from cordee.missions.queries.board import (
+    COLUMN_PAGE,
     BoardFilters,
     board_columns,
+    column_limits,
     mission_team,
     roles_without_holder,
     team_roles,
@@ -29,6 +33,7 @@ from cordee.missions.services.tasks import (
     task_create,
     task_delete,
     task_move,
+    task_place,
     task_release,
     task_reorder,
     task_take,
@@ -36,10 +41,8 @@ from cordee.missions.services.tasks import (
 )
 
 FILTER_FIELDS = ("who", "role", "late")
-
-
-def collective_today(collective):
-    return timezone.localdate(timezone=ZoneInfo(collective.time_zone))
+# A task id no real task has: reversed once per page, then replaced by each card's id.
+TASK_PLACEHOLDER = 2147483647
 
 
 def board_url(request, filters: BoardFilters | None = None, **changes) -> str:
@@ -58,17 +61,75 @@ def _team_context(request):
     return team, actor
 
 
-def _board_context(request, filters: BoardFilters) -> dict:
+def task_url_template(request, name: str) -> str:
+    """The address of a task action with "{id}" for the task (one `reverse()` per page, not per card)."""
+    url = reverse(f"missions:{name}", args=[request.collective.slug, request.mission.pk, TASK_PLACEHOLDER])
+    return url.replace(str(TASK_PLACEHOLDER), "{id}")
+
+
+def task_urls(request) -> dict[str, str]:
+    """The addresses of every task action of the board, with "{id}" for the task."""
+    names = ("edit", "actions", "move", "place", "reorder", "assign", "take", "release")
+    return {name: task_url_template(request, f"task_{name}") for name in names}
+
+
+def _hours(value) -> str:
+    """3.5 → "3,5" in French; 4.00 → "4" (no trailing zeros)."""
+    plain = value.quantize(1) if value == value.to_integral_value() else value.normalize()
+    return number_format(plain, use_l10n=True)
+
+
+def _card_labels(task, actor, today, urls: dict[str, str]) -> None:
+    """What a compact card shows, prepared here so that the template stays a plain loop."""
+    actions = []
+    if actor.can_move(task):
+        actions.append("move")
+    if actor.can_assign():
+        actions.append("assign")
+    if actor.can_take(task):
+        actions.append("take")
+    if actor.can_release(task):
+        actions.append("release")
+    if actor.can_edit(task):
+        actions.append("edit")
+    task.actions = " ".join(actions)
+    pk = str(task.pk)
+    task.edit_url = urls["edit"].replace("{id}", pk) if actor.can_edit(task) else ""
+    task.actions_url = urls["actions"].replace("{id}", pk) if actions else ""
+    task.take_url = urls["take"].replace("{id}", pk) if "take" in actions else ""
+    if task.assignee_id:
+        task.assignee_name = task.assignee.display_name
+        task.initials = initials(task.assignee)
+    if task.due_date:
+        task.due_iso = task.due_date.isoformat()
+        task.due_label = date_format(task.due_date, "MONTH_DAY_FORMAT")
+        if task.due_date.year != today.year:
+            task.due_label = date_format(task.due_date, "DATE_FORMAT")
+        if task.days_late > 0:
+            task.late_label = ngettext("%(days)s day late", "%(days)s days late", task.days_late) % {
+                "days": task.days_late
+            }
+        task.due_today = task.is_open and task.due_date == today
+    if task.estimate_hours is not None:
+        task.estimate_label = _("%(hours)s h") % {"hours": _hours(task.estimate_hours)}
+
+
+def _board_context(request, filters: BoardFilters, limits: dict[str, int] | None = None) -> dict:
     mission = request.mission
     today = collective_today(request.collective)
     team, actor = _team_context(request)
-    columns = board_columns(mission=mission, user=request.user, filters=filters, today=today)
+    limits = limits or column_limits({})
+    columns = board_columns(mission=mission, user=request.user, filters=filters, today=today, limits=limits)
+    urls = task_urls(request)
+    # Columns opened further by "show more" stay open through the next actions and "show more"s.
+    expanded = {status: str(limit) for status, limit in limits.items() if limit != COLUMN_PAGE}
     for column in columns:
         for task in column.cards:
-            task.can_move = actor.can_move(task)
-            task.can_edit = actor.can_edit(task)
-            task.can_take = actor.can_take(task)
-            task.can_release = actor.can_release(task)
+            _card_labels(task, actor, today, urls)
+        if column.can_show_more:
+            column.more_url = board_url(
+                request, filters, **{**expanded, column.status: str(column.next_limit)}
+            )
     roles = team_roles(team)
     who_links = [
         ("", _("Everyone"), board_url(request, filters, who="")),
@@ -79,7 +140,7 @@ def _board_context(request, filters: BoardFilters) -> dict:
         "mission": mission,
         "columns": columns,
         "filters": filters,
-        "filter_fields": filters.as_params(),
+        "filter_fields": {**filters.as_params(), **expanded},
         "who_links": who_links,
         "late_toggle_url": board_url(request, filters, late="" if filters.late else "1"),
         "clear_filters_url": board_url(request),
@@ -87,18 +148,24 @@ def _board_context(request, filters: BoardFilters) -> dict:
         "team": team,
         "actor": actor,
         "statuses": Task.Status.choices,
-        "missing_roles": roles_without_holder(columns=columns, team=team)
+        "missing_roles": roles_without_holder(mission=mission, team=team)
         if mission.assignment_mode == Mission.AssignmentMode.BY_ROLE
         else [],
         "today": today,
         "task_total": sum(column.count for column in columns),
+        "task_urls": urls,
+        "inbox_url": reverse("missions:inbox", args=[request.collective.slug, mission.pk]),
     }
 
 
 @mission_view
 def board(request):
     filters = BoardFilters.from_params(request.GET)
-    return render(request, "missions/board/board.html", _board_context(request, filters))
+    context = _board_context(request, filters, column_limits(request.GET))
+    if request.htmx and not request.htmx.history_restore_request:
+        # "Show more": the board alone, with one more page of cards in that column.
+        return render(request, "missions/board/board.html#board", context)
+    return render(request, "missions/board/board.html", {**context, "with_menu": True})
 
 
 def _get_task(request, task_pk) -> Task:
@@ -115,7 +182,7 @@ def _get_task(request, task_pk) -> Task:
 def _answer(request, *, filters: BoardFilters, level: int, text: str, status: int = 200):
     """htmx gets the board fragment with a status line; a plain post is redirected to the board."""
     if request.htmx:
-        context = _board_context(request, filters)
+        context = _board_context(request, filters, column_limits(request.POST))
         context.update(status_message=text, status_level=messages.DEFAULT_TAGS[level])
         response = render(request, "missions/board/board.html#board", context, status=status)
         if status >= 400:
@@ -169,6 +236,51 @@ def task_move_view(request, task_pk):
         return messages.SUCCESS, _("“%(task)s” moved to %(status)s.") % {"task": task.title, "status": label}
 
     return _board_action(request, task_pk, action)
+
+
+@mission_view
+def task_place_view(request, task_pk):
+    """A drop: the task goes to a column, just above another card (or at the bottom)."""
+
+    def action(task):
+        form = TaskPlaceForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Choose a valid status."))
+        status, before = form.cleaned_data["status"], form.cleaned_data["before"]
+        was = task.status
+        changed = task_place(task=task, status=status, before_id=before, by=request.user)
+        values = {"task": task.title, "status": Task.Status(status).label}
+        if not changed:
+            return messages.INFO, _("“%(task)s” is already there.") % values
+        if was == status:
+            return messages.SUCCESS, _("“%(task)s” moved within %(status)s.") % values
+        return messages.SUCCESS, _("“%(task)s” moved to %(status)s.") % values
+
+    return _board_action(request, task_pk, action)
+
+
+@mission_view
+def task_actions_view(request, task_pk):
+    """The actions of one card on a page of their own: the board's menu when JavaScript is off."""
+    task = _get_task(request, task_pk)
+    team, actor = _team_context(request)
+    filters = BoardFilters.from_params(request.GET)
+    today = collective_today(request.collective)
+    task.days_late = (today - task.due_date).days if task.due_date and task.is_open else 0
+    _card_labels(task, actor, today, task_urls(request))
+    if not task.actions:
+        return forbidden(request, _("You cannot change this task."), board_url(request, filters))
+    context = {
+        "mission": request.mission,
+        "task": task,
+        "actor": actor,
+        "team": team,
+        "statuses": [(value, label) for value, label in Task.Status.choices if value != task.status],
+        "status_label": Task.Status(task.status).label,
+        "filter_fields": filters.as_params(),
+        "back_url": f"{board_url(request, filters)}#task-{task.pk}",
+    }
+    return render(request, "missions/board/task_actions.html", context)
 
 
 @mission_view

@@ -9,13 +9,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cordee.collectives.time import collective_today
+from cordee.core.forms import add_service_error
 from cordee.core.outbox import render_email
 from cordee.missions.forms.deliverables import DelayNoticeForm, DeliverableForm, DeliverableStatusForm
 from cordee.missions.models import Deliverable
 from cordee.missions.permissions import mission_view
 from cordee.missions.queries import deliverables as queries
 from cordee.missions.services import deliverables as services
-from cordee.missions.services.health import collective_today
 
 PAGE_SIZE = 25
 
@@ -31,14 +32,6 @@ def _deliverable(request, deliverable_pk) -> Deliverable:
     request.mission.collective = request.collective
     deliverable.mission, deliverable.collective = request.mission, request.collective
     return deliverable
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _redirect_to_detail(request, deliverable):
@@ -78,7 +71,7 @@ def deliverable_create(request):
                     mission=mission, collective=collective, by=request.user, **form.service_arguments()
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(
                     request,
@@ -148,7 +141,7 @@ def deliverable_edit(request, deliverable_pk):
                 )
             except ValidationError as error:
                 deliverable.refresh_from_db()
-                _add_errors(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("“%(title)s” was updated.") % {"title": deliverable.title})
                 return _redirect_to_detail(request, deliverable)
@@ -246,7 +239,7 @@ def delay_notice(request, deliverable_pk):
                 )
             except ValidationError as error:
                 deliverable.refresh_from_db()
-                _add_errors(form, error)
+                add_service_error(form, error)
             else:
                 text = ngettext(
                     "The delay notice was sent to %(count)d contact of the client.",

@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cordee.clients.models import Client
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
+from cordee.collectives.time import collective_today
+from cordee.core.forms import add_service_error
 from cordee.missions.forms.missions import (
     LeadChangeForm,
     MissionCreateForm,
@@ -33,23 +35,13 @@ from cordee.opportunities.models import Opportunity
 PAGE_SIZE = 25
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    """Show a service's refusal next to the field it concerns, or above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages) if error.messages else _("This action is not possible.")
 
 
 def _today(collective) -> date:
-    from django.utils import timezone
 
-    return timezone.localdate(timezone=queries.collective_time_zone(collective))
+    return collective_today(collective)
 
 
 def _mission(request) -> Mission:
@@ -173,7 +165,7 @@ def mission_create(request):
                     opportunity=opportunity,
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(
                     request,
@@ -260,7 +252,7 @@ def mission_edit(request):
             services.mission_update(mission=mission, by=request.user, data=form.cleaned_data)
         except ValidationError as error:
             mission.refresh_from_db()
-            _add_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The mission's settings were saved."))
             return _detail_redirect(request)
@@ -335,7 +327,7 @@ def mission_change_lead(request):
                 mission=mission, by=request.user, new_lead=new_lead, message=form.cleaned_data["message"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_error(form, error)
         else:
             if mission.status == Mission.Status.DRAFT:
                 text = _("%(name)s is now the lead of the mission.") % {"name": new_lead.display_name}
@@ -375,7 +367,7 @@ def team(request):
                         mission=mission, by=request.user, **add_form.cleaned_data
                     )
                 except ValidationError as error:
-                    _add_errors(add_form, error)
+                    add_service_error(add_form, error)
                 else:
                     messages.success(
                         request, _("%(name)s joined the team.") % {"name": member.user.display_name}
@@ -390,7 +382,7 @@ def team(request):
                     try:
                         services.mission_member_update(member=member, by=request.user, **form.cleaned_data)
                     except ValidationError as error:
-                        _add_errors(form, error)
+                        add_service_error(form, error)
                     else:
                         messages.success(
                             request,

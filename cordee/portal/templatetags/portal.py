@@ -3,6 +3,8 @@
 from django import template
 from django.utils.dates import WEEKDAYS
 
+from cordee.communication.services.recaps import recap_body_blocks
+from cordee.portal.feeds import NEW_FEED_SESSION_KEY, mission_feed_url, webcal
 from cordee.portal.queries import NO_ACCESS, PortalAccessState, portal_access_states
 
 register = template.Library()
@@ -27,13 +29,17 @@ def weekday_name(weekday: int) -> str:
 @register.filter
 def recap_blocks(body: str) -> list[dict]:
     """A recap's text cut into paragraphs and lists, as the recap email shows it."""
-    try:
-        from cordee.communication.services.recaps import recap_body_blocks
-    except ImportError:
-        recap_body_blocks = None
-    if recap_body_blocks is not None:
-        return recap_body_blocks(body)
-    return [
-        {"lines": [line for line in chunk.splitlines() if line.strip()], "items": []}
-        for chunk in body.split("\n\n")
-    ]
+    return recap_body_blocks(body)
+
+
+@register.simple_tag(takes_context=True)
+def client_calendar_feed(context, mission) -> dict:
+    """`{% client_calendar_feed mission as feed %}` on the weekly call page, for its lead: the client's
+    calendar address (none until created), its webcal:// link, and whether it was just regenerated."""
+    request = context["request"]
+    url = mission_feed_url(mission, create=False)
+    return {
+        "url": url,
+        "webcal_url": webcal(url) if url else "",
+        "is_new": bool(request.session.pop(NEW_FEED_SESSION_KEY, "")),
+    }

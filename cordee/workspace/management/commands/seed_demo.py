@@ -19,9 +19,9 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from cordee.accounts.models import User
-from cordee.collectives.management.commands._demo_work import create_demo_work
 from cordee.collectives.models import Collective, Membership, Reference
 from cordee.opportunities.models import Opportunity, OpportunityStageChange
+from cordee.workspace.management.commands._demo_work import create_demo_work
 
 DESCRIPTION = """\
 Nous sommes quatre indépendants installés à Paris et à Lyon. Depuis 2021, nous concevons et développons \

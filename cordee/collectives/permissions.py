@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from cordee.collectives.models import Membership
+
 
 def collective_view(view=None, *, admin_only=False):
     """Resolve the `slug` URL argument to one of the signed-in user's collectives.
@@ -19,8 +21,6 @@ def collective_view(view=None, *, admin_only=False):
         @login_required
         @wraps(view_function)
         def wrapper(request, slug, *args, **kwargs):
-            from cordee.collectives.models import Membership
-
             membership = (
                 Membership.objects.select_related("collective")
                 .filter(collective__slug=slug, user=request.user)

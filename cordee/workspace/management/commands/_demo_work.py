@@ -8,7 +8,6 @@ collective's time zone; what the services stamp "now" is moved back to when it w
 
 import hashlib
 import secrets
-import zoneinfo
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from cordee.clients.models import Client, ClientContact
 from cordee.collectives.models import Collective
+from cordee.collectives.time import collective_zone
 from cordee.communication.models import DeliveryCall, Recap
 from cordee.core.business_days import add_business_days, is_business_day
 from cordee.feedback.models import Survey, SurveyInvitation, SurveyResponse
@@ -162,7 +162,7 @@ class _History:
 
 
 def create_demo_work(*, collective: Collective, users: dict) -> None:
-    tz = zoneinfo.ZoneInfo(collective.time_zone)
+    tz = collective_zone(collective)
     now = timezone.now()
     today = timezone.localdate(timezone=tz)
     claire = users[settings.DEMO_EMAIL]

@@ -1,10 +1,11 @@
+from cordee.collectives.models import Membership
+
+
 def navigation(request):
     """The collective switcher and the current collective, for the base layout."""
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
-    from cordee.collectives.models import Membership
-
     return {
         "my_memberships": Membership.objects.filter(user=user)
         .select_related("collective")
