@@ -36,7 +36,7 @@ from cordee.billing.services.sellers import (
     seller_payment_defaults_update,
     series_prefix_update,
 )
-from cordee.core.permissions import collective_view
+from cordee.collectives.permissions import collective_view
 from cordee.missions.models import MissionMember
 from cordee.missions.permissions import mission_view
 

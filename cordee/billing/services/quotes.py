@@ -1,7 +1,6 @@
 """Quotes (devis): drafted from the plan, numbered and frozen when sent, accepted or declined in the portal,
 revised into a new version. An accepted quote makes its plan the mission's active plan."""
 
-import base64
 from datetime import date
 from decimal import Decimal
 
@@ -301,7 +300,7 @@ def quote_send(*, by, quote_id: int) -> Quote:
     attachment = {
         "filename": f"devis-{quote.number}.pdf".replace("/", "-"),
         "mimetype": "application/pdf",
-        "content_base64": base64.b64encode(bytes(quote.pdf)).decode("ascii"),
+        "content": bytes(quote.pdf),
     }
     for contact in contacts:
         email_enqueue(

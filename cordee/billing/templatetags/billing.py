@@ -7,16 +7,9 @@ from django.utils.formats import date_format, number_format
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.translation import gettext as _
 
-from cordee.billing import queries
 from cordee.core.money import round_cents, to_decimal
 
 register = template.Library()
-
-
-@register.simple_tag
-def billing_attention(collective_id: int):
-    """For the collective's dashboard: missions over 80 % of their cap or over a milestone estimate."""
-    return queries.billing_attention(collective_id)
 
 
 @register.filter

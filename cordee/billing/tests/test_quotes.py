@@ -1,7 +1,6 @@
 """Quotes: drafted from the plan, numbered per seller when sent, mandatory mentions in the PDF, emailed with
 it; accepted ("Bon pour accord") or declined in the portal; revised into a new version; amendments."""
 
-import base64
 import hashlib
 import threading
 from datetime import date, timedelta
@@ -21,6 +20,7 @@ from cordee.billing.services.quotes import quote_accept, quote_decline, quote_dr
 from cordee.billing.tests.conftest import make_ready, payg_input, sent_quote
 from cordee.core.access import AccessDenied
 from cordee.core.models import OutboundEmail
+from cordee.core.outbox import attachment_content
 from cordee.core.tests.factories import MembershipFactory
 from cordee.missions.tests.factories import ClientContactFactory, MissionFactory
 
@@ -66,7 +66,8 @@ def test_a_sent_quote_is_numbered_frozen_and_emailed_with_its_pdf(world):
         f"devis-{quote.number}.pdf",
         "application/pdf",
     )
-    assert base64.b64decode(attachment["content_base64"]) == bytes(quote.pdf)
+    assert attachment["sha256"] == quote.pdf_sha256
+    assert attachment_content(attachment) == bytes(quote.pdf)
     assert BillingPlan.objects.get(pk=quote.plan_id).status == BillingPlan.Status.PROPOSED
 
 
