@@ -68,7 +68,7 @@ def prepare() -> dict:
     from django.utils import timezone
 
     from cordee.api.models import AccessToken
-    from cordee.api.services import access_token_create
+    from cordee.api.services.tokens import access_token_create
     from cordee.clients.models import ClientContact
     from cordee.core.tokens import token_new
     from cordee.missions.models import Mission, Task

@@ -7,7 +7,8 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from cordee.api.webhooks import webhooks_tick as webhooks_run
+from cordee.api.services.webhooks import webhooks_tick as webhooks_run
+from cordee.billing.services.plans import cap_alerts_send
 from cordee.communication.services.recaps import recaps_auto_send_due, recaps_due
 from cordee.communication.services.ritual_videos import ritual_video_reminders_due
 from cordee.communication.tasks import (
@@ -109,3 +110,12 @@ def surveys_tick() -> tuple[int, int]:
 def webhooks_tick() -> int:
     """Send webhook deliveries that are due (retries, lost enqueues, claims past their lease)."""
     return webhooks_run()
+
+
+@db_periodic_task(crontab(minute="20"))
+@periodic_lock("billing-cap-alerts-tick", period=timedelta(hours=1))
+def billing_cap_alerts_tick() -> int:
+    """Alert the lead (and the client when the plan says so) once per threshold of a pay-as-you-go cap
+    reached (50, 80, 100 %); the unique alert row per plan and threshold makes ticks and workers safe.
+    See `cordee.billing.services.plans.cap_alerts_send`."""
+    return cap_alerts_send()

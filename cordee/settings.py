@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "cordee.portal",
     "cordee.feedback",
     "cordee.api",
+    "cordee.billing",
     "cordee.workspace",
 ]
 
@@ -299,7 +300,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # The Huey consumer installs its own handler; propagating would print every line twice.
-    "loggers": {"huey": {"handlers": [], "propagate": False, "level": "INFO"}},
+    "loggers": {
+        "huey": {"handlers": [], "propagate": False, "level": "INFO"},
+        # WeasyPrint logs each rendering step at INFO; only its warnings matter.
+        "weasyprint": {"level": "WARNING"},
+    },
 }
 
 # The demo data that `make run` creates on an empty database.

@@ -30,9 +30,11 @@ urlpatterns = [
         include((communication_urls.urlpatterns + client_feed_views.communication_pages, "communication")),
     ),
     path("portal/", include("cordee.portal.urls")),
+    path("portal/", include("cordee.billing.portal_urls")),
     path("", include("cordee.feedback.urls")),
     path("", include("cordee.api.urls")),
     path("api/v1/", api_urls),
+    path("", include("cordee.billing.urls")),
     # Uploaded logos and photos; production serves them from object storage or the proxy.
     path("media/<path:path>", core_views.media, name="media"),
 ]

@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Emails that go to members or to people who are not a mission's client contacts: not on the page.
 NOT_CLIENT_FACING = {
+    "opportunities/emails/proposal_acknowledgement": "to a prospect, from the public page, before any mission",
     "api/emails/webhook_disabled": "to the collective's admins: a webhook endpoint was switched off",
     "missions/emails/health_alert": "to the mission's lead: a deliverable's health changed",
     "missions/emails/assignment_digest": "to a member: their new tasks of the day",

@@ -8,6 +8,7 @@ page and token links (invitations) are the only exceptions, and they are listed 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from cordee.billing.models import ActivityReport, BillingPlan, LegalSeller, Quote
 from cordee.clients.models import Client, ClientContact
 from cordee.collectives.models import Membership, Reference
 from cordee.communication.models import CollectiveEvent, DeliveryCall, Recap, RitualVideo
@@ -53,6 +54,9 @@ PARAMETER_MODELS = {
     "plan_pk": ImprovementPlan,
     "initiative_pk": Initiative,
     "follow_up_pk": FollowUpCall,
+    "quote_pk": Quote,
+    "report_pk": ActivityReport,
+    "billing_plan_pk": BillingPlan,
     "email_pk": OutboundEmail,
 }
 # URL name prefix → the model its bare `pk` points to.
@@ -75,6 +79,8 @@ PROJECT_NAMESPACES = {
     "portal",
     "communication",
     "feedback",
+    "billing",
+    "billing_portal",
 }
 # The member's calendar feed is opened by calendar apps: its secret token is the key (tested in
 # cordee/missions/tests/test_calendar_feed.py).
@@ -193,6 +199,23 @@ def two_collectives():
         FollowUpCall: FollowUpCall.objects.create(collective=b, response=response, token_hash="e" * 64),
         ImprovementPlan: plan,
         Initiative: Initiative.objects.create(collective=b, plan=plan, what="Démo", due_date="2026-04-10"),
+    }
+    seller = LegalSeller.objects.create(collective=b, kind=LegalSeller.Kind.MEMBER, user=mission.lead)
+    billing_plan = BillingPlan.objects.create(
+        collective=b, mission=mission, version=1, model=BillingPlan.Model.PAY_AS_YOU_GO, seller=seller
+    )
+    b_objects |= {
+        BillingPlan: billing_plan,
+        Quote: Quote.objects.create(
+            collective=b, mission=mission, plan=billing_plan, seller=seller, valid_until="2099-01-01"
+        ),
+        ActivityReport: ActivityReport.objects.create(
+            collective=b,
+            mission=mission,
+            plan=billing_plan,
+            period_start="2026-03-01",
+            period_end="2026-03-31",
+        ),
     }
     return member_of_a, b, b_objects
 

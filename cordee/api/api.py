@@ -16,7 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from cordee.api.problems import django_validation_errors, problem_response
-from cordee.api.services import access_token_authenticate
+from cordee.api.services.tokens import access_token_authenticate
 from cordee.core.ratelimit import ratelimit_hit
 
 DEFAULT_PAGE_SIZE = 30

@@ -161,6 +161,7 @@ def opportunity_patch(request, opportunity_id: Id, payload: schemas.OpportunityP
     opportunity_change_stage(opportunity=opportunity, stage=values["stage"], by=request.user)
     opportunity_update(
         opportunity=opportunity,
+        by=request.user,
         owner=values["owner"],
         notes=values["notes"],
         next_action=values["next_action"],

@@ -5,8 +5,8 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from cordee.api.models import WebhookEndpoint
+from cordee.api.services.webhooks import webhook_event_emit
 from cordee.api.tasks import deliveries_enqueue
-from cordee.api.webhooks import webhook_event_emit
 from cordee.feedback.models import SurveyResponse
 from cordee.missions.models import MissionEvent
 from cordee.opportunities.models import Opportunity

@@ -3,7 +3,7 @@
 from django.db import transaction
 from huey.contrib.djhuey import db_task
 
-from cordee.api import webhooks
+from cordee.api.services import webhooks
 
 
 @db_task()

@@ -11,9 +11,13 @@ from django.views.decorators.http import require_POST
 
 from cordee.api.forms import AccessTokenForm, WebhookEndpointForm
 from cordee.api.models import AccessToken, WebhookDelivery, WebhookEndpoint
-from cordee.api.services import access_token_create, access_token_revoke
+from cordee.api.services.tokens import access_token_create, access_token_revoke
+from cordee.api.services.webhooks import (
+    webhook_delivery_resend,
+    webhook_endpoint_create,
+    webhook_endpoint_set_active,
+)
 from cordee.api.tasks import deliveries_enqueue
-from cordee.api.webhooks import webhook_delivery_resend, webhook_endpoint_create, webhook_endpoint_set_active
 from cordee.collectives.permissions import collective_view
 from cordee.core.forms import add_service_error
 

@@ -4,6 +4,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class ArchivableQuerySet(models.QuerySet):
+    def current(self):
+        """Not archived: the clients offered for new missions, the contacts who may get new emails."""
+        return self.filter(archived_at__isnull=True)
+
+
 class Client(models.Model):
     """A company the collective works for."""
 
@@ -18,6 +24,19 @@ class Client(models.Model):
     country = models.CharField(_("country"), max_length=2, default="FR")
     notes = models.TextField(_("internal notes"), blank=True, max_length=5000)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # A client with history (missions, contacts who were written to) is archived instead of deleted:
+    # kept on past records, out of the lists and of new missions.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("archived by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = ArchivableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("client")
@@ -33,6 +52,10 @@ class Client(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class ClientContact(models.Model):
@@ -50,6 +73,19 @@ class ClientContact(models.Model):
     role = models.CharField(_("role"), max_length=10, choices=Role, default=Role.PROJECT)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="fr")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # A contact with history (answers, calls, requests, portal sessions) is archived instead of deleted:
+    # no new email nor portal access, kept on past records.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("archived by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = ArchivableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("client contact")
@@ -61,3 +97,7 @@ class ClientContact(models.Model):
 
     def __str__(self):
         return f"{self.full_name} <{self.email}>"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None

@@ -5,10 +5,10 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from cordee.clients.models import Client, ClientContact
 
 
-def client_list(*, collective, search: str = "") -> QuerySet[Client]:
-    """The collective's clients by name, with their number of contacts (the missions' page adds their
-    missions: `cordee.missions.templatetags.client_missions`)."""
-    clients = Client.objects.filter(collective=collective)
+def client_list(*, collective, search: str = "", archived: bool = False) -> QuerySet[Client]:
+    """The collective's clients (the archived ones with `archived`) by name, with their number of contacts
+    (the missions' page adds their missions: `cordee.missions.templatetags.client_missions`)."""
+    clients = Client.objects.filter(collective=collective, archived_at__isnull=not archived)
     if search:
         clients = clients.filter(
             Q(name__icontains=search)

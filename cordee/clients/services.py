@@ -8,13 +8,21 @@ are also guarded by the database constraints, for two requests racing each other
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.eu import vat as eu_vat
 from stdnum.fr import siren as fr_siren
 from stdnum.fr import siret as fr_siret
 
+from cordee.clients.access import client_for, contact_for
 from cordee.clients.models import Client, ClientContact
+from cordee.clients.signals import contact_archived
+from cordee.collectives.access import membership_for
+from cordee.core.models import OutboundEmail
+
+REMOVED_ARCHIVED = "archived"
+REMOVED_DELETED = "deleted"
 
 # The keys of the `data` argument of client_create / client_update.
 CLIENT_FIELDS = (
@@ -154,8 +162,9 @@ def _client_values(data: dict) -> dict:
 
 
 @transaction.atomic
-def client_create(*, collective, data: dict) -> Client:
+def client_create(*, collective, by, data: dict) -> Client:
     """Add a company to the collective's clients. A SIREN already known is refused, naming the client."""
+    membership_for(by, collective.pk)
     values = _client_values(data)
     _check_siren_free(collective=collective, siren=values["siren"])
     try:
@@ -169,8 +178,9 @@ def client_create(*, collective, data: dict) -> Client:
 
 
 @transaction.atomic
-def client_update(*, client: Client, data: dict) -> Client:
+def client_update(*, client: Client, by, data: dict) -> Client:
     """Change a client's company details (same rules as when it was added)."""
+    client_for(by, client.pk)
     values = _client_values(data)
     _check_siren_free(collective=client.collective_id, siren=values["siren"], exclude=client)
     for name, value in values.items():
@@ -187,12 +197,15 @@ def client_update(*, client: Client, data: dict) -> Client:
 
 
 @transaction.atomic
-def client_get_or_create_by_name(*, collective, name: str) -> tuple[Client, bool]:
+def client_get_or_create_by_name(*, collective, by, name: str) -> tuple[Client, bool]:
     """The collective's client with this name (case-insensitive), or a new one with only its name."""
+    membership_for(by, collective.pk)
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError(_("Give the company's name."), code="required")
-    existing = Client.objects.filter(collective=collective, name__iexact=name).order_by("pk").first()
+    existing = (
+        Client.objects.current().filter(collective=collective, name__iexact=name).order_by("pk").first()
+    )
     if existing is not None:
         return existing, False
     return Client.objects.create(collective=collective, name=name), True
@@ -249,8 +262,9 @@ def _check_email_free(*, client: Client, email: str, exclude: ClientContact | No
 
 
 @transaction.atomic
-def client_contact_create(*, client: Client, data: dict) -> ClientContact:
+def client_contact_create(*, client: Client, by, data: dict) -> ClientContact:
     """Add a person to a client. An email address already among the client's contacts is refused."""
+    client_for(by, client.pk)
     values = _contact_values(data)
     _check_email_free(client=client, email=values["email"])
     try:
@@ -263,7 +277,8 @@ def client_contact_create(*, client: Client, data: dict) -> ClientContact:
 
 
 @transaction.atomic
-def client_contact_update(*, contact: ClientContact, data: dict) -> ClientContact:
+def client_contact_update(*, contact: ClientContact, by, data: dict) -> ClientContact:
+    contact_for(by, contact.pk)
     values = _contact_values(data)
     _check_email_free(client=contact.client, email=values["email"], exclude=contact)
     for name, value in values.items():
@@ -279,17 +294,85 @@ def client_contact_update(*, contact: ClientContact, data: dict) -> ClientContac
     return contact
 
 
+def _refers_to(instance, *, skip: tuple = ()) -> bool:
+    """Whether any row of another model points at `instance` (foreign keys, one-to-one and many-to-many)."""
+    for relation in instance._meta.related_objects:
+        if relation.related_model in skip:
+            continue
+        if relation.related_model._default_manager.filter(**{relation.field.name: instance}).exists():
+            return True
+    return False
+
+
+def contact_has_history(contact: ClientContact) -> bool:
+    """Something refers to the contact (answers, invitations, calls, requests, portal links, opt-out), or
+    the collective emailed them: deleting them would rewrite the past."""
+    return (
+        _refers_to(contact)
+        or OutboundEmail.objects.filter(
+            collective_id=contact.collective_id, to_email__iexact=contact.email
+        ).exists()
+    )
+
+
+def _contact_archive(*, contact: ClientContact, by, now) -> None:
+    """Archived: no new email nor portal access (their links are revoked, their sessions end); they stay
+    on every past record."""
+    ClientContact.objects.filter(pk=contact.pk, archived_at__isnull=True).update(
+        archived_at=now, archived_by=by
+    )
+    contact.archived_at, contact.archived_by = now, by
+    contact_archived.send(sender=ClientContact, contact=contact, at=now)
+
+
 @transaction.atomic
-def client_contact_delete(*, contact: ClientContact) -> None:
-    """Remove a contact; the requests they sent stay in the missions' inboxes, without their name."""
+def client_contact_remove(*, contact: ClientContact, by) -> str:
+    """The client's mission leads and the admins take a contact off the client.
+
+    With history the contact is archived ("archived"); otherwise deleted ("deleted").
+    """
+    contact = contact_for(by, contact.pk, manage=True)
+    if contact.is_archived:
+        return REMOVED_ARCHIVED
+    if contact_has_history(contact):
+        _contact_archive(contact=contact, by=by, now=timezone.now())
+        return REMOVED_ARCHIVED
     contact.delete()
+    return REMOVED_DELETED
 
 
 @transaction.atomic
-def client_contact_get_or_create(*, client: Client, data: dict) -> tuple[ClientContact, bool]:
+def client_remove(*, client: Client, by) -> str:
+    """The client's mission leads and the admins take a client off the list.
+
+    A client with history (a mission, or a contact with history) is archived with all its contacts
+    ("archived"); otherwise it is deleted with its contacts ("deleted").
+    """
+    client = client_for(by, client.pk, manage=True)
+    if client.is_archived:
+        return REMOVED_ARCHIVED
+    contacts = list(client.contacts.all())
+    has_history = _refers_to(client, skip=(ClientContact,)) or any(
+        contact_has_history(contact) for contact in contacts
+    )
+    if not has_history:
+        client.delete()
+        return REMOVED_DELETED
+    now = timezone.now()
+    Client.objects.filter(pk=client.pk).update(archived_at=now, archived_by=by)
+    client.archived_at, client.archived_by = now, by
+    for contact in contacts:
+        if not contact.is_archived:
+            _contact_archive(contact=contact, by=by, now=now)
+    return REMOVED_ARCHIVED
+
+
+@transaction.atomic
+def client_contact_get_or_create(*, client: Client, by, data: dict) -> tuple[ClientContact, bool]:
     """The client's contact with this email address, or a new one (used when converting an opportunity)."""
+    client_for(by, client.pk)
     values = _contact_values(data)
     existing = ClientContact.objects.filter(client=client, email__iexact=values["email"]).first()
     if existing is not None:
         return existing, False
-    return client_contact_create(client=client, data=values), True
+    return client_contact_create(client=client, by=by, data=values), True

@@ -1,14 +1,14 @@
 """Use cases that change a collective, its page, its references and its memberships.
 
 Each function is one transaction. Business-rule refusals raise `ValidationError` (with a code that
-tests and views can rely on); acting without the right raises `PermissionDenied`.
+tests and views can rely on); acting without the right raises `AccessDenied`.
 """
 
 import re
 import secrets
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from cordee.collectives.access import membership_for
 from cordee.collectives.models import (
     AssignmentMode,
     Collective,
@@ -25,6 +26,7 @@ from cordee.collectives.models import (
     slug_validator,
 )
 from cordee.core import outbox
+from cordee.core.access import AccessDenied
 from cordee.core.models import OutboundEmail
 from cordee.core.uploads import image_reencode
 
@@ -140,6 +142,8 @@ def _slug_taken_error(slug: str) -> ValidationError:
 
 def collective_create(*, user, name: str, slug: str = "", tagline: str = "") -> Collective:
     """Create a collective whose creator is its first admin. An empty slug is derived from the name."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise AccessDenied(_("Sign in to create a collective."))
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError({"name": ValidationError(_("Give your collective a name."), code="required")})
@@ -160,6 +164,7 @@ def collective_create(*, user, name: str, slug: str = "", tagline: str = "") -> 
 def collective_settings_update(
     *,
     collective: Collective,
+    by,
     name: str,
     slug: str,
     time_zone: str,
@@ -180,6 +185,7 @@ def collective_settings_update(
 ) -> Collective:
     """Change the collective's name, address, time zone, the senders of its automated emails and the
     defaults of its new missions (a mission default left to None keeps its current value)."""
+    membership_for(by, collective.pk, admin=True)
     mission_defaults = _mission_defaults_clean(
         {
             "hours_per_day": hours_per_day,
@@ -282,6 +288,7 @@ def _storage_delete_on_commit(field_file) -> None:
 def collective_page_update(
     *,
     collective: Collective,
+    by,
     tagline: str,
     description: str,
     expertises: list[str],
@@ -291,6 +298,7 @@ def collective_page_update(
     remove_logo: bool = False,
 ) -> Collective:
     """Update what the public page shows. A new logo is checked (type from its bytes, size) first."""
+    membership_for(by, collective.pk, admin=True)
     clean_logo = None
     if logo is not None:
         try:
@@ -315,8 +323,9 @@ def collective_page_update(
     return collective
 
 
-def collective_publish(*, collective: Collective) -> Collective:
+def collective_publish(*, collective: Collective, by) -> Collective:
     """Put the public page online. Publishing again keeps the first publication date."""
+    membership_for(by, collective.pk, admin=True)
     with transaction.atomic():
         if not collective.is_published:
             collective.is_published = True
@@ -325,8 +334,9 @@ def collective_publish(*, collective: Collective) -> Collective:
     return collective
 
 
-def collective_unpublish(*, collective: Collective) -> Collective:
+def collective_unpublish(*, collective: Collective, by) -> Collective:
     """Take the public page offline; visitors get a 404 until it is published again."""
+    membership_for(by, collective.pk, admin=True)
     with transaction.atomic():
         if collective.is_published:
             collective.is_published = False
@@ -340,9 +350,10 @@ def collective_unpublish(*, collective: Collective) -> Collective:
 
 @transaction.atomic
 def reference_create(
-    *, collective: Collective, title: str, client_name: str = "", year: int | None = None, text: str = ""
+    *, collective: Collective, by, title: str, client_name: str = "", year: int | None = None, text: str = ""
 ) -> Reference:
     """Add a past project at the end of the page's list of references."""
+    membership_for(by, collective.pk, admin=True)
     last_position = collective.references.aggregate(last=Max("position"))["last"]
     return Reference.objects.create(
         collective=collective,
@@ -356,8 +367,9 @@ def reference_create(
 
 @transaction.atomic
 def reference_update(
-    *, reference: Reference, title: str, client_name: str = "", year: int | None = None, text: str = ""
+    *, reference: Reference, by, title: str, client_name: str = "", year: int | None = None, text: str = ""
 ) -> Reference:
+    membership_for(by, reference.collective_id, admin=True)
     reference.title = title.strip()
     reference.client_name = (client_name or "").strip()
     reference.year = year
@@ -367,7 +379,8 @@ def reference_update(
 
 
 @transaction.atomic
-def reference_delete(*, reference: Reference) -> None:
+def reference_delete(*, reference: Reference, by) -> None:
+    membership_for(by, reference.collective_id, admin=True)
     collective_id, position = reference.collective_id, reference.position
     reference.delete()
     Reference.objects.filter(collective_id=collective_id, position__gt=position).update(
@@ -376,8 +389,9 @@ def reference_delete(*, reference: Reference) -> None:
 
 
 @transaction.atomic
-def reference_move(*, reference: Reference, direction: str) -> Reference:
+def reference_move(*, reference: Reference, by, direction: str) -> Reference:
     """Move a reference one place up or down in the order the public page shows them."""
+    membership_for(by, reference.collective_id, admin=True)
     if direction not in ("up", "down"):
         raise ValidationError(_("Unknown direction."), code="invalid")
     ordered = list(Reference.objects.select_for_update().filter(collective_id=reference.collective_id))
@@ -415,6 +429,32 @@ def _check_other_admin_remains(memberships: dict[int, Membership], leaving: Memb
         raise ValidationError(message, code="last_admin")
 
 
+# The missions a lead must hand over before leaving the collective: those still under way (the
+# statuses of cordee.missions.models.Mission.Status, which this lower area does not import).
+OPEN_MISSION_STATUSES = ("draft", "active", "paused")
+
+
+def _check_leads_no_open_mission(membership: Membership, message: str) -> None:
+    """Refuse while the member leads a mission still under way, naming the missions.
+
+    Nothing in the records points at a membership: time, tasks, events and answers refer to the person,
+    so they stay on past records once the membership is gone.
+    """
+    titles = list(
+        membership.user.led_missions.filter(
+            collective_id=membership.collective_id, status__in=OPEN_MISSION_STATUSES
+        )
+        .order_by("title", "pk")
+        .values_list("title", flat=True)
+    )
+    if titles:
+        raise ValidationError(
+            message
+            % {"name": membership.user.display_name, "missions": ", ".join(f"“{title}”" for title in titles)},
+            code="leads_missions",
+        )
+
+
 def membership_update(
     *,
     membership: Membership,
@@ -430,20 +470,20 @@ def membership_update(
     cannot be demoted: a collective always keeps at least one.
     """
     if by.collective_id != membership.collective_id:
-        raise PermissionDenied
+        raise AccessDenied(_("Only members of the collective can do this."))
     with transaction.atomic():
         # Rights and the last-admin rule are read from the locked rows, not from the caller's objects.
         memberships = _lock_memberships(membership.collective_id)
         acting = memberships.get(by.pk)
         if acting is None or (not acting.is_admin and acting.pk != membership.pk):
-            raise PermissionDenied
+            raise AccessDenied(_("Only an admin of the collective can do this."))
         current = memberships.get(membership.pk)
         if current is None:
             raise ValidationError(_("This person is no longer a member of the collective."), code="gone")
         update_fields = ["title", "skills", "day_rate"]
         if role is not None and role != current.role:
             if not acting.is_admin:
-                raise PermissionDenied
+                raise AccessDenied(_("Only an admin of the collective can do this."))
             if role not in Membership.Role.values:
                 raise ValidationError(_("Unknown role."), code="invalid")
             if role != Membership.Role.ADMIN:
@@ -469,11 +509,11 @@ def membership_update(
 def membership_remove(*, membership: Membership, by: Membership) -> None:
     """An admin removes someone (possibly themselves) from the collective. The last admin cannot be removed."""
     if by.collective_id != membership.collective_id or not by.is_admin:
-        raise PermissionDenied
+        raise AccessDenied(_("Only an admin of the collective can do this."))
     with transaction.atomic():
         memberships = _lock_memberships(membership.collective_id)
         if by.pk not in memberships or not memberships[by.pk].is_admin:
-            raise PermissionDenied
+            raise AccessDenied(_("Only an admin of the collective can do this."))
         current = memberships.get(membership.pk)
         if current is None:
             return
@@ -484,6 +524,13 @@ def membership_remove(*, membership: Membership, by: Membership) -> None:
                 "%(name)s is the last admin and cannot be removed. A collective always keeps at least one admin."
             )
             % {"name": current.user.display_name},
+        )
+        _check_leads_no_open_mission(
+            current,
+            _(
+                "%(name)s leads missions still under way: %(missions)s. Change their lead first, then remove "
+                "%(name)s."
+            ),
         )
         current.delete()
 
@@ -509,6 +556,12 @@ def membership_leave(*, membership: Membership) -> None:
                 )
             )
             _check_other_admin_remains(memberships, current, message)
+        _check_leads_no_open_mission(
+            current,
+            _(
+                "You lead missions still under way: %(missions)s. Hand them over to another member before leaving."
+            ),
+        )
         current.delete()
 
 
@@ -517,8 +570,7 @@ def membership_leave(*, membership: Membership) -> None:
 
 def failed_email_retry(*, email: OutboundEmail, by: Membership) -> OutboundEmail:
     """An admin of the email's collective sends a failed email again, with a fresh count of attempts."""
-    if not by.is_admin or email.collective_id != by.collective_id:
-        raise PermissionDenied
+    membership_for(by.user, email.collective_id, admin=True)
     with transaction.atomic():
         if not outbox.failed_email_retry(email):
             raise ValidationError(_("This email is no longer waiting to be sent again."), code="not_failed")

@@ -92,6 +92,7 @@ def page_edit(request):
             try:
                 services.collective_page_update(
                     collective=collective,
+                    by=request.user,
                     tagline=form.cleaned_data["tagline"],
                     description=form.cleaned_data["description"],
                     expertises=form.cleaned_data["expertises"],
@@ -113,7 +114,7 @@ def page_edit(request):
 @collective_view(admin_only=True)
 @require_POST
 def page_publish(request):
-    collective = services.collective_publish(collective=request.collective)
+    collective = services.collective_publish(collective=request.collective, by=request.user)
     _references, completeness = queries.collective_page_state(collective)
     messages.success(request, _("Your page is online. Share its address with your clients."))
     if not completeness.is_complete:
@@ -128,7 +129,7 @@ def page_publish(request):
 @collective_view(admin_only=True)
 @require_POST
 def page_unpublish(request):
-    services.collective_unpublish(collective=request.collective)
+    services.collective_unpublish(collective=request.collective, by=request.user)
     messages.success(request, _("Your page is offline. Visitors no longer see it; you can publish it again."))
     return redirect("collectives:page_edit", request.collective.slug)
 
@@ -137,7 +138,7 @@ def page_unpublish(request):
 def reference_create(request):
     form = ReferenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.reference_create(collective=request.collective, **form.cleaned_data)
+        services.reference_create(collective=request.collective, by=request.user, **form.cleaned_data)
         messages.success(request, _("The reference has been added to your page."))
         return redirect("collectives:page_edit", request.collective.slug)
     return render(
@@ -152,7 +153,7 @@ def reference_edit(request, pk):
     reference = get_object_or_404(Reference, collective=request.collective, pk=pk)
     form = ReferenceForm(request.POST or None, instance=copy.copy(reference))
     if request.method == "POST" and form.is_valid():
-        services.reference_update(reference=reference, **form.cleaned_data)
+        services.reference_update(reference=reference, by=request.user, **form.cleaned_data)
         messages.success(request, _("The reference has been saved."))
         return redirect("collectives:page_edit", request.collective.slug)
     return render(request, "collectives/reference_form.html", {"form": form, "reference": reference})
@@ -164,7 +165,7 @@ def reference_delete(request, pk):
     if request.method != "POST":  # after the lookup: another collective's object is a 404
         return HttpResponseNotAllowed(["POST"])
     title = reference.title
-    services.reference_delete(reference=reference)
+    services.reference_delete(reference=reference, by=request.user)
     messages.success(request, _("The reference “%(title)s” has been deleted.") % {"title": title})
     return redirect("collectives:page_edit", request.collective.slug)
 
@@ -178,7 +179,7 @@ def reference_move(request, pk):
     if direction not in ("up", "down"):
         messages.error(request, _("Choose whether to move the reference up or down."))
     else:
-        services.reference_move(reference=reference, direction=direction)
+        services.reference_move(reference=reference, by=request.user, direction=direction)
         messages.success(request, _("The order of your references has been saved."))
     return redirect(reverse("collectives:page_edit", args=[request.collective.slug]) + "#references")
 
@@ -270,7 +271,7 @@ def settings_edit(request):
     form = CollectiveSettingsForm(request.POST or None, instance=copy.copy(collective))
     if request.method == "POST" and form.is_valid():
         try:
-            services.collective_settings_update(collective=collective, **form.cleaned_data)
+            services.collective_settings_update(collective=collective, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:

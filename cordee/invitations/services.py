@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cordee.accounts.models import User
+from cordee.collectives.access import membership_for
 from cordee.collectives.models import Membership
 from cordee.core.outbox import email_enqueue
 from cordee.core.tokens import token_new
@@ -135,6 +136,7 @@ def invitations_create(*, collective, invited_by, emails, message: str = "") -> 
     (new link, new expiry) unless it was sent less than a minute ago. Invalid input refuses
     the whole submission, so that nothing is half done.
     """
+    membership_for(invited_by, collective.pk, admin=True)
     addresses = _clean_addresses(emails)
     message = (message or "").strip()[:MESSAGE_MAX_LENGTH]
     members = _member_emails(collective, addresses)
@@ -183,6 +185,7 @@ def invitations_create(*, collective, invited_by, emails, message: str = "") -> 
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, sent_by, message: str | None = None) -> Invitation:
     """Send a new link: new token and expiry, the previous link stops working at once."""
+    membership_for(sent_by, invitation.collective_id, admin=True)
     now = timezone.now()
     raw_token, hashed = token_new()
     changes = {
@@ -215,8 +218,9 @@ def invitation_resend(*, invitation: Invitation, sent_by, message: str | None = 
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, by) -> Invitation:
     """Refuse the link from now on. An accepted invitation cannot be revoked (remove the member instead)."""
+    membership_for(by, invitation.collective_id, admin=True)
     updated = Invitation.objects.filter(
         pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())

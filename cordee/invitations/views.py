@@ -185,7 +185,7 @@ def invitation_revoke_view(request, pk):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
-        invitation_revoke(invitation=invitation)
+        invitation_revoke(invitation=invitation, by=request.user)
     except InvitationError as error:
         messages.error(request, error.message)
     else:

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from cordee.accounts.queries import person_fields
 from cordee.collectives.permissions import collective_view
+from cordee.missions.access import can_manage
 from cordee.missions.models import Mission
 
 MISSION_FIELDS = [field.name for field in Mission._meta.concrete_fields]
@@ -17,7 +18,7 @@ CLIENT_FIELDS = [
 
 def can_manage_mission(membership, mission: Mission) -> bool:
     """The lead and the collective's admins manage a mission (team, deliverables, assignment)."""
-    return mission.lead_id == membership.user_id or membership.is_admin
+    return can_manage(membership, mission)
 
 
 def mission_view(view=None, *, manage=False):

@@ -1,12 +1,23 @@
 from django.contrib import admin
 
-from cordee.opportunities.models import Opportunity, OpportunityStageChange
+from cordee.opportunities.models import Opportunity, OpportunityChange, OpportunityStageChange
 
 
 class OpportunityStageChangeInline(admin.TabularInline):
     model = OpportunityStageChange
     extra = 0
     fields = ["from_stage", "to_stage", "changed_by", "changed_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OpportunityChangeInline(admin.TabularInline):
+    model = OpportunityChange
+    extra = 0
+    fields = ["fields", "changed_by", "changed_at"]
     readonly_fields = fields
     can_delete = False
 
@@ -24,4 +35,4 @@ class OpportunityAdmin(admin.ModelAdmin):
     raw_id_fields = ["owner"]
     readonly_fields = ["created_at", "updated_at"]
     date_hierarchy = "created_at"
-    inlines = [OpportunityStageChangeInline]
+    inlines = [OpportunityStageChangeInline, OpportunityChangeInline]

@@ -81,3 +81,22 @@ class OpportunityStageChange(models.Model):
         verbose_name = _("stage change")
         verbose_name_plural = _("stage changes")
         ordering = ["changed_at", "pk"]
+
+
+class OpportunityChange(models.Model):
+    """Who changed what in an opportunity's follow-up (owner, notes, next action): the pipeline is shared by
+    every member, so each edit is kept with its author and the values before and after."""
+
+    collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="+")
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    # {field name: [value before, value after]}, values as text.
+    fields = models.JSONField(_("changed fields"), default=dict)
+
+    class Meta:
+        verbose_name = _("opportunity change")
+        verbose_name_plural = _("opportunity changes")
+        ordering = ["changed_at", "pk"]

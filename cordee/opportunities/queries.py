@@ -6,7 +6,7 @@ from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from cordee.accounts.models import User
-from cordee.opportunities.models import Opportunity, OpportunityStageChange
+from cordee.opportunities.models import Opportunity, OpportunityChange, OpportunityStageChange
 
 OPEN_STAGES = (Opportunity.Stage.NEW, Opportunity.Stage.QUALIFIED, Opportunity.Stage.PROPOSAL_SENT)
 CLOSED_STAGES = (Opportunity.Stage.WON, Opportunity.Stage.LOST)
@@ -101,10 +101,21 @@ def opportunity_list(
     return opportunities.select_related("owner").order_by("-created_at", "-pk")
 
 
-def opportunity_history(*, opportunity) -> QuerySet:
-    return OpportunityStageChange.objects.filter(
+def opportunity_history(*, opportunity) -> list:
+    """Stage moves and follow-up edits, oldest first (two queries). Each edit carries `field_labels`."""
+    moves = OpportunityStageChange.objects.filter(
         collective_id=opportunity.collective_id, opportunity=opportunity
     ).select_related("changed_by")
+    edits = list(
+        OpportunityChange.objects.filter(
+            collective_id=opportunity.collective_id, opportunity=opportunity
+        ).select_related("changed_by")
+    )
+    for edit in edits:
+        edit.field_labels = ", ".join(
+            str(Opportunity._meta.get_field(name.removesuffix("_id")).verbose_name) for name in edit.fields
+        )
+    return sorted([*moves, *edits], key=lambda change: (change.changed_at, change.pk))
 
 
 def collective_members_as_users(*, collective) -> QuerySet:

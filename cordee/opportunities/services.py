@@ -7,9 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cordee.collectives.access import membership_for
 from cordee.collectives.models import Membership
 from cordee.core.outbox import email_enqueue
-from cordee.opportunities.models import Opportunity, OpportunityStageChange
+from cordee.opportunities.access import opportunity_for
+from cordee.opportunities.models import Opportunity, OpportunityChange, OpportunityStageChange
 
 # The fields a proposal or a manual entry provides, as keys of the `data` argument.
 CONTACT_FIELDS = ("contact_name", "contact_email", "company", "need", "budget", "desired_start", "deadline")
@@ -121,6 +123,7 @@ def opportunity_create(*, collective, by, data: dict) -> Opportunity:
     `data` holds the keys of CONTACT_FIELDS plus optionally owner, notes, next_action and
     next_action_date. No email is sent: the member who types it in already knows.
     """
+    membership_for(by, collective.pk)
     owner = data.get("owner")
     _check_owner(collective_id=collective.pk, owner=owner)
     opportunity = Opportunity.objects.create(
@@ -141,6 +144,7 @@ def opportunity_create(*, collective, by, data: dict) -> Opportunity:
 @transaction.atomic
 def opportunity_change_stage(*, opportunity: Opportunity, stage: str, by) -> bool:
     """Move an opportunity to another stage and record the move. Returns False if it was already there."""
+    opportunity_for(by, opportunity.pk)
     if stage not in Opportunity.Stage.values:
         raise ValidationError(_("Choose a valid stage."), code="invalid_stage")
     # Re-read the stage under the write lock so that two concurrent moves record two true changes.
@@ -156,13 +160,42 @@ def opportunity_change_stage(*, opportunity: Opportunity, stage: str, by) -> boo
 
 @transaction.atomic
 def opportunity_update(
-    *, opportunity: Opportunity, owner, notes: str, next_action: str, next_action_date
+    *, opportunity: Opportunity, by, owner, notes: str, next_action: str, next_action_date
 ) -> Opportunity:
-    """Change who follows an opportunity and what comes next (the stage has its own function)."""
+    """Change who follows an opportunity and what comes next (the stage has its own function).
+
+    Any member may (the pipeline is shared); what changed is recorded with its author.
+    """
+    opportunity_for(by, opportunity.pk)
     _check_owner(collective_id=opportunity.collective_id, owner=owner)
+    before = Opportunity.objects.filter(pk=opportunity.pk).values(*UPDATE_FIELDS).get()
+    after = {
+        "owner_id": owner.pk if owner is not None else None,
+        "notes": notes,
+        "next_action": next_action,
+        "next_action_date": next_action_date,
+    }
     opportunity.owner = owner
     opportunity.notes = notes
     opportunity.next_action = next_action
     opportunity.next_action_date = next_action_date
     opportunity.save(update_fields=["owner", "notes", "next_action", "next_action_date", "updated_at"])
+    changed = {
+        name: [_as_text(before[name]), _as_text(after[name])]
+        for name in UPDATE_FIELDS
+        if before[name] != after[name]
+    }
+    if changed:
+        OpportunityChange.objects.create(
+            collective_id=opportunity.collective_id, opportunity=opportunity, changed_by=by, fields=changed
+        )
     return opportunity
+
+
+UPDATE_FIELDS = ("owner_id", "notes", "next_action", "next_action_date")
+
+
+def _as_text(value) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

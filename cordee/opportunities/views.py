@@ -195,6 +195,7 @@ def detail(request, pk):
                     opportunity_change_stage(opportunity=opportunity, stage=data["stage"], by=request.user)
                     opportunity_update(
                         opportunity=opportunity,
+                        by=request.user,
                         owner=data["owner"],
                         notes=data["notes"],
                         next_action=data["next_action"],

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cordee.portal.models import MissionCalendarFeed, PortalAccess
-from cordee.portal.services import portal_access_revoke
+from cordee.portal.services import portal_access_revoke_by_operator
 
 
 @admin.register(PortalAccess)
@@ -43,7 +43,7 @@ class PortalAccessAdmin(admin.ModelAdmin):
     def revoke_contacts(self, request, queryset):
         contacts = {access.contact for access in queryset.select_related("contact")}
         for contact in contacts:
-            portal_access_revoke(contact=contact)
+            portal_access_revoke_by_operator(contact=contact)
         self.message_user(
             request,
             ngettext(

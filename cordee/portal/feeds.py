@@ -23,10 +23,11 @@ from django.views.decorators.http import require_safe
 
 from cordee.clients.models import ClientContact
 from cordee.communication.models import DeliveryCall
-from cordee.communication.services.calls import call_feed_event, check_can_manage
+from cordee.communication.services.calls import call_feed_event
 from cordee.communication.services.rituals_calendar import ritual_call_is_live, ritual_feed_event, ritual_of
 from cordee.core import ics
 from cordee.core.tokens import token_hash
+from cordee.missions.access import mission_for
 from cordee.missions.models import Deliverable, Mission
 from cordee.portal.models import MissionCalendarFeed
 
@@ -94,7 +95,7 @@ def mission_feed_url(mission: Mission, *, language: str | None = None, create: b
 @transaction.atomic
 def mission_feed_regenerate(*, mission: Mission, by) -> str:
     """A new address (the previous one stops working at once); returns it."""
-    check_can_manage(user=by, mission=mission)
+    mission_for(by, mission.pk, manage=True)
     feed = mission_feed_of(mission)
     if feed is None:
         return _url(mission_feed_create(mission=mission))
@@ -110,7 +111,7 @@ def mission_feed_regenerate(*, mission: Mission, by) -> str:
 @transaction.atomic
 def mission_feed_revoke(*, mission: Mission, by) -> bool:
     """Delete the feed: its address is a 404 from now on. False when there was none."""
-    check_can_manage(user=by, mission=mission)
+    mission_for(by, mission.pk, manage=True)
     deleted, _by_model = MissionCalendarFeed.objects.filter(
         collective_id=mission.collective_id, mission=mission
     ).delete()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -17,13 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cordee.clients.access import contact_for
 from cordee.clients.models import ClientContact
-from cordee.collectives.models import Membership
 from cordee.communication.services.previews import PreviewKind
 from cordee.core.outbox import email_enqueue
 from cordee.core.tokens import token_hash, token_new
 from cordee.missions.models import ClientRequest, Mission
-from cordee.missions.services.requests import client_request_record
+from cordee.missions.services.requests import client_request_from_portal
 from cordee.portal.models import PortalAccess
 
 # How many contacts one address may sign in as (the same person at several clients or collectives).
@@ -97,7 +97,7 @@ def portal_link_for(contact: ClientContact) -> str:
     A fresh magic link, except for a contact whose access was revoked: they get the sign-in page,
     which sends them nothing until a member gives the access back.
     """
-    if portal_access_is_revoked(contact):
+    if contact.archived_at is not None or portal_access_is_revoked(contact):
         return portal_login_url()
     return portal_link_create(contact=contact)
 
@@ -112,17 +112,6 @@ def contact_current_mission(contact: ClientContact) -> Mission | None:
         .order_by(F("activated_at").desc(nulls_last=True), "-start_date", "-pk")
         .first()
     )
-
-
-def _check_member(*, contact: ClientContact, by) -> None:
-    if by is None:
-        return
-    if not (
-        by.is_authenticated
-        and by.is_active
-        and Membership.objects.filter(collective_id=contact.collective_id, user=by).exists()
-    ):
-        raise PermissionDenied(_("Only members of the collective give access to its client portal."))
 
 
 MAGIC_LINK_TEMPLATE = "portal/emails/magic_link"
@@ -146,12 +135,20 @@ def magic_link_email_context(*, contact, collective, url: str, expires_at, sende
 
 @transaction.atomic
 def portal_access_send(*, contact: ClientContact, by) -> PortalLinkSent:
-    """Email the contact a new magic link, in their language, replying to the lead of their latest mission.
+    """A lead of the client's missions or an admin emails the contact a new magic link, in their language,
+    replying to the lead of their latest mission. It also gives back an access that was revoked; an
+    archived contact gets none."""
+    contact = contact_for(by, contact.pk, manage=True)
+    if contact.archived_at is not None:
+        raise ValidationError(
+            _("%(name)s is archived: they no longer receive emails nor portal access.")
+            % {"name": contact.full_name},
+            code="archived",
+        )
+    return _access_send(contact=contact, by=by)
 
-    Sent by a member (`by`), it also gives back an access that was revoked. With `by=None`, the contact
-    asked for it on the sign-in page.
-    """
-    _check_member(contact=contact, by=by)
+
+def _access_send(*, contact: ClientContact, by) -> PortalLinkSent:
     access, url = _access_create(contact=contact, by=by)
     collective = contact.collective
     mission = contact_current_mission(contact)
@@ -165,7 +162,7 @@ def portal_access_send(*, contact: ClientContact, by) -> PortalLinkSent:
             collective=collective,
             url=url,
             expires_at=access.expires_at,
-            sender=by if by is not None and by.is_authenticated else None,
+            sender=by,
             mission=mission,
         ),
         language=contact.language or settings.LANGUAGE_CODE,
@@ -185,7 +182,8 @@ def portal_access_request(*, email: str) -> int:
     if not email:
         return 0
     contacts = list(
-        ClientContact.objects.filter(email__iexact=email)
+        ClientContact.objects.current()
+        .filter(email__iexact=email)
         .select_related("collective")
         .order_by("-created_at", "-pk")[:MAX_CONTACTS_PER_EMAIL]
     )
@@ -193,18 +191,31 @@ def portal_access_request(*, email: str) -> int:
     for contact in contacts:
         if portal_access_is_revoked(contact):
             continue
-        portal_access_send(contact=contact, by=None)
+        with transaction.atomic():
+            _access_send(contact=contact, by=None)
         sent += 1
     return sent
 
 
 @transaction.atomic
-def portal_access_revoke(*, contact: ClientContact) -> int:
-    """Revoke every link of the contact, used or not: unused ones no longer work, open sessions end.
+def portal_access_revoke(*, contact: ClientContact, by) -> int:
+    """A lead of the client's missions or an admin revokes every link of the contact, used or not: unused
+    ones no longer work, open sessions end.
 
     The contact then gets no link from the sign-in page until a member sends the access again.
     Returns how many links or sessions were revoked.
     """
+    contact_for(by, contact.pk, manage=True)
+    return _access_revoke(contact=contact)
+
+
+@transaction.atomic
+def portal_access_revoke_by_operator(*, contact: ClientContact) -> int:
+    """The platform operator's path (Django admin, staff only): the same revocation, without a member."""
+    return _access_revoke(contact=contact)
+
+
+def _access_revoke(*, contact: ClientContact) -> int:
     return PortalAccess.objects.filter(contact=contact, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
@@ -268,13 +279,7 @@ def portal_request_send(
     *, contact: ClientContact, mission: Mission, title: str, body: str = ""
 ) -> ClientRequest:
     """A request or feedback from the portal: into the mission's inbox, and the lead is told by email."""
-    client_request = client_request_record(
-        mission=mission,
-        title=title,
-        body=body,
-        contact=contact,
-        source=ClientRequest.Source.PORTAL,
-    )
+    client_request = client_request_from_portal(mission=mission, contact=contact, title=title, body=body)
     lead = mission.lead
     collective = mission.collective
     email_enqueue(

@@ -124,6 +124,10 @@ def magic(request, token):
     if access is not None:
         translation.activate(_language_for_token_page(request, access))
         request.LANGUAGE_CODE = translation.get_language()
+    # A link that leads to one page (a quote to accept, for instance) carries it in `next`, kept for the sign-in.
+    wanted = request.GET.get("next", "")
+    if wanted.startswith("/portal/") and url_has_allowed_host_and_scheme(wanted, {request.get_host()}):
+        request.session[NEXT_KEY] = wanted
     contact_id, access_id = portal_session_ids(request)
     already_in = (
         access is not None
@@ -133,7 +137,8 @@ def magic(request, token):
     )
     if already_in:
         # The same link opened again in the browser it signed in: the session is still open.
-        return redirect("portal:home")
+        next_url = request.session.pop(NEXT_KEY, "")
+        return redirect(next_url if next_url.startswith("/portal/") else "portal:home")
     reason = "unknown" if access is None else services.refusal_reason(access)
     if request.method == "POST" and reason is None:
         try:
@@ -346,7 +351,11 @@ def access_send(request, contact_pk):
     contact = _get_contact(request, contact_pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    sent = services.portal_access_send(contact=contact, by=request.user)
+    try:
+        sent = services.portal_access_send(contact=contact, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("clients:detail", request.collective.slug, contact.client_id)
     expires_on = timezone.localtime(sent.access.expires_at, collective_zone(request.collective)).date()
     messages.success(
         request,
@@ -367,7 +376,7 @@ def access_revoke(request, contact_pk):
     contact = _get_contact(request, contact_pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    services.portal_access_revoke(contact=contact)
+    services.portal_access_revoke(contact=contact, by=request.user)
     messages.success(
         request,
         _(

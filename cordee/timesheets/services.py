@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date as date_type
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from cordee.collectives.models import Membership
+from cordee.core.access import AccessDenied
 from cordee.missions.models import Deliverable, Mission, MissionMember, Task
+from cordee.timesheets.access import mission_for_time, time_entry_for
 from cordee.timesheets.calculations import (
     MAX_HOURS_PER_DAY,
     MAX_HOURS_PER_ENTRY,
@@ -46,19 +47,13 @@ def is_team_member(*, mission: Mission, user) -> bool:
     return MissionMember.objects.filter(mission=mission, user=user).exists()
 
 
-def can_manage_time(*, mission: Mission, user) -> bool:
-    """The lead and the collective's admins may change anyone's time on the mission."""
-    if mission.lead_id == user.pk:
-        return True
-    return Membership.objects.filter(
-        collective_id=mission.collective_id, user=user, role=Membership.Role.ADMIN
-    ).exists()
-
-
 def can_change_entry(*, entry: TimeEntry, user, mission: Mission | None = None) -> bool:
-    if entry.user_id == user.pk:
-        return True
-    return can_manage_time(mission=mission or entry.mission, user=user)
+    """For pages: whether `user` may change the entry (the rule of `time_entry_for`, without raising)."""
+    try:
+        time_entry_for(user, entry.pk)
+    except AccessDenied:
+        return False
+    return True
 
 
 def hours_errors(hours: Decimal | None, *, days: Decimal | None = None, hours_per_day=None) -> list[str]:
@@ -165,11 +160,10 @@ def time_entry_log(
 ) -> TimeEntry:
     """Log time spent by a team member on a mission, in hours or in days of the collective.
 
-    Raises PermissionDenied when the user is not on the mission's team, ValidationError (by field:
+    Raises AccessDenied when the user is not on the mission's team, ValidationError (by field:
     hours, date, deliverable, task, activity) when the entry breaks a rule.
     """
-    if not is_team_member(mission=mission, user=user):
-        raise PermissionDenied(_("Only the mission's team members can log time on it."))
+    mission_for_time(user, mission.pk)
     if mission.status == Mission.Status.CLOSED:
         raise ValidationError(_("This mission is closed: time can no longer be logged on it."), code="closed")
     hours, errors = _validated(
@@ -224,10 +218,9 @@ def time_entry_update(
     note: str = "",
 ) -> TimeEntry:
     """Change an entry: its author, the mission's lead or an admin of the collective; never once locked."""
+    time_entry_for(by, entry.pk, action="change")
     current = TimeEntry.objects.select_for_update().select_related("mission__collective").get(pk=entry.pk)
     mission = current.mission
-    if not can_change_entry(entry=current, user=by, mission=mission):
-        raise PermissionDenied(_("Only its author, the mission's lead or an admin can change this entry."))
     if current.is_locked:
         raise _locked_error(current, "change")
     hours, errors = _validated(
@@ -264,9 +257,8 @@ def time_entry_update(
 @transaction.atomic
 def time_entry_delete(*, entry: TimeEntry, by) -> None:
     """Delete an entry: its author, the mission's lead or an admin of the collective; never once locked."""
+    time_entry_for(by, entry.pk, action="delete")
     current = TimeEntry.objects.select_for_update().select_related("mission").get(pk=entry.pk)
-    if not can_change_entry(entry=current, user=by, mission=current.mission):
-        raise PermissionDenied(_("Only its author, the mission's lead or an admin can delete this entry."))
     if current.is_locked:
         raise _locked_error(current, "delete")
     deleted, _by_model = TimeEntry.objects.filter(pk=current.pk, locked_at__isnull=True).delete()
@@ -354,7 +346,9 @@ def timesheet_week_save(*, user, days: list[date_type], values: dict[tuple[int, 
     missions = {
         mission.pk: mission
         for mission in Mission.objects.select_related("collective").filter(
-            pk__in={mission_id for mission_id, _day in values}, team__user=user
+            pk__in={mission_id for mission_id, _day in values},
+            team__user=user,
+            collective__memberships__user=user,
         )
     }
     cells = week_cells(user=user, days=days, mission_ids=list(missions))
@@ -363,7 +357,7 @@ def timesheet_week_save(*, user, days: list[date_type], values: dict[tuple[int, 
     for key, hours in values.items():
         mission_id, day = key
         if mission_id not in missions or day not in days:
-            raise PermissionDenied(_("You can only log time on missions whose team you are part of."))
+            raise AccessDenied(_("You can only log time on missions whose team you are part of."))
         cell = cells[key]
         if hours == cell.total:
             continue

@@ -7,6 +7,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cordee.billing.queries import billing_attention
 from cordee.collectives.models import Collective, Membership, Reference
 from cordee.collectives.queries import Checklist, collective_members, onboarding_checklist, page_completeness
 from cordee.collectives.time import collective_today
@@ -106,6 +107,8 @@ class CollectiveOverview:
     today: object = None
     # Client feedback (issue 5): NPS of the last 90 days and missions needing attention.
     feedback: object = None
+    # Budgets: missions over 80 % of their cap or with a deliverable over its estimate.
+    billing_attention: list = field(default_factory=list)
 
 
 def opportunities_waiting(collective: Collective, today) -> QuerySet[Opportunity]:
@@ -175,4 +178,5 @@ def collective_overview(collective: Collective) -> CollectiveOverview:
         has_more_waiting_opportunities=len(waiting) > WAITING_OPPORTUNITIES,
         today=today,
         feedback=dashboard_feedback(collective),
+        billing_attention=billing_attention(collective.pk),
     )

@@ -1,7 +1,7 @@
 import pytest
 
 from cordee.api.models import AccessToken
-from cordee.api.services import access_token_create
+from cordee.api.services.tokens import access_token_create
 from cordee.missions.tests.factories import MissionFactory
 
 

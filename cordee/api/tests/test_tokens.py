@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from cordee.api.models import AccessToken
-from cordee.api.services import access_token_authenticate, access_token_create, access_token_revoke
+from cordee.api.services.tokens import access_token_authenticate, access_token_create, access_token_revoke
 from cordee.api.tests.conftest import ApiClient, make_token
 from cordee.core.tests.factories import CollectiveFactory, MembershipFactory, UserFactory
 

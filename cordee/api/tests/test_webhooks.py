@@ -8,14 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
 from cordee.api.models import WebhookDelivery, WebhookEndpoint
-from cordee.api.tests.receiver import Receiver
-from cordee.api.webhooks import (
+from cordee.api.services.webhooks import (
     url_problem,
     webhook_deliver,
     webhook_endpoint_create,
     webhook_event_emit,
     webhooks_tick,
 )
+from cordee.api.tests.receiver import Receiver
 from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import MembershipFactory, OpportunityFactory
 from cordee.missions.models import MissionEvent

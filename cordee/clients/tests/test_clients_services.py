@@ -4,16 +4,23 @@ from django.core.exceptions import ValidationError
 from cordee.clients.models import Client, ClientContact
 from cordee.clients.services import (
     client_contact_create,
-    client_contact_delete,
     client_contact_get_or_create,
+    client_contact_remove,
     client_contact_update,
     client_create,
     client_get_or_create_by_name,
     client_update,
 )
+from cordee.collectives.models import Membership
 from cordee.missions.tests.factories import ClientContactFactory, ClientFactory, ClientRequestFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def admin_of(collective):
+    """An admin of the collective (each service acts on someone's behalf and checks them)."""
+    return Membership.objects.filter(collective=collective, role="admin").first().user
+
 
 # Real, valid identifiers (checksums included): SIREN 732 829 320, one of its SIRETs, its VAT number.
 SIREN = "732829320"
@@ -30,7 +37,9 @@ def company(**changes):
 class TestIdentifiers:
     def test_spaces_are_removed_and_the_siren_is_derived_from_the_siret(self, collective):
         client = client_create(
-            collective=collective, data=company(siret="732 829 320 00074", vat_number="fr 44 732829320")
+            collective=collective,
+            by=admin_of(collective),
+            data=company(siret="732 829 320 00074", vat_number="fr 44 732829320"),
         )
 
         assert (client.siren, client.siret, client.vat_number) == (SIREN, SIRET, VAT)
@@ -47,7 +56,7 @@ class TestIdentifiers:
     )
     def test_an_invalid_identifier_is_refused_on_its_field(self, collective, field, value, message):
         with pytest.raises(ValidationError) as refused:
-            client_create(collective=collective, data=company(**{field: value}))
+            client_create(collective=collective, by=admin_of(collective), data=company(**{field: value}))
 
         assert list(refused.value.error_dict) == [field]
         assert message in refused.value.error_dict[field][0].messages[0]
@@ -55,21 +64,31 @@ class TestIdentifiers:
 
     def test_a_siret_of_another_company_than_the_siren_is_refused(self, collective):
         with pytest.raises(ValidationError) as refused:
-            client_create(collective=collective, data=company(siren="303265045", siret=SIRET))
+            client_create(
+                collective=collective, by=admin_of(collective), data=company(siren="303265045", siret=SIRET)
+            )
 
         assert refused.value.error_dict["siret"][0].code == "siret_mismatch"
         assert Client.objects.count() == 0
 
     def test_a_french_vat_number_of_another_company_is_refused(self, collective):
         with pytest.raises(ValidationError) as refused:
-            client_create(collective=collective, data=company(siren=SIREN, vat_number="FR40303265045"))
+            client_create(
+                collective=collective,
+                by=admin_of(collective),
+                data=company(siren=SIREN, vat_number="FR40303265045"),
+            )
 
         error = refused.value.error_dict["vat_number"][0]
         assert error.code == "vat_mismatch"
         assert "FR44732829320" in error.messages[0]
 
     def test_a_foreign_vat_number_is_accepted_with_a_french_siren(self, collective):
-        client = client_create(collective=collective, data=company(siren=SIREN, vat_number="BE0403170701"))
+        client = client_create(
+            collective=collective,
+            by=admin_of(collective),
+            data=company(siren=SIREN, vat_number="BE0403170701"),
+        )
 
         assert client.vat_number == "BE0403170701"
 
@@ -79,7 +98,9 @@ class TestDuplicates:
         ClientFactory(collective=collective, name="Lenoir SA", siren=SIREN)
 
         with pytest.raises(ValidationError) as refused:
-            client_create(collective=collective, data=company(name="Autre nom", siret=SIRET))
+            client_create(
+                collective=collective, by=admin_of(collective), data=company(name="Autre nom", siret=SIRET)
+            )
 
         error = refused.value.error_dict["siren"][0]
         assert error.code == "duplicate_siren"
@@ -91,14 +112,14 @@ class TestDuplicates:
     def test_the_same_siren_in_another_collective_is_fine(self, collective):
         ClientFactory(siren=SIREN)
 
-        client = client_create(collective=collective, data=company(siren=SIREN))
+        client = client_create(collective=collective, by=admin_of(collective), data=company(siren=SIREN))
 
         assert client.collective == collective
         assert Client.objects.filter(siren=SIREN).count() == 2
 
     def test_clients_without_siren_are_not_duplicates(self, collective):
-        client_create(collective=collective, data=company(name="A"))
-        client_create(collective=collective, data=company(name="B"))
+        client_create(collective=collective, by=admin_of(collective), data=company(name="A"))
+        client_create(collective=collective, by=admin_of(collective), data=company(name="B"))
 
         assert Client.objects.filter(collective=collective).count() == 2
 
@@ -107,7 +128,9 @@ class TestDuplicates:
         other = ClientFactory(collective=collective, name="Durand")
 
         with pytest.raises(ValidationError) as refused:
-            client_update(client=other, data=company(name="Durand renommé", siren=SIREN))
+            client_update(
+                client=other, by=admin_of(other.collective), data=company(name="Durand renommé", siren=SIREN)
+            )
 
         assert refused.value.error_dict["siren"][0].code == "duplicate_siren"
         other.refresh_from_db()
@@ -116,7 +139,11 @@ class TestDuplicates:
     def test_a_client_keeps_its_own_siren_on_update(self, collective):
         client = ClientFactory(collective=collective, name="Lenoir SA", siren=SIREN)
 
-        client_update(client=client, data=company(name="Lenoir Group", siren=SIREN, postal_code="69001"))
+        client_update(
+            client=client,
+            by=admin_of(client.collective),
+            data=company(name="Lenoir Group", siren=SIREN, postal_code="69001"),
+        )
 
         client.refresh_from_db()
         assert (client.name, client.siren, client.postal_code) == ("Lenoir Group", SIREN, "69001")
@@ -124,10 +151,14 @@ class TestDuplicates:
     def test_get_or_create_by_name_reuses_a_client_whatever_the_case(self, collective):
         existing = ClientFactory(collective=collective, name="Maison Lenoir")
 
-        found, created = client_get_or_create_by_name(collective=collective, name="  maison   LENOIR ")
+        found, created = client_get_or_create_by_name(
+            collective=collective, by=admin_of(collective), name="  maison   LENOIR "
+        )
 
         assert (found, created) == (existing, False)
-        new, created = client_get_or_create_by_name(collective=collective, name="Durand SA")
+        new, created = client_get_or_create_by_name(
+            collective=collective, by=admin_of(collective), name="Durand SA"
+        )
         assert created is True
         assert new.name == "Durand SA"
 
@@ -149,7 +180,9 @@ class TestContacts:
         client = ClientFactory(collective=collective)
 
         contact = client_contact_create(
-            client=client, data=self.contact(email="Claire@Lenoir.FR", language="en")
+            client=client,
+            by=admin_of(client.collective),
+            data=self.contact(email="Claire@Lenoir.FR", language="en"),
         )
 
         assert (contact.collective, contact.email, contact.role, contact.language) == (
@@ -165,7 +198,9 @@ class TestContacts:
 
         with pytest.raises(ValidationError) as refused:
             client_contact_create(
-                client=client, data=self.contact(full_name="C. Lenoir", email="CLAIRE@lenoir.fr")
+                client=client,
+                by=admin_of(client.collective),
+                data=self.contact(full_name="C. Lenoir", email="CLAIRE@lenoir.fr"),
             )
 
         error = refused.value.error_dict["email"][0]
@@ -179,7 +214,7 @@ class TestContacts:
         ClientContactFactory(email="claire@lenoir.fr")
         client = ClientFactory(collective=collective)
 
-        client_contact_create(client=client, data=self.contact())
+        client_contact_create(client=client, by=admin_of(client.collective), data=self.contact())
 
         assert ClientContact.objects.filter(email="claire@lenoir.fr").count() == 2
 
@@ -189,28 +224,34 @@ class TestContacts:
         paul = ClientContactFactory(client=client, full_name="Paul", email="paul@lenoir.fr")
 
         with pytest.raises(ValidationError):
-            client_contact_update(contact=paul, data=self.contact(full_name="Paul", email="claire@lenoir.fr"))
+            client_contact_update(
+                contact=paul,
+                by=admin_of(paul.collective),
+                data=self.contact(full_name="Paul", email="claire@lenoir.fr"),
+            )
 
         paul.refresh_from_db()
         assert paul.email == "paul@lenoir.fr"
 
-    def test_a_removed_contacts_requests_stay_without_their_name(self, collective):
+    def test_a_contact_who_sent_requests_is_archived_and_stays_on_them(self, collective):
         contact = ClientContactFactory(client=ClientFactory(collective=collective))
         request = ClientRequestFactory(
             mission__collective=collective, mission__client=contact.client, contact=contact
         )
 
-        client_contact_delete(contact=contact)
+        outcome = client_contact_remove(contact=contact, by=admin_of(collective))
 
         request.refresh_from_db()
-        assert request.contact is None
-        assert not ClientContact.objects.exists()
+        assert (outcome, request.contact) == ("archived", contact)
+        assert ClientContact.objects.get().archived_at is not None
 
     def test_get_or_create_finds_the_contact_by_address(self, collective):
         client = ClientFactory(collective=collective)
         existing = ClientContactFactory(client=client, email="claire@lenoir.fr")
 
-        assert client_contact_get_or_create(client=client, data=self.contact(email="Claire@lenoir.fr")) == (
+        assert client_contact_get_or_create(
+            client=client, by=admin_of(client.collective), data=self.contact(email="Claire@lenoir.fr")
+        ) == (
             existing,
             False,
         )

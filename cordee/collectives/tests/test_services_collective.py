@@ -16,9 +16,15 @@ from cordee.collectives.services import (
     collective_unpublish,
 )
 from cordee.collectives.tests.factories import image_upload, oversized_png_upload, svg_upload
-from cordee.core.tests.factories import CollectiveFactory, UserFactory
+from cordee.core.tests.factories import AdminMembershipFactory, CollectiveFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def admin_of(collective):
+    """An admin of the collective, who may change its page, references and settings."""
+    membership = collective.memberships.filter(role="admin").select_related("user").first()
+    return membership.user if membership else AdminMembershipFactory(collective=collective).user
 
 
 def error_codes(error: ValidationError, field: str) -> list[str]:
@@ -146,6 +152,7 @@ def test_settings_change_the_name_slug_time_zone_and_senders():
             feedback_sender_email="avis@nouveau.fr",
         ),
         collective=collective,
+        by=admin_of(collective),
     )
 
     collective.refresh_from_db()
@@ -160,7 +167,9 @@ def test_settings_change_the_name_slug_time_zone_and_senders():
 def test_keeping_its_own_slug_is_not_a_duplicate():
     collective = CollectiveFactory(slug="atelier")
 
-    collective_settings_update(**settings_values(collective, name="Atelier 2"), collective=collective)
+    collective_settings_update(
+        **settings_values(collective, name="Atelier 2"), collective=collective, by=admin_of(collective)
+    )
 
     assert Collective.objects.get(pk=collective.pk).name == "Atelier 2"
 
@@ -171,7 +180,9 @@ def test_settings_refuse_another_collectives_slug_and_change_nothing():
 
     with pytest.raises(ValidationError) as caught:
         collective_settings_update(
-            **settings_values(collective, name="Autre", slug="pris"), collective=collective
+            **settings_values(collective, name="Autre", slug="pris"),
+            collective=collective,
+            by=admin_of(collective),
         )
 
     assert error_codes(caught.value, "slug") == ["taken"]
@@ -187,14 +198,14 @@ def test_publish_sets_the_date_once_and_unpublish_clears_it():
     first = dt.datetime(2026, 3, 14, 9, 30, tzinfo=dt.UTC)
 
     with time_machine.travel(first, tick=False):
-        collective_publish(collective=collective)
+        collective_publish(collective=collective, by=admin_of(collective))
     with time_machine.travel(first + dt.timedelta(days=2), tick=False):
-        collective_publish(collective=collective)  # already online: nothing changes
+        collective_publish(collective=collective, by=admin_of(collective))  # already online: nothing changes
 
     collective.refresh_from_db()
     assert (collective.is_published, collective.published_at) == (True, first)
 
-    collective_unpublish(collective=collective)
+    collective_unpublish(collective=collective, by=admin_of(collective))
 
     collective.refresh_from_db()
     assert (collective.is_published, collective.published_at) == (False, None)
@@ -217,7 +228,12 @@ def page_values(**overrides):
 def test_the_page_is_updated_and_a_png_logo_is_stored_under_a_name_we_choose():
     collective = CollectiveFactory(slug="atelier")
 
-    collective_page_update(collective=collective, logo=image_upload("../../evil name.png"), **page_values())
+    collective_page_update(
+        collective=collective,
+        by=admin_of(collective),
+        logo=image_upload("../../evil name.png"),
+        **page_values(),
+    )
 
     collective.refresh_from_db()
     assert collective.tagline == "Design et code"
@@ -232,7 +248,10 @@ def test_jpeg_and_webp_logos_keep_the_extension_of_their_real_format(image_forma
     collective = CollectiveFactory()
 
     collective_page_update(
-        collective=collective, logo=image_upload("logo.png", image_format=image_format), **page_values()
+        collective=collective,
+        by=admin_of(collective),
+        logo=image_upload("logo.png", image_format=image_format),
+        **page_values(),
     )
 
     assert collective.logo.name.endswith(f".{extension}")
@@ -251,7 +270,9 @@ def test_a_refused_logo_changes_nothing(upload, code):
     collective = CollectiveFactory(tagline="Avant", logo="logos/avant.png")
 
     with pytest.raises(ValidationError) as caught:
-        collective_page_update(collective=collective, logo=upload(), **page_values(tagline="Après"))
+        collective_page_update(
+            collective=collective, by=admin_of(collective), logo=upload(), **page_values(tagline="Après")
+        )
 
     assert error_codes(caught.value, "logo") == [code]
     collective.refresh_from_db()
@@ -261,18 +282,24 @@ def test_a_refused_logo_changes_nothing(upload, code):
 def test_replacing_then_removing_the_logo_deletes_the_old_files(django_capture_on_commit_callbacks):
     collective = CollectiveFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        collective_page_update(collective=collective, logo=image_upload(), **page_values())
+        collective_page_update(
+            collective=collective, by=admin_of(collective), logo=image_upload(), **page_values()
+        )
     first = collective.logo.name
     storage = collective.logo.storage
 
     with django_capture_on_commit_callbacks(execute=True):
-        collective_page_update(collective=collective, logo=image_upload(), **page_values())
+        collective_page_update(
+            collective=collective, by=admin_of(collective), logo=image_upload(), **page_values()
+        )
     second = collective.logo.name
     assert second != first
     assert not storage.exists(first)
 
     with django_capture_on_commit_callbacks(execute=True):
-        collective_page_update(collective=collective, remove_logo=True, **page_values())
+        collective_page_update(
+            collective=collective, by=admin_of(collective), remove_logo=True, **page_values()
+        )
 
     collective.refresh_from_db()
     assert collective.logo.name == ""
@@ -284,6 +311,7 @@ def test_the_description_is_rendered_as_sanitised_html():
 
     collective_page_update(
         collective=collective,
+        by=admin_of(collective),
         **page_values(
             description=(
                 "## Nous\n\nDu **gras** et [un lien](https://atelier.example).\n\n"

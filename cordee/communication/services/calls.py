@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Prefetch, Q
 from django.urls import reverse
@@ -30,12 +30,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cordee.clients.models import ClientContact
-from cordee.collectives.models import Membership
 from cordee.collectives.time import collective_today, collective_zone
 from cordee.communication.models import DeliveryCall
 from cordee.communication.services.previews import PreviewKind, PreviewUnavailable
 from cordee.core import ics
 from cordee.core.outbox import email_enqueue
+from cordee.missions.access import mission_for
 from cordee.missions.models import Deliverable, Mission, MissionEvent
 from cordee.missions.queries.team import team_users
 from cordee.missions.services.history import mission_event_record
@@ -85,31 +85,16 @@ def call_attendees(call: DeliveryCall) -> list[Attendee]:
     )
 
 
-def can_manage(*, user, mission: Mission) -> bool:
-    """The lead and the collective's admins; rights are re-read from the database, not trusted."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    lead_id = Mission.objects.filter(pk=mission.pk).values_list("lead_id", flat=True).first()
-    if lead_id == user.pk:
-        return Membership.objects.filter(collective_id=mission.collective_id, user=user).exists()
-    return Membership.objects.filter(
-        collective_id=mission.collective_id, user=user, role=Membership.Role.ADMIN
-    ).exists()
-
-
-def check_can_manage(*, user, mission: Mission) -> None:
-    if not can_manage(user=user, mission=mission):
-        raise PermissionDenied(_("Only the lead of the mission or an admin of the collective can do this."))
-
-
 # --- Choices --------------------------------------------------------------------------------------
 
 
 def contact_choices(mission: Mission):
     """The people of the client who can be invited: the contacts of the mission's client."""
-    return ClientContact.objects.filter(
-        collective_id=mission.collective_id, client_id=mission.client_id
-    ).order_by("full_name", "pk")
+    return (
+        ClientContact.objects.current()
+        .filter(collective_id=mission.collective_id, client_id=mission.client_id)
+        .order_by("full_name", "pk")
+    )
 
 
 def team_choices(mission: Mission):
@@ -338,7 +323,7 @@ def delivery_call_schedule(
 ) -> DeliveryCall:
     """Create the call and send the invitation to every attendee."""
     mission = deliverable.mission
-    check_can_manage(user=by, mission=mission)
+    mission_for(by, mission.pk, manage=True)
     now = now or timezone.now()
     contacts, users = _clean(
         mission=mission,
@@ -387,7 +372,7 @@ def delivery_call_update(
     """Reschedule: same UID, a higher SEQUENCE, the update to everyone and a cancellation to those taken
     off. False (and nothing sent) when nothing changed."""
     mission = call.mission
-    check_can_manage(user=by, mission=mission)
+    mission_for(by, mission.pk, manage=True)
     now = now or timezone.now()
     if call.cancelled_at:
         raise ValidationError(_("This call was cancelled: schedule a new one instead."), code="cancelled")
@@ -463,7 +448,7 @@ def delivery_call_update(
 def delivery_call_cancel(*, call: DeliveryCall, by, now: datetime | None = None) -> DeliveryCall:
     """Cancel: a higher SEQUENCE, ``METHOD:CANCEL`` and ``STATUS:CANCELLED`` to every attendee."""
     mission = call.mission
-    check_can_manage(user=by, mission=mission)
+    mission_for(by, mission.pk, manage=True)
     now = now or timezone.now()
     if call.cancelled_at:
         raise ValidationError(_("This call was already cancelled."), code="cancelled")

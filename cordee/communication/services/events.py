@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil import rrule
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -33,8 +33,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cordee.collectives.access import membership_for
 from cordee.collectives.models import Membership
 from cordee.collectives.time import collective_zone
+from cordee.communication import access
+from cordee.communication.access import collective_event_for
 from cordee.communication.models import CollectiveEvent, EventFeedToken, EventResponse
 from cordee.core import ics
 from cordee.core.models import OutboundEmail
@@ -256,16 +259,8 @@ def response_summary(event: CollectiveEvent, *, user) -> ResponseSummary:
 
 
 def can_edit_event(*, event: CollectiveEvent, membership: Membership | None) -> bool:
-    """The creator of the event and the collective's admins edit and cancel it."""
-    if membership is None or membership.collective_id != event.collective_id:
-        return False
-    return membership.is_admin or event.created_by_id == membership.user_id
-
-
-def _membership(collective, user) -> Membership | None:
-    if user is None or not user.is_authenticated:
-        return None
-    return Membership.objects.filter(collective=collective, user=user).select_related("collective").first()
+    """For pages: the rule of `collective_event_for(..., edit=True)`, for a membership the page holds."""
+    return membership is not None and access.can_edit_event(membership, event)
 
 
 # --- Changes -------------------------------------------------------------------------------------------
@@ -373,8 +368,7 @@ def collective_event_create(
 ) -> CollectiveEvent:
     """Any member of the collective creates an event (a one-off, or a series). With ``invite_members``,
     the other members get an invitation by email (see `event_invitations_send`)."""
-    if _membership(collective, by) is None:
-        raise PermissionDenied(_("Only the collective's members create its events."))
+    membership_for(by, collective.pk)
     values = clean_event_values(
         collective=collective,
         title=title,
@@ -410,10 +404,7 @@ EDITABLE_FIELDS = (
 def collective_event_update(*, event: CollectiveEvent, by, **changes) -> CollectiveEvent:
     """The creator or an admin changes the event. When something changes, its SEQUENCE goes up (same
     UID) so calendars update it; an unchanged form changes nothing. Returns the event, with ``changed``."""
-    if not can_edit_event(event=event, membership=_membership(event.collective, by)):
-        raise PermissionDenied(
-            _("Only the person who created the event and the collective's admins change it.")
-        )
+    collective_event_for(by, event.pk, edit=True)
     if event.cancelled_at:
         raise ValidationError(_("This event was cancelled: it can no longer change."), code="cancelled")
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -446,10 +437,7 @@ def collective_event_update(*, event: CollectiveEvent, by, **changes) -> Collect
 def collective_event_cancel(*, event: CollectiveEvent, by) -> bool:
     """The creator or an admin cancels the event (the whole series). It stays, marked cancelled, so that
     calendars remove it. Returns False when it was already cancelled."""
-    if not can_edit_event(event=event, membership=_membership(event.collective, by)):
-        raise PermissionDenied(
-            _("Only the person who created the event and the collective's admins cancel it.")
-        )
+    collective_event_for(by, event.pk, edit=True)
     now = timezone.now()
     with transaction.atomic():
         claimed = CollectiveEvent.objects.filter(pk=event.pk, cancelled_at__isnull=True).update(
@@ -464,8 +452,7 @@ def collective_event_cancel(*, event: CollectiveEvent, by) -> bool:
 
 def event_response_set(*, event: CollectiveEvent, user, answer: str) -> EventResponse:
     """A member answers going / maybe / not going, or changes their answer (one per member and event)."""
-    if _membership(event.collective, user) is None:
-        raise PermissionDenied(_("Only the collective's members answer its events."))
+    collective_event_for(user, event.pk)
     if answer not in EventResponse.Answer.values:
         raise ValidationError(_("Answer going, maybe or not going."), code="invalid")
     if event.cancelled_at:
@@ -495,8 +482,7 @@ def events_feed_url(raw_token: str) -> str:
 def event_feed_create(*, user, collective) -> tuple[str, bool]:
     """Create the member's rituals calendar URL, or give it a new token (the previous URL stops
     working). Returns the raw token, to show once, and whether a previous URL was replaced."""
-    if _membership(collective, user) is None:
-        raise PermissionDenied
+    membership_for(user, collective.pk)
     raw, hashed = token_new()
     _feed, created = EventFeedToken.objects.update_or_create(
         user=user, collective=collective, defaults={"token_hash": hashed, "created_at": timezone.now()}

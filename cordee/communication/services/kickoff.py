@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils.dates import WEEKDAYS
@@ -23,13 +23,12 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from cordee.clients.models import ClientContact
-from cordee.collectives.models import Membership
 from cordee.communication import signals
 from cordee.communication.models import Ritual
 from cordee.core.models import OutboundEmail
 from cordee.core.outbox import email_enqueue
+from cordee.missions.access import mission_for
 from cordee.missions.models import Deliverable, Mission, MissionEvent
-from cordee.missions.permissions import can_manage_mission
 from cordee.missions.services.history import mission_event_record
 
 TEMPLATE = "communication/emails/kickoff"
@@ -112,9 +111,9 @@ class RoadmapLine:
 def kickoff_recipients(mission: Mission) -> list[ClientContact]:
     """Every contact of the client (sponsor, project and finance: everyone should know who to call)."""
     return list(
-        ClientContact.objects.filter(
-            collective_id=mission.collective_id, client_id=mission.client_id
-        ).order_by("full_name", "pk")
+        ClientContact.objects.current()
+        .filter(collective_id=mission.collective_id, client_id=mission.client_id)
+        .order_by("full_name", "pk")
     )
 
 
@@ -178,14 +177,6 @@ def kickoff_email_context(*, mission: Mission, contact: ClientContact, portal_ur
 # --- Sending ---------------------------------------------------------------------------------------
 
 
-def _check_can_manage(mission: Mission, by) -> None:
-    if by is None:
-        return  # the activation hook: its caller already checked the rights
-    membership = Membership.objects.filter(collective_id=mission.collective_id, user=by).first()
-    if membership is None or not can_manage_mission(membership, mission):
-        raise PermissionDenied(_("Only the lead of the mission or an admin of the collective can do this."))
-
-
 def kickoff_pending_contacts(
     mission: Mission, contacts: list[ClientContact] | None = None
 ) -> list[ClientContact]:
@@ -199,14 +190,14 @@ def kickoff_pending_contacts(
 
 
 @transaction.atomic
-def kickoff_send(*, mission: Mission, by=None) -> list[OutboundEmail]:
+def kickoff_send(*, mission: Mission, by) -> list[OutboundEmail]:
     """Send the kickoff to every contact of the client who has not had it; record it in the history.
 
     Only an active mission has a kickoff. Each contact gets it in their language, from the
     collective's notification address, with the lead as Reply-To. Returns the emails created now
     (none when everyone already had it).
     """
-    _check_can_manage(mission, by)
+    mission_for(by, mission.pk, manage=True)
     status = Mission.objects.filter(pk=mission.pk).values_list("status", flat=True).get()
     if status != Mission.Status.ACTIVE:
         raise ValidationError(_("The kickoff goes out once the mission is active."), code="not_active")

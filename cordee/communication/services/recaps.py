@@ -46,7 +46,7 @@ from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
@@ -56,13 +56,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cordee.clients.models import ClientContact
-from cordee.collectives.models import Membership
 from cordee.collectives.time import collective_zone
 from cordee.communication.models import Recap
 from cordee.communication.services.kickoff import portal_url_for
 from cordee.core.outbox import email_enqueue
+from cordee.missions.access import mission_for
 from cordee.missions.models import ClientRequest, DelayNotice, Deliverable, Mission, MissionEvent, Task
-from cordee.missions.permissions import can_manage_mission
 from cordee.missions.services.history import mission_event_record
 
 Health = Deliverable.Health
@@ -456,7 +455,8 @@ def recap_data_load(*, mission: Mission, period_start: datetime, now: datetime, 
 def recap_recipients(mission: Mission) -> list[ClientContact]:
     """The client's contacts who follow the project: everyone but the finance contacts."""
     return list(
-        ClientContact.objects.filter(collective_id=mission.collective_id, client_id=mission.client_id)
+        ClientContact.objects.current()
+        .filter(collective_id=mission.collective_id, client_id=mission.client_id)
         .exclude(role=ClientContact.Role.FINANCE)
         .order_by("full_name", "pk")
     )
@@ -485,18 +485,6 @@ def recap_preview_text(
 
 
 # --- Drafting, editing, sending, skipping ---------------------------------------------------------
-
-
-def _check_can_manage(mission: Mission, by) -> None:
-    """The lead and the collective's admins; the rights are read again, not trusted from the page."""
-    membership = (
-        Membership.objects.filter(collective_id=mission.collective_id, user=by).first()
-        if by is not None and by.is_authenticated
-        else None
-    )
-    current = Mission.objects.only("pk", "lead_id").filter(pk=mission.pk).first()
-    if membership is None or current is None or not can_manage_mission(membership, current):
-        raise PermissionDenied(_("Only the lead of the mission or an admin of the collective can do this."))
 
 
 def recap_draft(
@@ -567,7 +555,7 @@ def _not_a_draft_error(recap_id: int) -> ValidationError:
 @transaction.atomic
 def recap_update(*, recap: Recap, by, subject: str, body: str, now: datetime | None = None) -> Recap:
     """Save the lead's subject and text of a draft (a sent or skipped recap no longer changes)."""
-    _check_can_manage(recap.mission, by)
+    mission_for(by, recap.mission_id, manage=True)
     subject, body = _clean(subject, body)
     now = now or timezone.now()
     changed = Recap.objects.filter(pk=recap.pk, state=Recap.State.DRAFT).update(
@@ -592,16 +580,28 @@ def recap_email_context(*, recap: Recap, mission: Mission, contact: ClientContac
 
 
 @transaction.atomic
-def recap_send(*, recap: Recap, by=None, now: datetime | None = None, automatic: bool = False) -> list:
-    """Send a draft to the client's contacts (all but finance), each in their language for the frame.
+def recap_send(*, recap: Recap, by, now: datetime | None = None) -> list:
+    """The lead (or an admin) sends a draft to the client's contacts (all but finance), each in their
+    language for the frame.
 
     Claimed with a conditional update draft → sent: a second click, the automatic sending or another
-    worker cannot send it twice (they get a ValidationError, or False-like [] when automatic). The
-    automatic sending only claims an untouched draft. Returns the emails.
+    worker cannot send it twice (they get a ValidationError). Returns the emails.
     """
+    mission_for(by, recap.mission_id, manage=True)
+    return _recap_send(recap=recap, by=by, now=now, automatic=False)
+
+
+@transaction.atomic
+def recap_send_automatic(*, recap: Recap, now: datetime | None = None) -> list:
+    """The system's sending of an untouched draft at its slot (the schedule's tick, no user acting).
+
+    Returns [] when the draft was edited, sent or skipped meanwhile, or the client has no recipient.
+    """
+    return _recap_send(recap=recap, by=None, now=now, automatic=True)
+
+
+def _recap_send(*, recap: Recap, by, now: datetime | None, automatic: bool) -> list:
     mission = Mission.objects.select_related("collective", "lead", "client").get(pk=recap.mission_id)
-    if not automatic:
-        _check_can_manage(mission, by)
     recipients = recap_recipients(mission)
     if not recipients:
         if automatic:
@@ -658,7 +658,7 @@ def recap_send(*, recap: Recap, by=None, now: datetime | None = None, automatic:
 @transaction.atomic
 def recap_skip(*, recap: Recap, by) -> Recap:
     """Do not send this draft (the next one covers its period, since it never reached the client)."""
-    _check_can_manage(recap.mission, by)
+    mission_for(by, recap.mission_id, manage=True)
     if Recap.objects.filter(pk=recap.pk, state=Recap.State.DRAFT).update(state=Recap.State.SKIPPED) != 1:
         raise _not_a_draft_error(recap.pk)
     recap.state = Recap.State.SKIPPED
@@ -674,7 +674,7 @@ def recap_skip(*, recap: Recap, by) -> Recap:
 
 def recap_create_now(*, mission: Mission, by, now: datetime | None = None) -> Recap:
     """ "Write one now": a draft outside the schedule. A double click within a minute opens the same draft."""
-    _check_can_manage(mission, by)
+    mission_for(by, mission.pk, manage=True)
     now = now or timezone.now()
     recent = (
         Recap.objects.filter(
@@ -877,7 +877,7 @@ def recaps_auto_send_due(*, now: datetime | None = None) -> list[int]:
 def recap_auto_send(*, recap_id: int, now: datetime | None = None) -> bool:
     """Send one untouched draft automatically; False when it was sent, edited or skipped meanwhile."""
     recap = Recap.objects.filter(pk=recap_id, state=Recap.State.DRAFT).first()
-    return bool(recap and recap_send(recap=recap, now=now, automatic=True))
+    return bool(recap and recap_send_automatic(recap=recap, now=now))
 
 
 def recaps_auto_send_run(*, now: datetime | None = None) -> int:

@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -34,13 +34,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from cordee.clients.models import ClientContact
-from cordee.collectives.models import Membership
 from cordee.collectives.time import collective_today, collective_zone
 from cordee.communication.models import RitualVideo
 from cordee.communication.services.kickoff import portal_login_url, portal_url_for
 from cordee.communication.services.previews import PreviewKind
 from cordee.core.models import OutboundEmail
 from cordee.core.outbox import email_enqueue
+from cordee.missions.access import mission_for
 from cordee.missions.models import Mission, MissionEvent
 from cordee.missions.services.history import mission_event_record
 
@@ -56,17 +56,6 @@ validate_http_url = URLValidator(schemes=["http", "https"])
 def week_start_of(day: date) -> date:
     """The Monday of the week of ``day``."""
     return day - timedelta(days=day.weekday())
-
-
-def can_post_videos(*, user, mission: Mission, membership: Membership | None = None) -> bool:
-    """The lead and the collective's admins post the weekly video."""
-    if user is None or not user.is_authenticated:
-        return False
-    if mission.lead_id == user.pk:
-        return True
-    if membership is None:
-        membership = Membership.objects.filter(collective_id=mission.collective_id, user=user).first()
-    return bool(membership and membership.collective_id == mission.collective_id and membership.is_admin)
 
 
 def clean_video_link(value: str) -> str:
@@ -112,7 +101,8 @@ def video_contacts(*, mission: Mission) -> QuerySet:
     """Who is told of a new video: the client's contacts who follow the project, as for the recaps
     (sponsors and project contacts; not the finance ones)."""
     return (
-        ClientContact.objects.filter(collective_id=mission.collective_id, client_id=mission.client_id)
+        ClientContact.objects.current()
+        .filter(collective_id=mission.collective_id, client_id=mission.client_id)
         .exclude(role=ClientContact.Role.FINANCE)
         .order_by("full_name", "pk")
     )
@@ -123,16 +113,13 @@ def ritual_video_post(
 ) -> RitualVideo:
     """Post the week's video, or edit it when the week already has one.
 
-    Raises PermissionDenied for someone other than the lead or an admin, ValidationError (with field
+    Raises AccessDenied for someone other than the lead or an admin, ValidationError (with field
     errors ``video_link``, ``summary``, ``week_start``) for a bad input or a mission that does not take
     videos. A new video emails every client contact in their language, from the collective's
     notification address, with the lead as reply-to (once per video and contact); an edit notifies
     no one. The returned video carries ``created`` (bool) and ``notified`` (number of contacts emailed).
     """
-    if not can_post_videos(user=by, mission=mission):
-        raise PermissionDenied(
-            _("Only the lead of the mission and the collective's admins post the weekly video.")
-        )
+    mission_for(by, mission.pk, manage=True)
     week_start = week_start_of(week_start)
     errors = {}
     try:

@@ -34,7 +34,6 @@ from cordee.communication.models import Ritual, new_calendar_uid
 from cordee.communication.services.calls import (
     Attendee,
     attendees_of,
-    check_can_manage,
     contact_choices,
     team_choices,
 )
@@ -42,6 +41,7 @@ from cordee.communication.services.previews import PreviewKind, PreviewUnavailab
 from cordee.core import ics
 from cordee.core.models import OutboundEmail
 from cordee.core.outbox import email_enqueue
+from cordee.missions.access import mission_for
 from cordee.missions.models import Mission, MissionEvent
 from cordee.missions.services.history import mission_event_record
 
@@ -216,7 +216,7 @@ def ritual_call_save(
 
     Returns the ritual and whether anything was sent (nothing when nothing changed).
     """
-    check_can_manage(user=by, mission=mission)
+    mission_for(by, mission.pk, manage=True)
     now = now or timezone.now()
     collective = mission.collective
     if mission.ritual_kind != Mission.RitualKind.SYNC_CALL:
@@ -337,10 +337,10 @@ def ritual_call_stop(*, mission: Mission, by, now: datetime | None = None) -> bo
     Called by the lead, and by the mission's status and settings changes (delivered, closed, switched to
     the weekly video). False when there was no call running (nothing sent).
     """
+    mission_for(by, mission.pk, manage=True)
     ritual = ritual_of(mission)
     if ritual is None or not ritual.is_active or not ritual.first_date:
         return False
-    check_can_manage(user=by, mission=mission)
     now = now or timezone.now()
     invited = ritual_call_invited(ritual)
     claimed = Ritual.objects.filter(pk=ritual.pk, sequence=ritual.sequence, is_active=True).update(

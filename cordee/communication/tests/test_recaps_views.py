@@ -8,7 +8,12 @@ import pytest
 from django.urls import reverse
 
 from cordee.communication.models import Recap
-from cordee.communication.services.recaps import recap_draft, recap_send, recaps_for_portal
+from cordee.communication.services.recaps import (
+    recap_draft,
+    recap_send,
+    recap_send_automatic,
+    recaps_for_portal,
+)
 from cordee.communication.tests.recap_fixtures import (  # noqa: F401 - fixtures
     at,
     client_company,
@@ -293,7 +298,7 @@ class TestEditor:
     ):
         login(client, people.lead)
         assert client.get(url("recap_edit", mission, recap.pk)).status_code == 200
-        recap_send(recap=recap, automatic=True)  # while the lead was typing
+        recap_send_automatic(recap=recap)  # while the lead was typing
         before, count = state(recap), OutboundEmail.objects.count()
 
         response = client.post(

@@ -1,12 +1,13 @@
 """The lead is reminded when the week's video is missing on Thursday 9:00 in the collective's time zone."""
 
 import datetime as dt
+import inspect
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
-from cordee.communication.services.ritual_videos import ritual_video_post, ritual_video_reminders_send
+from cordee.communication.services.ritual_videos import ritual_video_post
 from cordee.communication.tests.rituals_factories import PARIS, AsyncMissionFactory, RitualVideoFactory
 from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import CollectiveFactory
@@ -27,13 +28,8 @@ def at(day: dt.date, hour: int, minute: int = 0, zone=PARIS):
 
 def tick(day: dt.date, hour: int, minute: int = 0, zone=PARIS) -> int:
     with at(day, hour, minute, zone):
-        return ritual_videos_reminder_tick.call_local()
-
-
-def run(day: dt.date, hour: int, minute: int = 0, zone=PARIS) -> int:
-    """The reminders' run itself, without the tick's lease: for a moment within the same hour as a tick."""
-    with at(day, hour, minute, zone):
-        return ritual_video_reminders_send()
+        # The job's body: its once-per-period lease has its own tests (core/tests/test_locks.py).
+        return inspect.unwrap(ritual_videos_reminder_tick.func)()
 
 
 def reminders():
@@ -51,7 +47,7 @@ def mission():
 
 def test_a_missing_video_brings_one_reminder_on_thursday_at_9(mission):
     assert tick(MONDAY, 9) == 0
-    assert run(THURSDAY, 8, 59) == 0
+    assert tick(THURSDAY, 8, 59) == 0
     assert reminders() == []
 
     assert tick(THURSDAY, 9) == 1
@@ -131,7 +127,7 @@ def test_the_hour_follows_the_collectives_time_zone_across_daylight_saving():
     # The week of 30 March 2026 starts on Paris summer time (UTC+2): Thursday 9:00 is 7:00 UTC.
     with at(dt.date(2026, 3, 23), 10):
         AsyncMissionFactory()
-    assert run(dt.date(2026, 4, 2), 8, 59) == 0
+    assert tick(dt.date(2026, 4, 2), 8, 59) == 0
     assert tick(dt.date(2026, 4, 2), 9) == 1
 
 
@@ -141,7 +137,7 @@ def test_a_collective_in_another_time_zone_is_reminded_at_its_own_9_oclock():
         mission = AsyncMissionFactory(collective=collective)
 
     assert tick(THURSDAY, 9) == 0  # 9:00 in Paris is 3:00 in Montréal
-    assert run(THURSDAY, 8, 59, zone=MONTREAL) == 0
+    assert tick(THURSDAY, 8, 59, zone=MONTREAL) == 0
     assert tick(THURSDAY, 9, 0, zone=MONTREAL) == 1
     assert reminders() == [(mission.lead.email, f"video-reminder:{mission.pk}:2026-03-02")]
 

@@ -34,7 +34,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cordee.collectives.models import Membership
 from cordee.collectives.time import collective_zone
 from cordee.communication.models import DeliveryCall
 from cordee.communication.services.previews import PreviewKind
@@ -43,8 +42,8 @@ from cordee.core.business_days import add_business_days, is_business_day
 from cordee.core.outbox import email_enqueue
 from cordee.core.tokens import token_hash, token_new
 from cordee.feedback.models import FollowUpCall, SurveyResponse
+from cordee.missions.access import mission_for
 from cordee.missions.models import Mission, Task
-from cordee.missions.permissions import can_manage_mission
 from cordee.missions.services.tasks import task_create, task_move
 
 CALL_MINUTES = 30
@@ -259,22 +258,12 @@ def _send_request(*, follow_up, response, mission, raw_token) -> None:
 # --- The lead's actions ---------------------------------------------------------------------------
 
 
-def _check_manager(*, by, mission: Mission) -> None:
-    membership = (
-        Membership.objects.filter(collective_id=mission.collective_id, user=by).first()
-        if by is not None and getattr(by, "is_authenticated", False)
-        else None
-    )
-    if membership is None or not can_manage_mission(membership, mission):
-        raise PermissionDenied(_("Only the lead of the mission or an admin of the collective can do this."))
-
-
 def response_mark_unclear(
     *, response: SurveyResponse, by, now: datetime | None = None
 ) -> FollowUpCall | None:
     """The lead finds the improvement points unclear: worth a call to understand them."""
     mission = response.survey.mission
-    _check_manager(by=by, mission=mission)
+    mission_for(by, mission.pk, manage=True)
     with transaction.atomic():
         SurveyResponse.objects.filter(pk=response.pk).update(improvements_unclear=True)
         response.improvements_unclear = True
@@ -288,7 +277,7 @@ CLOSING_STATES = (FollowUpCall.State.DONE, FollowUpCall.State.DECLINED)
 def follow_up_close(*, follow_up: FollowUpCall, by, state: str) -> bool:
     """Mark the call done (it took place) or declined (the client did not want one); closes the task."""
     mission = follow_up.response.survey.mission
-    _check_manager(by=by, mission=mission)
+    mission_for(by, mission.pk, manage=True)
     if state not in CLOSING_STATES:
         raise ValidationError(_("Choose done or declined."), code="invalid_state")
     changed = (

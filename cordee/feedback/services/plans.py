@@ -13,17 +13,19 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cordee.collectives.models import Membership
+from cordee.collectives.access import membership_for
 from cordee.communication.services.previews import PreviewKind
+from cordee.core.access import AccessDenied
 from cordee.core.outbox import email_enqueue
 from cordee.feedback.models import ImprovementPlan, Initiative, Survey, SurveyResponse
-from cordee.feedback.services.follow_up import _check_manager, lead_sender
+from cordee.feedback.services.follow_up import lead_sender
+from cordee.missions.access import can_manage, mission_for
 from cordee.missions.models import Mission
 from cordee.missions.queries.team import team_users
 
@@ -101,7 +103,7 @@ def _replace_initiatives(plan: ImprovementPlan, initiatives: list[InitiativeData
 def plan_create(
     *, mission: Mission, survey: Survey, by, message: str, initiatives: list[InitiativeData]
 ) -> ImprovementPlan:
-    _check_manager(by=by, mission=mission)
+    mission_for(by, mission.pk, manage=True)
     message = message.strip()
     _clean(mission=mission, survey=survey, message=message, initiatives=initiatives)
     plan = ImprovementPlan.objects.create(
@@ -116,7 +118,7 @@ def plan_update(
     *, plan: ImprovementPlan, by, message: str, initiatives: list[InitiativeData]
 ) -> ImprovementPlan:
     mission = plan.mission
-    _check_manager(by=by, mission=mission)
+    mission_for(by, mission.pk, manage=True)
     plan = ImprovementPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.sent_at:
         raise ValidationError(_("This plan was already sent to the client: it can no longer be changed."))
@@ -130,7 +132,9 @@ def plan_update(
 
 def plan_recipients(plan: ImprovementPlan) -> list:
     """The contacts who answered the plan's survey round, by name."""
-    responses = SurveyResponse.objects.filter(survey_id=plan.survey_id).select_related("contact")
+    responses = SurveyResponse.objects.filter(
+        survey_id=plan.survey_id, contact__archived_at__isnull=True
+    ).select_related("contact")
     return sorted(
         {response.contact for response in responses}, key=lambda contact: (contact.full_name, contact.pk)
     )
@@ -140,7 +144,7 @@ def plan_recipients(plan: ImprovementPlan) -> list:
 def plan_send(*, plan: ImprovementPlan, by, now=None) -> int:
     """Email the recap of the initiatives to the contacts who answered; returns how many were sent."""
     mission = Mission.objects.select_related("lead", "collective").get(pk=plan.mission_id)
-    _check_manager(by=by, mission=mission)
+    mission_for(by, mission.pk, manage=True)
     plan = ImprovementPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.sent_at:
         raise ValidationError(_("This plan was already sent to the client."), code="already_sent")
@@ -186,18 +190,11 @@ def initiative_set_done(*, initiative: Initiative, by, done: bool, now=None) -> 
 
 
 def _check_manager_or_owner(*, by, mission, initiative) -> None:
-    if (
-        by is not None
-        and initiative.owner_id == getattr(by, "pk", None)
-        and Membership.objects.filter(collective_id=mission.collective_id, user=by).exists()
-    ):
+    """The initiative's owner (an active member of the collective), the lead or an admin."""
+    membership = membership_for(by, mission.collective_id)
+    if initiative.owner_id == membership.user_id or can_manage(membership, mission):
         return
-    try:
-        _check_manager(by=by, mission=mission)
-    except PermissionDenied:
-        raise PermissionDenied(
-            _("Only the lead of the mission, an admin or the initiative's owner can do this.")
-        ) from None
+    raise AccessDenied(_("Only the lead of the mission, an admin or the initiative's owner can do this."))
 
 
 def initiatives_for_survey_page(mission: Mission) -> list[Initiative]:

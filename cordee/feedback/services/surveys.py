@@ -101,12 +101,14 @@ def survey_latest_due_date(mission: Mission, now: datetime) -> date | None:
 def survey_recipients(mission: Mission) -> list[ClientContact]:
     """The client's sponsor and project contacts who did not opt out."""
     return list(
-        ClientContact.objects.filter(
+        ClientContact.objects.current()
+        .filter(
             collective_id=mission.collective_id,
             client_id=mission.client_id,
             role__in=SURVEY_ROLES,
             feedback_opt_out__isnull=True,
-        ).order_by("full_name", "pk")
+        )
+        .order_by("full_name", "pk")
     )
 
 
@@ -305,6 +307,7 @@ def survey_reminders_due(now: datetime):
             survey__mission__status=Mission.Status.ACTIVE,
             survey__mission__feedback_enabled=True,
             contact__feedback_opt_out__isnull=True,
+            contact__archived_at__isnull=True,
         )
         .exclude(
             Exists(
@@ -395,7 +398,7 @@ def survey_answer(*, invitation: SurveyInvitation, data: dict, now: datetime | N
     """
     now = now or timezone.now()
     survey = invitation.survey
-    if not survey_is_open(survey, now):
+    if not survey_is_open(survey, now) or invitation.contact.archived_at is not None:
         raise ValidationError(_("This survey is closed."), code="closed")
     score = data.get("score")
     if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 10:

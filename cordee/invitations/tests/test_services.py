@@ -6,7 +6,12 @@ from django.core import mail
 
 from cordee.collectives.models import Membership
 from cordee.core.models import OutboundEmail
-from cordee.core.tests.factories import CollectiveFactory, MembershipFactory, UserFactory
+from cordee.core.tests.factories import (
+    AdminMembershipFactory,
+    CollectiveFactory,
+    MembershipFactory,
+    UserFactory,
+)
 from cordee.core.tokens import token_hash
 from cordee.invitations.models import Invitation
 from cordee.invitations.services import (
@@ -255,7 +260,7 @@ def test_twenty_addresses_are_accepted_and_duplicates_count_once(collective, inv
 def test_resending_changes_the_link_and_the_old_one_stops_matching(collective, inviter):
     invitation = InvitationFactory(collective=collective, sent_at=NOW - timedelta(days=3))
     old_hash = invitation.token_hash
-    second_admin = UserFactory(full_name="Marc Lenoir")
+    second_admin = AdminMembershipFactory(collective=collective, user__full_name="Marc Lenoir").user
 
     with time_machine.travel(NOW, tick=False):
         invitation_resend(invitation=invitation, sent_by=second_admin)
@@ -288,13 +293,13 @@ def test_a_closed_invitation_cannot_be_resent(collective, inviter, field):
 # invitation_revoke
 
 
-def test_revoking_closes_the_invitation_once(collective):
+def test_revoking_closes_the_invitation_once(collective, inviter):
     invitation = InvitationFactory(collective=collective)
 
     with time_machine.travel(NOW, tick=False):
-        invitation_revoke(invitation=invitation)
+        invitation_revoke(invitation=invitation, by=inviter)
     with pytest.raises(InvitationError) as error:
-        invitation_revoke(invitation=invitation)
+        invitation_revoke(invitation=invitation, by=inviter)
 
     invitation.refresh_from_db()
     assert invitation.revoked_at == NOW
@@ -370,11 +375,14 @@ def test_a_revoked_or_expired_invitation_cannot_be_accepted(changes):
     assert invitation.accepted_at is None
 
 
-def test_the_expiry_date_in_the_email_is_the_collectives_local_date(inviter):
+def test_the_expiry_date_in_the_email_is_the_collectives_local_date():
     # 23:30 UTC on 1 March is already 2 March in Paris; the link expires on 16 March, Paris time.
-    collective = CollectiveFactory(time_zone="Europe/Paris")
+    inviter = AdminMembershipFactory(collective__time_zone="Europe/Paris", user__language="en")
+    collective = inviter.collective
     with time_machine.travel(datetime(2026, 3, 1, 23, 30, tzinfo=UTC), tick=False):
-        invitations_create(collective=collective, invited_by=inviter, emails=["lea@example.fr"], message="")
+        invitations_create(
+            collective=collective, invited_by=inviter.user, emails=["lea@example.fr"], message=""
+        )
 
     (email,) = invitation_emails("lea@example.fr")
     assert "until March 16, 2026" in email.body_text

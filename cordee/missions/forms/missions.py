@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
@@ -146,7 +147,9 @@ class MissionCreateForm(MissionSettingsForm):
     def __init__(self, *args, opportunity=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.opportunity = opportunity
-        self.fields["client"].queryset = Client.objects.filter(collective=self.collective).order_by("name")
+        self.fields["client"].queryset = (
+            Client.objects.current().filter(collective=self.collective).order_by("name")
+        )
         self.fields["lead"].queryset = collective_users(self.collective)
         if opportunity is not None:
             self.fields["new_client_name"].help_text = _(
@@ -183,7 +186,12 @@ class MissionEditForm(MissionSettingsForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.filter(collective=self.collective).order_by("name")
+        # An archived client stays selectable on the missions that already have it.
+        self.fields["client"].queryset = (
+            Client.objects.filter(collective=self.collective)
+            .filter(Q(archived_at__isnull=True) | Q(pk=self.initial.get("client")))
+            .order_by("name")
+        )
 
     def general_fields(self):
         return [self[name] for name in ("title", "client", "description", "start_date")]

@@ -41,9 +41,11 @@ class ClientRequestForm(forms.ModelForm):
 
     def __init__(self, *args, mission: Mission, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contact"].queryset = ClientContact.objects.filter(
-            collective_id=mission.collective_id, client_id=mission.client_id
-        ).order_by("full_name")
+        self.fields["contact"].queryset = (
+            ClientContact.objects.current()
+            .filter(collective_id=mission.collective_id, client_id=mission.client_id)
+            .order_by("full_name")
+        )
         self.fields["title"].widget.attrs.update({"autocomplete": "off"})
 
     def clean_title(self):

@@ -19,10 +19,12 @@ from django.utils.translation import gettext_noop as N_
 
 from cordee.clients.models import ClientContact
 from cordee.collectives.time import collective_zone
+from cordee.core.access import AccessDenied
 from cordee.core.business_days import announced_date_for, business_days_between
 from cordee.core.deferred_text import DeferredText, format_day
 from cordee.core.outbox import email_enqueue
 from cordee.missions import signals
+from cordee.missions.access import deliverable_for, mission_for
 from cordee.missions.models import DelayNotice, Deliverable, Mission, MissionEvent, MissionMember
 from cordee.missions.services.health import deliverables_health_store
 from cordee.missions.services.history import mission_event_record
@@ -128,6 +130,9 @@ def deliverable_create(
     announced_date: date | None = None,
 ) -> Deliverable:
     """Add a deliverable to a mission; `announced_date=None` computes it from the margin."""
+    mission_for(by, mission.pk, manage=True)
+    if collective.pk != mission.collective_id:
+        raise AccessDenied(_("Only the lead of the mission or an admin of the collective can do this."))
     _check_owner(mission=mission, owner=owner)
     _check_internal_date(mission=mission, internal_date=internal_date)
     _check_announced_date(internal_date=internal_date, announced_date=announced_date)
@@ -185,6 +190,7 @@ def deliverable_update(
     A date given by hand overrides the margin until the lead goes back to automatic. Any change of
     the announced date made here (not through a delay notice) is recorded in the mission's history.
     """
+    deliverable_for(by, deliverable.pk, manage=True)
     mission, collective = deliverable.mission, deliverable.collective
     _check_owner(mission=mission, owner=owner)
     if internal_date != deliverable.internal_date:
@@ -254,6 +260,7 @@ def _record_announced_date_change(*, deliverable: Deliverable, previous_date: da
 @transaction.atomic
 def deliverable_delete(*, deliverable: Deliverable, by) -> None:
     """Remove a deliverable that was not delivered; its tasks and time stay on the mission."""
+    deliverable_for(by, deliverable.pk, manage=True)
     if deliverable.is_done:
         raise ValidationError(
             _("A delivered deliverable stays in the mission's record: it cannot be deleted."),
@@ -270,6 +277,7 @@ def deliverable_change_status(*, deliverable: Deliverable, status: str, by, now=
     `deliverable_accepted` one; going back to in progress clears `delivered_at`. Returns False when
     it already had that status; raises ValidationError for a move that is not allowed.
     """
+    deliverable_for(by, deliverable.pk, manage=True)
     if status not in Status.values:
         raise ValidationError(_("Choose a valid status."), code="invalid_status")
     current = Deliverable.objects.filter(pk=deliverable.pk).values_list("status", flat=True).get()
@@ -337,9 +345,11 @@ def delay_notice_terms(*, deliverable: Deliverable, today: date) -> tuple[int, b
 
 
 def delay_notice_recipients(*, mission: Mission):
-    return ClientContact.objects.filter(
-        collective_id=mission.collective_id, client_id=mission.client_id
-    ).order_by("full_name", "pk")
+    return (
+        ClientContact.objects.current()
+        .filter(collective_id=mission.collective_id, client_id=mission.client_id)
+        .order_by("full_name", "pk")
+    )
 
 
 def delay_notice_email_context(
@@ -369,6 +379,7 @@ def delay_notice_send(
     contact gets the email in their language, from the collective's notification address, with the
     lead as the one to reply to.
     """
+    deliverable_for(by, deliverable.pk, manage=True)
     mission, collective = deliverable.mission, deliverable.collective
     reason = (reason or "").strip()
     errors = {}

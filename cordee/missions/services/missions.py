@@ -2,14 +2,14 @@
 status, lead and team. Each function is one transaction.
 
 Business-rule refusals raise `ValidationError` (keyed by form field when one is concerned);
-acting without the right (not the lead nor an admin of the collective) raises `PermissionDenied`.
+acting without the right (not the lead nor an admin of the collective) raises `AccessDenied` (from the access functions of `cordee/missions/access.py`).
 """
 
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,10 +17,12 @@ from django.utils.translation import ngettext
 
 from cordee.clients.models import Client, ClientContact
 from cordee.clients.services import client_contact_get_or_create, client_get_or_create_by_name
+from cordee.collectives.access import membership_for
 from cordee.collectives.models import Collective, Membership
 from cordee.core.deferred_text import format_day
 from cordee.core.outbox import email_enqueue
 from cordee.missions import signals
+from cordee.missions.access import mission_for, mission_member_for
 from cordee.missions.models import Mission, MissionEvent, MissionMember, Task
 from cordee.missions.services.history import mission_event_record
 from cordee.opportunities.models import Opportunity
@@ -79,14 +81,6 @@ def _membership(collective_id: int, user) -> Membership | None:
     if user is None:
         return None
     return Membership.objects.filter(collective_id=collective_id, user=user).first()
-
-
-def _check_can_manage(mission: Mission, by) -> None:
-    """The lead and the collective's admins manage a mission; rights are re-read, not trusted."""
-    membership = _membership(mission.collective_id, by)
-    current_lead_id = Mission.objects.filter(pk=mission.pk).values_list("lead_id", flat=True).first()
-    if membership is None or not (membership.is_admin or current_lead_id == by.pk):
-        raise PermissionDenied(_("Only the lead of the mission or an admin of the collective can do this."))
 
 
 def _settings_clean(data: dict, defaults: dict) -> dict:
@@ -183,8 +177,7 @@ def mission_create(*, collective: Collective, by, data: dict, team: list[dict], 
     client named after the opportunity's company (reused when one has that name), the opportunity's
     contact added to it, its need as description, and the opportunity linked to the mission.
     """
-    if _membership(collective.pk, by) is None:
-        raise PermissionDenied(_("Only a member of the collective can create its missions."))
+    membership_for(by, collective.pk)
     if opportunity is not None:
         _check_opportunity_convertible(collective, opportunity)
     errors = {}
@@ -218,10 +211,11 @@ def mission_create(*, collective: Collective, by, data: dict, team: list[dict], 
 
     if client is None:
         name = new_client_name or (opportunity.company or opportunity.contact_name)
-        client, _created = client_get_or_create_by_name(collective=collective, name=name)
+        client, _created = client_get_or_create_by_name(collective=collective, by=by, name=name)
     if opportunity is not None:
         client_contact_get_or_create(
             client=client,
+            by=by,
             data={
                 "full_name": opportunity.contact_name,
                 "email": opportunity.contact_email,
@@ -331,7 +325,7 @@ def _team_clean(collective: Collective, team: list[dict], errors: dict) -> list[
 @transaction.atomic
 def mission_update(*, mission: Mission, by, data: dict) -> Mission:
     """Change a mission's title, description, client, start date and settings (the lead has its own)."""
-    _check_can_manage(mission, by)
+    mission_for(by, mission.pk, manage=True)
     errors = {}
     title = " ".join((data.get("title") or "").split())
     if not title:
@@ -379,7 +373,7 @@ def mission_update(*, mission: Mission, by, data: dict) -> Mission:
 
 def _transition(*, mission: Mission, by, action: str) -> Mission:
     allowed_from, to_status, event_kind = TRANSITIONS[action]
-    _check_can_manage(mission, by)
+    mission_for(by, mission.pk, manage=True)
     current = Mission.objects.filter(pk=mission.pk).values_list("status", flat=True).get()
     changes = {"status": to_status}
     if action == "activate":
@@ -473,7 +467,7 @@ def mission_change_lead(*, mission: Mission, by, new_lead, message: str = "") ->
     in their language, from the collective's notification address with the new lead as Reply-To
     (unless the mission is still a draft: the kickoff will introduce the lead).
     """
-    _check_can_manage(mission, by)
+    mission_for(by, mission.pk, manage=True)
     new_membership = _check_member(
         mission.collective_id, new_lead, "lead", _("The new lead must be a member of the collective.")
     )
@@ -530,9 +524,11 @@ def _notify_contacts_of_new_lead(
     *, mission: Mission, event: MissionEvent, previous_lead, new_lead, message: str
 ):
     collective = mission.collective
-    contacts = ClientContact.objects.filter(
-        collective_id=mission.collective_id, client_id=mission.client_id
-    ).order_by("pk")
+    contacts = (
+        ClientContact.objects.current()
+        .filter(collective_id=mission.collective_id, client_id=mission.client_id)
+        .order_by("pk")
+    )
     for contact in contacts:
         email_enqueue(
             key=f"mission:{mission.pk}:lead:{event.pk}:{contact.pk}",
@@ -576,7 +572,7 @@ def mission_member_add(
     *, mission: Mission, by, user, role: str = "", day_rate=None, weekly_capacity_hours=None
 ) -> MissionMember:
     """Add a member of the collective to the team; an empty day rate is their rate in the collective."""
-    _check_can_manage(mission, by)
+    mission_for(by, mission.pk, manage=True)
     membership = _check_member(
         mission.collective_id, user, "user", _("Only members of the collective can join the team.")
     )
@@ -619,7 +615,7 @@ def mission_member_update(
     *, member: MissionMember, by, role: str, day_rate, weekly_capacity_hours
 ) -> MissionMember:
     """Change a team member's role on the mission, day rate and weekly capacity."""
-    _check_can_manage(member.mission, by)
+    mission_member_for(by, member.pk, manage=True)
     values = _member_values(role, day_rate, weekly_capacity_hours)
     for name, value in values.items():
         setattr(member, name, value)
@@ -631,7 +627,7 @@ def mission_member_update(
 def mission_member_remove(*, member: MissionMember, by) -> None:
     """Take a member off the team. The lead stays; so does anyone with open tasks or logged time."""
     mission = member.mission
-    _check_can_manage(mission, by)
+    mission_for(by, mission.pk, manage=True)
     name = member.user.display_name
     if Mission.objects.filter(pk=mission.pk, lead_id=member.user_id).exists():
         raise ValidationError(

@@ -1,30 +1,22 @@
 """Client requests: what the client asked or reported, centralised by the lead in the mission's inbox
 (seed, Conseil 1), then turned into tasks or declined with a reason.
 
-`client_request_record` is the one entry point for new requests: the lead records them today, the
-client portal will call it with `source=portal` and the contact who wrote.
+New requests come in two ways: the lead records one (`client_request_record`, checked), or a contact
+sends one from their portal session (`client_request_from_portal`).
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from cordee.clients.models import ClientContact
-from cordee.collectives.models import Membership
 from cordee.core.deferred_text import DeferredText
+from cordee.missions.access import mission_for
 from cordee.missions.models import ClientRequest, Mission, MissionEvent, Task
-from cordee.missions.permissions import can_manage_mission
 from cordee.missions.services.history import mission_event_record
 from cordee.missions.services.tasks import KEEP, client_request_sync_status, task_create
-
-
-def _can_manage(*, mission: Mission, user) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    membership = Membership.objects.filter(collective_id=mission.collective_id, user=user).first()
-    return membership is not None and can_manage_mission(membership, mission)
 
 
 def _check_contact(*, mission: Mission, contact) -> None:
@@ -36,27 +28,29 @@ def _check_contact(*, mission: Mission, contact) -> None:
 
 @transaction.atomic
 def client_request_record(
-    *,
-    mission: Mission,
-    title: str,
-    body: str = "",
-    contact: ClientContact | None = None,
-    source: str = ClientRequest.Source.LEAD,
-    by=None,
+    *, mission: Mission, title: str, by, body: str = "", contact: ClientContact | None = None
 ) -> ClientRequest:
-    """Put a request in the mission's inbox, as new.
+    """The lead (or an admin) puts a request the client made by phone or email in the mission's inbox."""
+    mission_for(by, mission.pk, manage=True)
+    return _record(
+        mission=mission, title=title, body=body, contact=contact, source=ClientRequest.Source.LEAD, by=by
+    )
 
-    Recorded by the lead (`source=lead`, `by` the lead or an admin), or sent by a client contact
-    from the portal (`source=portal`, `by=None`, `contact` required).
-    """
-    if source == ClientRequest.Source.LEAD:
-        if not _can_manage(mission=mission, user=by):
-            raise PermissionDenied(_("Only the lead of the mission records the client's requests."))
-    elif source == ClientRequest.Source.PORTAL:
-        if contact is None:
-            raise ValidationError({"contact": _("A request from the portal needs its contact.")})
-    else:
-        raise ValidationError(_("Unknown source of request."), code="source")
+
+@transaction.atomic
+def client_request_from_portal(
+    *, mission: Mission, contact: ClientContact, title: str, body: str = ""
+) -> ClientRequest:
+    """A client contact sends a request from their portal session (the portal scoped the mission to
+    their client); an archived contact sends nothing."""
+    if contact is None or contact.archived_at is not None:
+        raise ValidationError({"contact": _("A request from the portal needs its contact.")})
+    return _record(
+        mission=mission, title=title, body=body, contact=contact, source=ClientRequest.Source.PORTAL, by=None
+    )
+
+
+def _record(*, mission: Mission, title: str, body: str, contact, source: str, by) -> ClientRequest:
     _check_contact(mission=mission, contact=contact)
     title = " ".join(title.split())
     if not title:
@@ -89,8 +83,7 @@ def client_request_plan(*, client_request: ClientRequest, tasks: list[dict], by)
     out, the mode decides). A request already planned can get more tasks; a declined one cannot.
     """
     mission = client_request.mission
-    if not _can_manage(mission=mission, user=by):
-        raise PermissionDenied(_("Only the lead of the mission triages the client's requests."))
+    mission_for(by, mission.pk, manage=True)
     current = ClientRequest.objects.select_for_update().get(pk=client_request.pk)
     if current.status == ClientRequest.Status.DECLINED:
         raise ValidationError(
@@ -143,8 +136,7 @@ def client_request_plan(*, client_request: ClientRequest, tasks: list[dict], by)
 def client_request_decline(*, client_request: ClientRequest, reason: str, by) -> ClientRequest:
     """Decline a new request, with the reason (kept for the client and the team)."""
     mission = client_request.mission
-    if not _can_manage(mission=mission, user=by):
-        raise PermissionDenied(_("Only the lead of the mission triages the client's requests."))
+    mission_for(by, mission.pk, manage=True)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the request is declined.")}, code="required")

@@ -9,7 +9,7 @@ Three modes, enforced here whatever the caller (view, API, portal):
 - *by role*: a task that needs a role goes automatically to the team member holding it, the least
   loaded when several do; the lead and the admins can reassign.
 
-A forbidden action raises `PermissionDenied` and changes nothing. Every change of assignee is recorded
+A forbidden action raises `AccessDenied` and changes nothing. Every change of assignee is recorded
 as a `TaskAssignment`; the rows not yet sent feed the assignees' daily digest.
 """
 
@@ -20,7 +20,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 from django.urls import reverse
@@ -28,11 +28,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cordee.accounts.models import User
-from cordee.collectives.models import Membership
+from cordee.core.access import AccessDenied
 from cordee.core.models import OutboundEmail
 from cordee.core.outbox import email_enqueue
+from cordee.missions.access import can_manage, mission_membership_for
 from cordee.missions.models import ClientRequest, Deliverable, Mission, MissionMember, Task, TaskAssignment
-from cordee.missions.permissions import can_manage_mission
 
 Mode = Mission.AssignmentMode
 
@@ -99,17 +99,18 @@ class TaskActor:
 
 
 def task_actor(*, mission: Mission, user) -> TaskActor:
-    """The user's rights on the mission's tasks, read from the database (never from a stale request)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return TaskActor(user_id=None, mode=mission.assignment_mode)
-    membership = Membership.objects.filter(collective_id=mission.collective_id, user=user).first()
-    if membership is None:
-        return TaskActor(user_id=user.pk, mode=mission.assignment_mode)
+    """The user's rights on the mission's tasks, read from the database (never from a stale request).
+
+    Someone who is not an active member of the mission's collective is refused here (`AccessDenied`).
+    """
+    mission, membership = mission_membership_for(user, mission.pk)
     return TaskActor(
         user_id=user.pk,
         mode=mission.assignment_mode,
-        is_manager=can_manage_mission(membership, mission),
-        is_team_member=MissionMember.objects.filter(mission=mission, user=user).exists(),
+        is_manager=can_manage(membership, mission),
+        is_team_member=MissionMember.objects.filter(
+            mission=mission, user=user, user__is_active=True
+        ).exists(),
     )
 
 
@@ -118,7 +119,7 @@ def task_actor_for(*, mission: Mission, membership, team_user_ids) -> TaskActor:
     return TaskActor(
         user_id=membership.user_id,
         mode=mission.assignment_mode,
-        is_manager=can_manage_mission(membership, mission),
+        is_manager=can_manage(membership, mission),
         is_team_member=membership.user_id in set(team_user_ids),
     )
 
@@ -128,7 +129,7 @@ def task_actor_for(*, mission: Mission, membership, team_user_ids) -> TaskActor:
 
 
 def _forbid(message: str):
-    raise PermissionDenied(message)
+    raise AccessDenied(message)
 
 
 def _forbid_self_service(actor: TaskActor):

@@ -65,3 +65,12 @@ def test_membership_for_admin_only(mission):
     assert membership_for(member.user, mission.collective_id) == member
     with pytest.raises(AccessDenied):
         membership_for(member.user, mission.collective_id, admin=True)
+
+
+def test_a_deactivated_account_is_refused_even_as_admin(mission):
+    admin = AdminMembershipFactory(collective=mission.collective).user
+    admin.is_active = False
+    admin.save()
+
+    with pytest.raises(AccessDenied):
+        mission_for(admin, mission.pk)

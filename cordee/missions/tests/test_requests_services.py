@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from cordee.missions.models import ClientRequest, MissionEvent, Task, TaskAssignment
 from cordee.missions.services.requests import (
     client_request_decline,
+    client_request_from_portal,
     client_request_plan,
     client_request_record,
 )
@@ -80,7 +81,7 @@ class TestRecord:
         with pytest.raises(PermissionDenied) as raised:
             client_request_record(mission=mission, title="Ajouter un logo", by=getattr(people, who))
 
-        assert str(raised.value) == "Only the lead of the mission records the client's requests."
+        assert str(raised.value) == "Only the lead of the mission or an admin of the collective can do this."
         assert not ClientRequest.objects.exists()
         assert not MissionEvent.objects.exists()
 
@@ -100,8 +101,8 @@ class TestRecord:
     def test_a_request_sent_from_the_portal_needs_its_contact(self, mission):
         contact = mission.client.contacts.get()
 
-        client_request = client_request_record(
-            mission=mission, title="Le site est lent", contact=contact, source=ClientRequest.Source.PORTAL
+        client_request = client_request_from_portal(
+            mission=mission, title="Le site est lent", contact=contact
         )
 
         assert (client_request.source, client_request.recorded_by, client_request.status) == (
@@ -111,7 +112,7 @@ class TestRecord:
         )
         assert events(mission) == [("request_received", None, "Le site est lent")]
         with pytest.raises(ValidationError):
-            client_request_record(mission=mission, title="Anonyme", source=ClientRequest.Source.PORTAL)
+            client_request_from_portal(mission=mission, title="Anonyme", contact=None)
         assert ClientRequest.objects.count() == 1
 
 

@@ -125,7 +125,7 @@ def _create_initial(request, opportunity) -> dict:
         "start_date": _today(collective),
     }
     client_id = _int_param(request.GET, "client")
-    if client_id and Client.objects.filter(collective=collective, pk=client_id).exists():
+    if client_id and Client.objects.current().filter(collective=collective, pk=client_id).exists():
         initial["client"] = client_id
     if opportunity is not None:
         company = opportunity.company or opportunity.contact_name
@@ -135,7 +135,8 @@ def _create_initial(request, opportunity) -> dict:
         if opportunity.desired_start and opportunity.desired_start > initial["start_date"]:
             initial["start_date"] = opportunity.desired_start
         existing = (
-            Client.objects.filter(collective=collective, name__iexact=" ".join(company.split()))
+            Client.objects.current()
+            .filter(collective=collective, name__iexact=" ".join(company.split()))
             .order_by("pk")
             .first()
         )
@@ -337,7 +338,7 @@ def mission_change_lead(request):
                 ) % {"name": new_lead.display_name}
             messages.success(request, text)
             return _detail_redirect(request)
-    contacts = mission.client.contacts.order_by("full_name")
+    contacts = mission.client.contacts.current().order_by("full_name")
     return render(
         request,
         "missions/missions/change_lead.html",

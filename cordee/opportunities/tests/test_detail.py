@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from cordee.core.tests.factories import MembershipFactory, OpportunityFactory
-from cordee.opportunities.models import Opportunity, OpportunityStageChange
+from cordee.opportunities.models import Opportunity, OpportunityChange, OpportunityStageChange
 from cordee.opportunities.services import opportunity_change_stage, opportunity_create_from_proposal
 from cordee.opportunities.tests.conftest import TODAY
 
@@ -115,6 +115,26 @@ class TestEdit:
         opportunity.refresh_from_db()
         assert opportunity.notes == "Juste une note"
         assert OpportunityStageChange.objects.count() == 0
+
+    def test_any_member_edits_and_the_history_says_who_changed_what(
+        self, client, opportunity, member_membership
+    ):
+        client.force_login(member_membership.user)
+
+        response = client.post(
+            detail_url(opportunity),
+            edit_data(notes="Budget confirmé", next_action="Relancer"),
+            HTTP_ACCEPT_LANGUAGE="en",
+            follow=True,
+        )
+
+        assert response.status_code == 200
+        assert (
+            f"{member_membership.user.display_name} changed: notes, next action" in response.content.decode()
+        )
+        assert list(OpportunityChange.objects.values_list("changed_by", "fields")) == [
+            (member_membership.user.pk, {"notes": ["", "Budget confirmé"], "next_action": ["", "Relancer"]})
+        ]
 
     def test_the_owner_can_be_removed(self, admin_client, opportunity, admin_user):
         opportunity.owner = admin_user

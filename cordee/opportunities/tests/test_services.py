@@ -3,10 +3,11 @@ import datetime as dt
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import AdminMembershipFactory, MembershipFactory, UserFactory
-from cordee.opportunities.models import Opportunity, OpportunityStageChange
+from cordee.opportunities.models import Opportunity, OpportunityChange, OpportunityStageChange
 from cordee.opportunities.services import (
     opportunity_change_stage,
     opportunity_create,
@@ -157,6 +158,7 @@ class TestOpportunityUpdate:
     def test_updates_the_follow_up(self, opportunity, member_membership):
         opportunity_update(
             opportunity=opportunity,
+            by=member_membership.user,
             owner=member_membership.user,
             notes="Budget confirmé au téléphone.",
             next_action="Envoyer la proposition",
@@ -169,11 +171,35 @@ class TestOpportunityUpdate:
         assert opportunity.next_action == "Envoyer la proposition"
         assert opportunity.next_action_date == dt.date(2026, 3, 9)
         assert OpportunityStageChange.objects.count() == 0
+        change = OpportunityChange.objects.get()
+        assert (change.opportunity, change.changed_by, change.fields) == (
+            opportunity,
+            member_membership.user,
+            {
+                "owner_id": [None, str(member_membership.user.pk)],
+                "notes": ["", "Budget confirmé au téléphone."],
+                "next_action": ["", "Envoyer la proposition"],
+                "next_action_date": [None, "2026-03-09"],
+            },
+        )
+
+    def test_an_unchanged_form_records_nothing(self, opportunity, member_membership):
+        opportunity_update(
+            opportunity=opportunity,
+            by=member_membership.user,
+            owner=None,
+            notes="",
+            next_action="",
+            next_action_date=None,
+        )
+
+        assert not OpportunityChange.objects.exists()
 
     def test_an_owner_from_another_collective_is_refused(self, opportunity, other_admin_membership):
-        with pytest.raises(ValidationError) as error:
+        with translation.override("en"), pytest.raises(ValidationError) as error:
             opportunity_update(
                 opportunity=opportunity,
+                by=opportunity.collective.memberships.first().user,
                 owner=other_admin_membership.user,
                 notes="x",
                 next_action="",

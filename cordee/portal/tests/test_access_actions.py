@@ -31,7 +31,15 @@ def contact(mission):
 
 @pytest.fixture
 def member(mission):
-    return MembershipFactory(collective=mission.collective, user__full_name="Nadia Benali").user
+    """A plain member who leads another mission (a draft) of the same client: they may give access."""
+    user = MembershipFactory(collective=mission.collective, user__full_name="Nadia Benali").user
+    MissionFactory(collective=mission.collective, client=mission.client, lead=user, status="draft")
+    return user
+
+
+@pytest.fixture
+def plain_member(mission):
+    return MembershipFactory(collective=mission.collective).user
 
 
 def send_url(contact, slug=None) -> str:
@@ -183,7 +191,8 @@ def test_the_client_page_query_count_does_not_grow_with_contacts(
             other = ClientContactFactory(client=contact.client)
             portal_access_send(contact=other, by=member)
         client.get(detail_url(contact))
-        with django_assert_num_queries(6) as captured:
+        # 7: the page also asks whether the viewer leads one of the client's missions (remove, portal access).
+        with django_assert_num_queries(7) as captured:
             client.get(detail_url(contact))
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
@@ -219,3 +228,18 @@ def test_the_sign_in_email_can_be_previewed_without_creating_a_link(client, cont
     assert f"{mission.lead.display_name} gives you access to your client portal" in content
     assert PortalAccess.objects.count() == 0
     assert OutboundEmail.objects.count() == 0
+
+
+def test_a_member_who_leads_none_of_the_clients_missions_gets_no_buttons_and_a_403(
+    client, contact, plain_member
+):
+    client.force_login(plain_member)
+
+    content = client.get(detail_url(contact), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    sent = client.post(send_url(contact))
+    revoked = client.post(revoke_url(contact))
+
+    assert send_url(contact) not in content
+    assert (sent.status_code, revoked.status_code) == (403, 403)
+    assert not PortalAccess.objects.exists()
+    assert not OutboundEmail.objects.exists()

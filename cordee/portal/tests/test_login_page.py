@@ -10,7 +10,7 @@ from cordee.core.models import OutboundEmail
 from cordee.missions.models import Mission
 from cordee.missions.tests.factories import ClientContactFactory, MissionFactory
 from cordee.portal.models import PortalAccess
-from cordee.portal.services import portal_access_revoke
+from cordee.portal.services import portal_access_revoke_by_operator
 from cordee.portal.tests.conftest import sign_in
 from cordee.portal.views import LINKS_PER_EMAIL_PER_HOUR, LINKS_PER_IP_PER_HOUR
 
@@ -77,7 +77,7 @@ def test_an_unknown_address_gets_the_same_answer_and_nothing_is_sent(client, con
 
 def test_a_revoked_contact_gets_no_link_and_the_same_answer(client, contact):
     sign_in(client.__class__(), contact)
-    portal_access_revoke(contact=contact)
+    portal_access_revoke_by_operator(contact=contact)
     count_before = PortalAccess.objects.count()
 
     response = client.post(LOGIN, {"email": "paul@lenoir.fr"}, follow=True)

@@ -12,7 +12,7 @@ from cordee.core.tokens import token_hash
 from cordee.missions.tests.factories import ClientContactFactory, MissionFactory
 from cordee.portal.models import PortalAccess
 from cordee.portal.services import (
-    portal_access_revoke,
+    portal_access_revoke_by_operator,
     portal_link_create,
     portal_link_for,
 )
@@ -66,7 +66,7 @@ class TestTheLink:
     def test_portal_link_for_gives_a_fresh_link_and_the_sign_in_page_once_revoked(self, contact, settings):
         first = portal_link_for(contact)
         second = portal_link_for(contact)
-        portal_access_revoke(contact=contact)
+        portal_access_revoke_by_operator(contact=contact)
 
         after_revocation = portal_link_for(contact)
 
@@ -167,7 +167,7 @@ class TestOpeningTheLink:
 
     def test_a_revoked_link_is_refused_and_offers_no_new_link(self, client, contact):
         link = portal_link_create(contact=contact)
-        portal_access_revoke(contact=contact)
+        portal_access_revoke_by_operator(contact=contact)
 
         response = client.post(magic_url(link))
 
@@ -217,7 +217,7 @@ class TestThePortalSession:
         sign_in(client, contact)
         assert client.get(reverse("portal:home")).status_code == 200
 
-        revoked = portal_access_revoke(contact=contact)
+        revoked = portal_access_revoke_by_operator(contact=contact)
         response = client.get(reverse("portal:home"), follow=True)
 
         assert revoked == 1
@@ -231,7 +231,7 @@ class TestThePortalSession:
         portal_link_create(contact=contact)
         portal_link_create(contact=other)
 
-        assert portal_access_revoke(contact=contact) == 2
+        assert portal_access_revoke_by_operator(contact=contact) == 2
 
         assert PortalAccess.objects.filter(contact=contact, revoked_at__isnull=True).count() == 0
         assert PortalAccess.objects.get(contact=other).revoked_at is None
@@ -282,7 +282,7 @@ class TestThePortalSession:
 
     def test_an_ended_session_is_told_once(self, client, contact):
         sign_in(client, contact)
-        portal_access_revoke(contact=contact)
+        portal_access_revoke_by_operator(contact=contact)
 
         first = client.get(reverse("portal:home"), follow=True)
         second = client.get(reverse("portal:home"), follow=True)

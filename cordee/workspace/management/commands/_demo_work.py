@@ -25,7 +25,11 @@ from cordee.missions.services.deliverables import deliverable_change_status, del
 from cordee.missions.services.health import deliverables_health_refresh
 from cordee.missions.services.history import mission_event_record
 from cordee.missions.services.missions import mission_activate, mission_create
-from cordee.missions.services.requests import client_request_plan, client_request_record
+from cordee.missions.services.requests import (
+    client_request_from_portal,
+    client_request_plan,
+    client_request_record,
+)
 from cordee.missions.services.tasks import task_create, task_move
 from cordee.opportunities.models import Opportunity
 from cordee.timesheets.models import TimeEntry
@@ -330,13 +334,12 @@ def _active_mission(*, collective, client, contacts, users, claire, today, now, 
     )
     Task.objects.filter(request=request).update(created_at=triaged_on)
     received_on = now - timedelta(hours=20)
-    new_request = client_request_record(
+    new_request = client_request_from_portal(
         mission=mission,
         title="Pouvoir déposer un dossier à plusieurs membres du bureau",
         body="Bonjour, plusieurs associations nous demandent si le trésorier et le président pourront "
         "compléter le même dossier chacun de leur côté. Est-ce prévu ? Merci, Antoine",
         contact=contacts["project"],
-        source=ClientRequest.Source.PORTAL,
     )
     history.stamp(received_on)
     ClientRequest.objects.filter(pk=new_request.pk).update(created_at=received_on)

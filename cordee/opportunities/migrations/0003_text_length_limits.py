@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('opportunities', '0001_initial'),
+        ('opportunities', '0002_opportunity_change_history'),
     ]
 
     operations = [

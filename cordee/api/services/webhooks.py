@@ -183,11 +183,11 @@ def webhook_event_emit(*, collective_id: int, event_type: str, message_id: str, 
     )
 
 
-def retry_delay(attempts: int) -> int:
+def _retry_delay(attempts: int) -> int:
     return min(30 * 4 ** max(attempts - 1, 0), 6 * 3600)
 
 
-def signed_request(delivery: WebhookDelivery, secret: str) -> tuple[bytes, dict]:
+def _signed_request(delivery: WebhookDelivery, secret: str) -> tuple[bytes, dict]:
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False)
     moment = timezone.now().astimezone(UTC)
     signature = Webhook(secret).sign(msg_id=delivery.message_id, timestamp=moment, data=body)
@@ -222,7 +222,7 @@ def webhook_deliver(delivery_id: int) -> int | None:
     else:
         error = WebhookDelivery.ERROR_BLOCKED if url_problem(endpoint.url) else ""
     if not error:
-        body, headers = signed_request(delivery, endpoint.secret)
+        body, headers = _signed_request(delivery, endpoint.secret)
         timeout = settings.WEBHOOKS_TIMEOUT_SECONDS
         try:
             response = _http.request(
@@ -258,7 +258,7 @@ def _record_success(delivery: WebhookDelivery) -> None:
 
 def _record_failure(delivery: WebhookDelivery, *, status_code, error: str) -> int | None:
     gave_up = delivery.attempts >= settings.WEBHOOKS_MAX_ATTEMPTS or not delivery.endpoint.is_active
-    delay = retry_delay(delivery.attempts)
+    delay = _retry_delay(delivery.attempts)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         state=WebhookDelivery.State.FAILED if gave_up else WebhookDelivery.State.PENDING,
         last_status_code=status_code,

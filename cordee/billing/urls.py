@@ -1,0 +1,23 @@
+from django.urls import path
+
+from cordee.billing import views
+
+app_name = "billing"
+
+mission = "collectives/<slug:slug>/missions/<int:mission_pk>/billing/"
+
+urlpatterns = [
+    path("collectives/<slug:slug>/billing/", views.sellers, name="sellers"),
+    path(mission, views.mission_billing, name="mission"),
+    path(mission + "plan/", views.plan_edit, name="plan"),
+    path(mission + "plans/<int:billing_plan_pk>/bonus/", views.bonus_measure, name="bonus_measure"),
+    path(mission + "quotes/new/", views.quote_create, name="quote_create"),
+    path(mission + "quotes/<int:quote_pk>/", views.quote_detail, name="quote"),
+    path(mission + "quotes/<int:quote_pk>/pdf/", views.quote_pdf, name="quote_pdf"),
+    path(mission + "quotes/<int:quote_pk>/send/", views.quote_send_view, name="quote_send"),
+    path(mission + "quotes/<int:quote_pk>/revise/", views.quote_revise_view, name="quote_revise"),
+    path(mission + "reports/new/", views.report_create, name="report_create"),
+    path(mission + "reports/<int:report_pk>/", views.report_detail, name="report"),
+    path(mission + "reports/<int:report_pk>/send/", views.report_send_view, name="report_send"),
+    path(mission + "overage/", views.overage_create, name="overage_create"),
+]
