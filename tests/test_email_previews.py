@@ -21,6 +21,9 @@ NOT_CLIENT_FACING = {
     "invitations/emails/accepted": "to the inviter: their invitation was accepted",
     "opportunities/emails/proposal_received": "to the collective's admins: a prospect proposed a project",
     "portal/emails/request_received": "to the lead: a client request came through the portal",
+    "billing/emails/cap_alert_lead": "to the mission's lead: a share of the pay-as-you-go cap is consumed",
+    "billing/emails/quote_accepted": "to the mission's lead: the client accepted a quote in the portal",
+    "billing/emails/quote_declined": "to the mission's lead: the client declined a quote in the portal",
     # Sent on the same action as the invitation the page shows (same layout, METHOD:CANCEL).
     "communication/emails/delivery_call_cancelled": "the cancellation of the delivery call previewed",
     "communication/emails/ritual_call_cancelled": "the cancellation of the weekly call previewed",
@@ -143,4 +146,8 @@ def test_the_feedback_emails_are_on_the_page():
         "follow_up_request",
         "follow_up_confirmed",
         "improvement_plan",
+        "quote_sent",
+        "report_sent",
+        "cap_alert_client",
+        "overage_request",
     ]

@@ -28,6 +28,9 @@ from django.utils import timezone
 
 from cordee.api.models import AccessToken, WebhookDelivery, WebhookEndpoint
 from cordee.api.services import tokens, webhooks
+from cordee.billing.models import BillingPlan, LegalSeller, NumberSeries, Quote
+from cordee.billing.services import plans as billing_plans
+from cordee.billing.services import quotes, reports, sellers
 from cordee.clients import services as clients
 from cordee.collectives import services as collectives
 from cordee.communication.models import DeliveryCall, Recap
@@ -249,6 +252,26 @@ READ_ONLY = {
     "timesheets.services.hours_errors": "validation",
     "timesheets.services.is_team_member": "read",
     "timesheets.services.week_cells": "read, for the user given",
+    "billing.services.previews.email_previews": "preview list",
+    "billing.services.plans.approved_overage_days": "read",
+    "billing.services.plans.billable_days_limit": "read",
+    "billing.services.plans.bonus_amount": "pure",
+    "billing.services.plans.consumed_days": "read",
+    "billing.services.plans.invoicing_consequences": "read: sentences shown before a plan is saved",
+    "billing.services.plans.mission_consumed_days": "read",
+    "billing.services.quotes.portal_quote": "read, limited to the contact's own client",
+    "billing.services.quotes.quote_lines": "read: the lines of a plan",
+    "billing.services.quotes.quote_pdf": "renders the PDF bytes of a quote, saves nothing",
+    "billing.services.quotes.quote_pdf_context": "pure",
+    "billing.services.quotes.quote_totals": "pure",
+    "billing.services.reports.period_label": "pure",
+    "billing.services.reports.portal_report": "read, limited to the contact's own client",
+    "billing.services.sellers.client_billing_address_missing": "pure",
+    "billing.services.sellers.client_identity": "pure: the snapshot of a client",
+    "billing.services.sellers.member_checklist": "pure",
+    "billing.services.sellers.seller_checklist": "pure",
+    "billing.services.sellers.seller_identity": "pure: the snapshot of a seller",
+    "billing.services.sellers.seller_missing": "pure",
 }
 
 # Named system paths: periodic jobs (no user acts) and steps that only checked services call.
@@ -280,6 +303,9 @@ SYSTEM = {
     "portal.services.portal_link_create": "step of portal_link_for (emails built by checked services)",
     "portal.services.portal_link_for": "step of kickoff and recaps emails (checked services)",
     "timesheets.services.time_entries_lock": "step of invoicing, which checks its own access",
+    "billing.services.links.portal_link_to": "step of the billing emails built by checked services",
+    "billing.services.plans.cap_alerts_send": "periodic job",
+    "billing.services.sellers.number_issue": "step of quote_send (checked), inside its transaction",
 }
 
 # The actor is not a member: a client contact in their portal session or holding an emailed token.
@@ -295,6 +321,11 @@ NOT_A_MEMBER = {
     "portal.services.portal_link_consume": "the holder of a magic link",
     "portal.services.portal_request_send": "the contact in their portal session",
     "portal.services.portal_session_end": "the contact in their portal session",
+    "billing.services.plans.overage_answer": "the contact in their portal session (their client's plans only)",
+    "billing.services.quotes.quote_accept": "the contact in their portal session (their client's quotes only)",
+    "billing.services.quotes.quote_decline": "the contact in their portal session (their client's quotes only)",
+    "billing.services.reports.activity_report_dispute": "the contact in their portal session (their reports)",
+    "billing.services.reports.activity_report_validate": "the contact in their portal session (their reports)",
 }
 
 # The signed-in user acting on their own account or rows only (views pass `request.user`).
@@ -479,6 +510,73 @@ def _webhook_delivery(w: World) -> None:
     )
 
 
+def _entity_seller(w: World) -> None:
+    seller = LegalSeller.objects.create(
+        collective=w.collective, kind=LegalSeller.Kind.ENTITY, name="Cordée SCOP"
+    )
+    NumberSeries.objects.create(
+        collective=w.collective, seller=seller, document_type=NumberSeries.DocumentType.QUOTE, prefix="DEV"
+    )
+    w.objects["entity_seller"] = seller
+
+
+def _billing_plan(w: World, status=BillingPlan.Status.DRAFT) -> BillingPlan:
+    """A pay-as-you-go plan with a cap and a bonus, sold by the lead's business."""
+    seller = LegalSeller.objects.create(collective=w.collective, kind=LegalSeller.Kind.MEMBER, user=w.lead)
+    plan = BillingPlan.objects.create(
+        collective=w.collective,
+        mission=w.mission,
+        version=1,
+        status=status,
+        model=BillingPlan.Model.PAY_AS_YOU_GO,
+        seller=seller,
+        mission_day_rate=Decimal("600"),
+        cap_days=Decimal("20"),
+        bonus_kind=BillingPlan.BonusKind.AMOUNT,
+        bonus_kpi="Taux de conversion",
+        bonus_target="3 %",
+        bonus_value=Decimal("1000"),
+        created_by=w.lead,
+    )
+    w.objects["billing_plan"] = plan
+    return plan
+
+
+def _active_plan(w: World) -> None:
+    _billing_plan(w, status=BillingPlan.Status.ACTIVE)
+
+
+def _quote(w: World, status=Quote.Status.DRAFT) -> None:
+    plan = _billing_plan(
+        w, status=BillingPlan.Status.DRAFT if status == Quote.Status.DRAFT else BillingPlan.Status.PROPOSED
+    )
+    w.objects["quote"] = Quote.objects.create(
+        collective=w.collective,
+        mission=w.mission,
+        plan=plan,
+        seller=plan.seller,
+        status=status,
+        valid_until=later(30),
+        created_by=w.lead,
+    )
+
+
+def _sent_quote(w: World) -> None:
+    _quote(w, status=Quote.Status.SENT)
+
+
+def _draft_report(w: World) -> None:
+    """A draft report of the last week (the world's time is logged today), drafted by the admin: the lead
+    may have left the collective already."""
+    _active_plan(w)
+    w.objects["report"] = reports.activity_report_draft(
+        by=w.admin,
+        mission_id=w.mission.pk,
+        period_start=timezone.localdate() - dt.timedelta(days=7),
+        period_end=timezone.localdate(),
+    )
+
+
 RECIPES = {
     # api
     "api.services.tokens.access_token_create": Recipe(
@@ -509,6 +607,86 @@ RECIPES = {
         ADMIN,
         lambda w, u: webhooks.webhook_delivery_resend(by=u, delivery_id=w.objects["delivery"].pk),
         prepare=_webhook_delivery,
+    ),
+    # billing: the collective's entity is changed by its admins; a mission's plan, quotes and activity
+    # reports by its lead or an admin
+    "billing.services.sellers.member_seller_for": Recipe(
+        MEMBER,
+        lambda w, u: sellers.member_seller_for(by=u, collective_id=w.collective.pk, user_id=w.lead.pk),
+    ),
+    "billing.services.sellers.entity_seller_save": Recipe(
+        ADMIN,
+        lambda w, u: sellers.entity_seller_save(
+            by=u, collective_id=w.collective.pk, values={"name": "Cordée SCOP", "entity_form": "scop"}
+        ),
+    ),
+    "billing.services.sellers.seller_payment_defaults_update": Recipe(
+        ADMIN,
+        lambda w, u: sellers.seller_payment_defaults_update(
+            by=u, seller_id=w.objects["entity_seller"].pk, values={"payment_days": 45}
+        ),
+        prepare=_entity_seller,
+    ),
+    "billing.services.sellers.series_prefix_update": Recipe(
+        ADMIN,
+        lambda w, u: sellers.series_prefix_update(
+            by=u,
+            seller_id=w.objects["entity_seller"].pk,
+            document_type=NumberSeries.DocumentType.QUOTE,
+            prefix="DV",
+        ),
+        prepare=_entity_seller,
+    ),
+    "billing.services.plans.plan_save": Recipe(
+        MANAGER,
+        lambda w, u: billing_plans.plan_save(
+            by=u,
+            mission_id=w.mission.pk,
+            plan_input=billing_plans.PlanInput(
+                model=BillingPlan.Model.MILESTONE,
+                deliverable_prices=[(w.deliverable.pk, Decimal("2000"), None)],
+            ),
+        ),
+    ),
+    "billing.services.plans.plan_bonus_measure": Recipe(
+        MANAGER,
+        lambda w, u: billing_plans.plan_bonus_measure(
+            by=u, plan_id=w.objects["billing_plan"].pk, measured_value="3,2 %", reached=True
+        ),
+        prepare=_active_plan,
+    ),
+    "billing.services.plans.overage_request": Recipe(
+        MANAGER,
+        lambda w, u: billing_plans.overage_request(
+            by=u, mission_id=w.mission.pk, days=Decimal("3"), reason="Une page de plus"
+        ),
+        prepare=_active_plan,
+    ),
+    "billing.services.quotes.quote_draft": Recipe(
+        MANAGER,
+        lambda w, u: quotes.quote_draft(by=u, mission_id=w.mission.pk, valid_until=later(30)),
+        prepare=_billing_plan,
+    ),
+    "billing.services.quotes.quote_send": Recipe(
+        MANAGER, lambda w, u: quotes.quote_send(by=u, quote_id=w.objects["quote"].pk), prepare=_quote
+    ),
+    "billing.services.quotes.quote_revise": Recipe(
+        MANAGER, lambda w, u: quotes.quote_revise(by=u, quote_id=w.objects["quote"].pk), prepare=_sent_quote
+    ),
+    "billing.services.reports.activity_report_draft": Recipe(
+        MANAGER,
+        lambda w, u: reports.activity_report_draft(
+            by=u,
+            mission_id=w.mission.pk,
+            period_start=timezone.localdate() - dt.timedelta(days=7),
+            period_end=timezone.localdate(),
+        ),
+        prepare=_active_plan,
+    ),
+    "billing.services.reports.activity_report_send": Recipe(
+        MANAGER,
+        lambda w, u: reports.activity_report_send(by=u, report_id=w.objects["report"].pk),
+        prepare=_draft_report,
     ),
     # clients
     "clients.services.client_create": Recipe(

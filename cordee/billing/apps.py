@@ -6,3 +6,10 @@ class BillingConfig(AppConfig):
     name = "cordee.billing"
     label = "billing"
     verbose_name = _("Billing")
+
+    def ready(self):
+        # The previews read billing's models: Django allows that only once the apps are loaded, hence here.
+        from cordee.billing.services import previews
+        from cordee.communication.services.previews import preview_register
+
+        preview_register(previews.email_previews())

@@ -1,15 +1,15 @@
 """Billing plans: the seed's three models, their bad inputs, versions, the invoicing mode's consequences, the
 cap alerts (once per threshold, across ticks and concurrent workers) and overage approvals."""
 
-import inspect
 import threading
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.utils import translation
+from django.utils import timezone, translation
 
 from cordee.billing.models import BillingPlan, CapAlert, OverageRequest
 from cordee.billing.services.plans import (
@@ -224,28 +224,29 @@ def cap_keys() -> list[str]:
     )
 
 
-def run_cap_alerts_job() -> int:
-    """The body of the periodic job registered in cordee/schedule.py, run as a new period each time (the
-    job's once-per-period lease has its own tests in core/tests/test_locks.py)."""
-    return inspect.unwrap(billing_cap_alerts_tick.func)()
-
-
 def test_cap_alerts_go_once_per_threshold_whatever_the_ticks(world):
+    """Through the periodic job registered in cordee/schedule.py, one tick an hour (its lock lets one run
+    per period: a second tick within the hour is skipped)."""
     plan = active_plan(world, cap_days=Decimal("10"), cap_alerts_client=True)
-    assert billing_cap_alerts_tick.call_local() == 0
-    assert billing_cap_alerts_tick.call_local() is None  # another consumer's copy of the same period
+    start = timezone.now()
+
+    def tick(hour):
+        with time_machine.travel(start + timedelta(hours=hour), tick=False):
+            return billing_cap_alerts_tick.call_local()
+
+    assert tick(0) == 0
     for day in range(16, 21):  # 5 days: 50 %
         log(world, date(2026, 3, day), "7")
-    assert run_cap_alerts_job() == 1
-    assert run_cap_alerts_job() == 0
+    assert tick(1) == 1
+    assert tick(2) == 0
     assert cap_keys() == [
         f"billing:cap:{plan.pk}:50:contact:{world.contact.pk}",
         f"billing:cap:{plan.pk}:50:lead",
     ]
     for day in range(23, 28):  # 10 days: 80 and 100 % in one step
         log(world, date(2026, 3, day), "7")
-    assert run_cap_alerts_job() == 2
-    assert run_cap_alerts_job() == 0
+    assert tick(3) == 2
+    assert tick(4) == 0
     assert sorted(CapAlert.objects.filter(plan=plan).values_list("threshold", flat=True)) == [50, 80, 100]
     assert len(cap_keys()) == 6
     lead_email = OutboundEmail.objects.get(idempotency_key=f"billing:cap:{plan.pk}:100:lead")
