@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cordee.billing.models import BillingPlan, LegalSeller
-from cordee.billing.services.plans import PlanInput
+from cordee.billing.services.plans import PLAN_FIELDS, PlanInput
 from cordee.billing.services.sellers import ENTITY_FIELDS, PAYMENT_FIELDS
 
 DATE_MIN = date(2000, 1, 1)
@@ -158,28 +158,7 @@ class PlanForm(forms.Form):
                 "cycle": BillingPlan.Cycle.MONTHLY,
                 "milestone_trigger": BillingPlan.MilestoneTrigger.DELIVERED,
             }
-        initial = {
-            name: getattr(plan, name)
-            for name in (
-                "model",
-                "invoicing_mode",
-                "deposit_percent",
-                "milestone_trigger",
-                "rate_mode",
-                "mission_day_rate",
-                "cycle",
-                "cap_days",
-                "cap_alerts_client",
-                "derisk_scope",
-                "derisk_price",
-                "derisk_end_date",
-                "bonus_kind",
-                "bonus_kpi",
-                "bonus_target",
-                "bonus_value",
-                "note",
-            )
-        }
+        initial = {name: getattr(plan, name) for name in PLAN_FIELDS}
         for item in plan.deliverable_prices.all():
             initial[f"price_{item.deliverable_id}"] = item.price
             initial[f"estimate_{item.deliverable_id}"] = item.estimate_days
