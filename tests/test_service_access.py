@@ -276,6 +276,20 @@ READ_ONLY = {
 
 # Named system paths: periodic jobs (no user acts) and steps that only checked services call.
 SYSTEM = {
+    "communication.services.recaps.recap_auto_send": "periodic job: one mission of the handed-out recaps batch",
+    "communication.services.recaps.recap_slot_draft": "periodic job: one mission of the handed-out recaps batch",
+    "communication.services.recaps.recaps_auto_send_due": "periodic job: finds the untouched drafts due",
+    "communication.services.recaps.recaps_due": "periodic job: finds the missions whose recap is due",
+    "communication.services.ritual_videos.ritual_video_reminder_send": "periodic job: one mission of the batch",
+    "communication.services.ritual_videos.ritual_video_reminders_due": "periodic job: finds the missions due",
+    "feedback.services.surveys.survey_reminder_send": "periodic job: one invitation of the batch",
+    "feedback.services.surveys.survey_reminders_due_ids": "periodic job: finds the reminders due",
+    "feedback.services.surveys.survey_scheduled_round_open": "periodic job: one mission of the batch",
+    "feedback.services.surveys.surveys_due": "periodic job: finds the missions whose round is due",
+    "missions.services.health.deliverables_health_chunks": "periodic job: splits the deliverables into batches",
+    "missions.services.health.deliverables_health_refresh_ids": "periodic job: one batch of deliverables",
+    "missions.services.tasks.task_assignment_digest_recipients": "periodic job: finds the recipients due",
+    "missions.services.tasks.task_assignment_digest_send": "periodic job: one recipient of the batch",
     "api.services.webhooks.webhook_deliver": "the worker sending a claimed delivery",
     "api.services.webhooks.webhook_event_emit": "reaction to a saved history row, opportunity or survey answer",
     "api.services.webhooks.webhooks_tick": "periodic job",
