@@ -369,17 +369,17 @@ class MissionEvent(models.Model):
         DELAY_NOTICE = "delay_notice", _("Delay notice sent")
         REQUEST_RECEIVED = "request_received", _("Client request received")
         REQUEST_TRIAGED = "request_triaged", _("Client request triaged")
-        # Client communication (issue 4): the kickoff and the progress recaps.
+        # Client communication: the kickoff and the progress recaps.
         KICKOFF_SENT = "kickoff_sent", _("Kickoff email sent")
         RECAP_SENT = "recap_sent", _("Progress recap sent")
         RECAP_SKIPPED = "recap_skipped", _("Progress recap skipped")
-        # Calendar invitations (issue 4): delivery calls and the weekly sync call.
+        # Calendar invitations: delivery calls and the weekly sync call.
         CALL_SCHEDULED = "call_scheduled", _("Delivery call scheduled")
         CALL_RESCHEDULED = "call_rescheduled", _("Delivery call rescheduled")
         CALL_CANCELLED = "call_cancelled", _("Delivery call cancelled")
         RITUAL_CALL_SENT = "ritual_call_sent", _("Weekly call invitation sent")
         RITUAL_CALL_STOPPED = "ritual_call_stopped", _("Weekly call stopped")
-        # The async weekly ritual (issue 4).
+        # The async weekly ritual.
         RITUAL_VIDEO_POSTED = "ritual_video_posted", _("Weekly video posted")
 
     collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="+")

@@ -100,12 +100,12 @@ class CollectiveOverview:
     reference_count: int
     page_checklist: Checklist
     onboarding: Checklist
-    # Missions (issue 3): active ones with their deadlines, and opportunities to act on now.
+    # Missions: active ones with their deadlines, and opportunities to act on now.
     active_missions: list = field(default_factory=list)
     waiting_opportunities: list[Opportunity] = field(default_factory=list)
     has_more_waiting_opportunities: bool = False
     today: object = None
-    # Client feedback (issue 5): NPS of the last 90 days and missions needing attention.
+    # Client feedback: NPS of the last 90 days and missions needing attention.
     feedback: object = None
     # Budgets: missions over 80 % of their cap or with a deliverable over its estimate.
     billing_attention: list = field(default_factory=list)

@@ -1,5 +1,5 @@
 # ruff: noqa: F811 - the fixtures imported from calls_fixtures are parameters of the tests
-"""The member's own calendar feed (issue 3) gains their delivery calls and their missions' weekly calls."""
+"""The member’s own calendar feed gains their delivery calls and their missions' weekly calls."""
 
 import datetime as dt
 

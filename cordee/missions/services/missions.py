@@ -409,7 +409,7 @@ def _action_label(action: str) -> str:
 
 @transaction.atomic
 def mission_activate(*, mission: Mission, by) -> Mission:
-    """Draft → active: the work starts and the client is told (the kickoff email, issue 4)."""
+    """Draft → active: the work starts and the client is told (the kickoff email)."""
     mission = _transition(mission=mission, by=by, action="activate")
     _after_activation(mission=mission, by=by)
     return mission

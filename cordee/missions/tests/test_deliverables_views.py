@@ -501,7 +501,7 @@ class TestDetail:
         page = url("deliverable_detail", mission, deliverable)
         build(3)
         lead_client.get(page)
-        # 13: 12 plus the delivery calls of the deliverable (issue 4, its own count test is in
+        # The deliverable page and its delivery calls (the calls' own count test is in
         # cordee/communication/tests/test_calls_views.py).
         with django_assert_num_queries(11):
             lead_client.get(page)
