@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cordee.accounts.models import User
 from cordee.core.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS
 
 # the French e-invoicing rules reject any other character, and more than 35 of them.
@@ -60,9 +61,8 @@ class LegalSeller(models.Model):
         GIE = "gie", _("GIE")
         COOPERATIVE = "cooperative", _("Cooperative")
 
-    class VatRegime(models.TextChoices):
-        FRANCHISE = "franchise", _("VAT exemption (franchise, art. 293 B du CGI)")
-        REGISTERED = "registered", _("VAT-registered (intra-EU VAT number)")
+    # The same regimes as a member's profile, which a member's business copies.
+    VatRegime = User.VatRegime
 
     class PaymentTerms(models.TextChoices):
         DAYS = "days", _("A number of days after the issue date")
