@@ -1,0 +1,134 @@
+"""Reading bank statements: CAMT.053 through pycamt and CSV under a column mapping; every bad file is a
+clear error and nothing else."""
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from cordee.billing.statements import (
+    ColumnMapping,
+    StatementError,
+    csv_header,
+    parse_amount,
+    parse_camt053,
+    parse_csv,
+)
+
+DATA = Path(__file__).parent / "data"
+FRENCH_BANK = ColumnMapping(date="Date", reference="Libellé", credit="Crédit", counterparty="Émetteur")
+
+
+def data(name: str) -> bytes:
+    return (DATA / name).read_bytes()
+
+
+def test_camt053_keeps_booked_credits_only():
+    parsed = parse_camt053(data("camt053_v02.xml"))
+    assert parsed.account_iban == "FR7630006000011234567890189"
+    assert [(entry.amount, entry.reference, entry.counterparty) for entry in parsed.entries] == [
+        (Decimal("3600.00"), "Facture CM-2026-00001", "ACME SAS"),
+        (Decimal("500.00"), "CM-2026-00002", "ACME SAS"),  # the structured creditor reference
+    ]
+    assert parsed.entries[0].booking_date == date(2026, 4, 15)
+    assert parsed.entries[0].bank_reference == "BANKREF-0001/ACME-PAY-778"
+    assert parsed.skipped == 2  # the bank fees (debit) and the pending credit
+
+
+def test_line_keys_are_stable_and_tell_identical_lines_apart():
+    first = parse_camt053(data("camt053_v02.xml")).keyed_entries()
+    again = parse_camt053(data("camt053_v02.xml")).keyed_entries()
+    assert [key for key, _ in first] == [key for key, _ in again]
+    twice = parse_csv(
+        "Date;Libellé;Crédit\n01/04/2026;VIR ACME;100,00\n01/04/2026;VIR ACME;100,00\n".encode(),
+        ColumnMapping(date="Date", reference="Libellé", credit="Crédit"),
+    ).keyed_entries()
+    assert len({key for key, _ in twice}) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("camt054.xml", "camt.054 message, not a camt.053"),
+        ("camt053_v13.xml", "version 001.13 is not supported"),
+        ("bank_utf8.csv", "not valid XML"),
+    ],
+)
+def test_other_files_messages_and_versions_are_refused(name, message):
+    with pytest.raises(StatementError, match=message):
+        parse_camt053(data(name))
+
+
+def test_xml_that_is_not_iso20022_is_refused():
+    with pytest.raises(StatementError, match="not a CAMT.053 bank statement"):
+        parse_camt053(b'<?xml version="1.0"?><Invoice><Id>1</Id></Invoice>')
+
+
+def test_an_empty_file_is_refused():
+    with pytest.raises(StatementError, match="empty"):
+        parse_camt053(b"")
+
+
+@pytest.mark.parametrize("name", ["bank_utf8.csv", "bank_cp1252.csv"])
+def test_french_csv_in_utf8_or_windows_1252(name):
+    parsed = parse_csv(data(name), FRENCH_BANK)
+    assert [(entry.booking_date, entry.amount, entry.counterparty) for entry in parsed.entries] == [
+        (date(2026, 4, 15), Decimal("3600.00"), "ACME SAS"),
+        (date(2026, 4, 16), Decimal("1234.56"), "Société Générale Études"),
+    ]
+    assert parsed.entries[1].reference == "VIR Réf CM-2026-00002 acompte"
+    assert parsed.skipped == 1  # the card payment in the debit column
+
+
+def test_csv_with_bom_commas_and_a_signed_amount_column():
+    parsed = parse_csv(
+        data("bank_utf8_bom_comma.csv"),
+        ColumnMapping(date="date", amount="amount", reference="label", counterparty="payer"),
+    )
+    assert [entry.amount for entry in parsed.entries] == [Decimal("3600.00"), Decimal("1234.56")]
+    assert parsed.skipped == 1  # the negative fee
+
+
+def test_csv_header_offers_the_columns():
+    assert csv_header(data("bank_cp1252.csv")) == ["Date", "Libellé", "Débit", "Crédit", "Émetteur"]
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("1 234,56", "1234.56"),
+        ("1\u202f234,56 €", "1234.56"),
+        ("1.234,56", "1234.56"),
+        ("1,234.56", "1234.56"),
+        ("-12,50", "-12.50"),
+        ("3600", "3600"),
+    ],
+)
+def test_bank_amounts(text, amount):
+    assert parse_amount(text) == Decimal(amount)
+
+
+def test_utf16_is_a_clear_encoding_error():
+    with pytest.raises(StatementError, match="UTF-16"):
+        parse_csv("Date;Libellé;Crédit\n".encode("utf-16"), FRENCH_BANK)
+
+
+def test_missing_columns_are_named_with_the_columns_found():
+    with pytest.raises(
+        StatementError, match="Columns not found in the file: Date, Crédit.*Its columns are: date, amount"
+    ):
+        parse_csv(data("bank_utf8_bom_comma.csv"), FRENCH_BANK)
+
+
+def test_bad_lines_are_all_listed_and_nothing_is_kept():
+    content = "Date;Libellé;Crédit;Émetteur\n99/99/2026;A;10,00;X\n01/04/2026;B;dix;X\n02/04/2026;C;5,00;X\n"
+    with pytest.raises(StatementError) as error:
+        parse_csv(content.encode(), FRENCH_BANK)
+    assert "line 2: “99/99/2026” is not a date" in str(error.value)
+    assert "line 3: “dix” is not an amount" in str(error.value)
+
+
+def test_a_single_column_file_is_refused():
+    with pytest.raises(StatementError, match="single column"):
+        parse_csv(b"just text\nmore text\n", FRENCH_BANK)
