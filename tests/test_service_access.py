@@ -268,6 +268,7 @@ READ_ONLY = {
     "timesheets.services.is_team_member": "read",
     "timesheets.services.week_cells": "read, for the user given",
     "billing.services.previews.email_previews": "preview list",
+    "billing.services.payment_previews.email_previews": "preview list",
     "billing.services.payments.can_record_payments": "the rule of invoice_for_payment, for a membership already checked",
     "billing.services.payments.invoice_balance": "pure",
     "billing.services.payments.invoice_for_payment": "the access function of payments (refuses outsiders itself)",

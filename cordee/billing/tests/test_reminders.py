@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.urls import reverse
 
 from cordee.billing.models import Invoice, InvoiceReminder, ReminderLevel
 from cordee.billing.services.payments import payment_record
@@ -215,3 +216,26 @@ def test_a_french_reminder_through_a_real_smtp_server(world, batch, settings, sm
         in text
     )
     assert not mail.outbox
+
+
+def _preview(client, world):
+    client.force_login(world.lead)
+    url = reverse("communication:preview", args=[world.collective.slug, world.mission.pk])
+    response = client.get(url, {"email": "invoice_reminder", "language": "en", "contact": world.contact.pk})
+    assert response.status_code == 200 and response.context["unavailable"] == ""
+    return response.context["subject"], response.context["text"]
+
+
+def test_the_reminder_preview_shows_an_example_and_writes_nothing(client, world):
+    before = (OutboundEmail.objects.count(), InvoiceReminder.objects.count(), Invoice.objects.count())
+    subject, text = _preview(client, world)
+    assert subject == f"Reminder: unpaid invoices for {world.mission.title}"
+    assert "CM-2026-00012" in text and "PD-2026-00007" in text and "7 days late" in text
+    assert (OutboundEmail.objects.count(), InvoiceReminder.objects.count(), Invoice.objects.count()) == before
+
+
+def test_the_reminder_preview_shows_the_missions_invoices(client, world, batch):
+    subject, text = _preview(client, world)
+    assert "CM-2026-00001" in text and "PD-2026-00001" in text and "IR-2026-00001" in text
+    assert "Late-payment penalties at 7.86% a year: 3.62\xa0€" in text
+    assert not InvoiceReminder.objects.exists()
