@@ -6,6 +6,8 @@ invoiced. A split is a version: once proposed it is never edited, a change is a 
 it and needs everyone's approval again. Shares always add up to the split's amount, to the cent.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -14,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cordee.billing.models.plans import ActivityReport, BillingPlan, amount_field
+from cordee.core.money import round_quantity
 
 PERCENT_DECIMAL_PLACES = 4
 
@@ -202,6 +205,10 @@ class SplitShare(models.Model):
 
     def __str__(self):
         return f"{self.display_name}: {self.amount}"
+
+    @property
+    def hours(self) -> Decimal | None:
+        return None if self.minutes is None else round_quantity(Decimal(self.minutes) / 60)
 
     @property
     def display_name(self) -> str:
