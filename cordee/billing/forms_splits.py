@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cordee.billing.models import RevenueSplit
 from cordee.billing.services.splits import SplitChoice
@@ -16,7 +17,9 @@ class SplitForm(forms.Form):
     `methods` the methods the source allows."""
 
     method = forms.ChoiceField(
-        label=_("Method"), choices=RevenueSplit.Method.choices, widget=forms.RadioSelect
+        label=pgettext_lazy("revenue split", "Method"),
+        choices=RevenueSplit.Method.choices,
+        widget=forms.RadioSelect,
     )
     common_fund_percent = forms.DecimalField(label=_("Common fund (%)"), required=False, **PERCENT_LIMITS)
     referrer_percent = forms.DecimalField(label=_("Business referrer (%)"), required=False, **PERCENT_LIMITS)
@@ -61,5 +64,10 @@ class SplitForm(forms.Form):
 
 
 class SplitDecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    decision = forms.ChoiceField(
+        choices=[
+            ("approve", pgettext_lazy("revenue split", "Approve")),
+            ("reject", pgettext_lazy("revenue split", "Reject")),
+        ]
+    )
     comment = forms.CharField(label=_("Comment"), required=False, max_length=500)

@@ -57,7 +57,7 @@ class RevenueSplit(models.Model):
     plan = models.ForeignKey(
         BillingPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="revenue_splits"
     )
-    source = models.CharField(_("what is split"), max_length=16, choices=Source)
+    source = models.CharField(pgettext_lazy("revenue split", "what is split"), max_length=16, choices=Source)
     deliverable = models.ForeignKey(
         "missions.Deliverable", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -65,7 +65,7 @@ class RevenueSplit(models.Model):
         ActivityReport, on_delete=models.PROTECT, null=True, blank=True, related_name="revenue_splits"
     )
     amount = amount_field(_("amount split (€, excl. VAT)"))
-    method = models.CharField(_("method"), max_length=18, choices=Method)
+    method = models.CharField(pgettext_lazy("revenue split", "method"), max_length=18, choices=Method)
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
     supersedes = models.OneToOneField(
@@ -158,25 +158,34 @@ class SplitShare(models.Model):
     """What one beneficiary of a split receives, with the figures it was computed from."""
 
     class Kind(models.TextChoices):
-        MEMBER = "member", _("Member")
+        MEMBER = "member", pgettext_lazy("revenue split", "Member")
         COMMON_FUND = "common_fund", _("The collective's common fund")
         REFERRER = "referrer", _("Business referrer")
 
     collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="+")
     split = models.ForeignKey(RevenueSplit, on_delete=models.CASCADE, related_name="shares")
-    kind = models.CharField(_("beneficiary"), max_length=12, choices=Kind, default=Kind.MEMBER)
+    kind = models.CharField(
+        pgettext_lazy("revenue split", "beneficiary"), max_length=12, choices=Kind, default=Kind.MEMBER
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     label = models.CharField(_("name"), max_length=150, blank=True)
     # The basis: minutes logged and day rate (time × rate), a weight (bonus) or a percent (agreed shares,
     # common fund, referrer). Only the numbers the method used are set.
-    minutes = models.PositiveIntegerField(_("minutes logged"), null=True, blank=True)
+    minutes = models.PositiveIntegerField(
+        pgettext_lazy("revenue split", "minutes logged"), null=True, blank=True
+    )
     rate = amount_field(_("day rate (€, excl. VAT)"), null=True, blank=True)
     weight = models.DecimalField(
-        _("weight"), max_digits=10, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(0)]
+        pgettext_lazy("revenue split", "weight"),
+        max_digits=10,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
-    percent = percent_field(_("share (%)"), null=True, blank=True)
+    percent = percent_field(pgettext_lazy("revenue split", "share (%)"), null=True, blank=True)
     amount = amount_field(_("amount (€, excl. VAT)"))
 
     class Meta:
@@ -224,13 +233,13 @@ class SplitApproval(models.Model):
     changes their mind adds a row, and the latest row is their answer."""
 
     class Decision(models.TextChoices):
-        APPROVE = "approve", _("Approve")
-        REJECT = "reject", _("Reject")
+        APPROVE = "approve", pgettext_lazy("revenue split", "Approve")
+        REJECT = "reject", pgettext_lazy("revenue split", "Reject")
 
     collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="+")
     split = models.ForeignKey(RevenueSplit, on_delete=models.CASCADE, related_name="approvals")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decision = models.CharField(_("decision"), max_length=8, choices=Decision)
+    decision = models.CharField(pgettext_lazy("revenue split", "decision"), max_length=8, choices=Decision)
     comment = models.CharField(_("comment"), max_length=500, blank=True)
     decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -147,7 +147,7 @@ def test_fund_and_referrer_are_taken_first():
 def test_a_split_that_cannot_add_up_is_refused(method, members, options, message):
     """A split that does not sum is impossible by construction: inputs that cannot make one are refused."""
     basis = [MemberBasis(user_id=user_id, name="Léa", **values) for user_id, values in members]
-    with pytest.raises(ValidationError) as error:
+    with translation.override("en"), pytest.raises(ValidationError) as error:
         split_compute(amount=Decimal("1000"), method=method, members=basis, **options)
     assert message in " ".join(error.value.messages)
 
@@ -436,8 +436,8 @@ def test_each_member_concerned_is_asked_in_their_language(setup):
     split = propose(setup)
     (email,) = OutboundEmail.objects.filter(idempotency_key__startswith=f"billing:split:{split.pk}:")
     assert email.to_email == setup.lea.email
-    assert "Approuvez la répartition" in email.subject or "répartition" in email.subject
-    assert "6 000,00" in email.body_text
+    assert email.subject.endswith(" : validez la répartition des revenus")
+    assert "Votre part : 6\xa0000,00\xa0€ HT." in email.body_text
     assert (
         reverse(
             "billing:split_deliverable", args=[setup.collective.slug, setup.mission.pk, setup.deliverable.pk]
@@ -585,6 +585,7 @@ def test_the_pages_speak_french(client, setup):
     assert "Répartition actuelle" in page
     assert "Temps saisi × taux journalier" in page
     assert "Prévisualiser les parts" in page
+    assert "Part (%)" in page and "%%" not in page
 
 
 def test_a_member_of_another_collective_gets_404(client, setup):
