@@ -210,9 +210,9 @@ def test_a_french_reminder_through_a_real_smtp_server(world, batch, settings, sm
     assert "Bonjour Agnès Petit" in text
     assert "Sauf erreur de notre part" in text
     assert "7 jours de retard" in text
-    assert "Pénalités de retard au taux de 10,15 % par an : 2,34\xa0€" in text
+    assert "Pénalités de retard au taux de 10,15\xa0% par an\xa0: 2,34\xa0€" in text
     assert (
-        "Indemnité forfaitaire pour frais de recouvrement (art. D441-5 du Code de commerce) : 40,00\xa0€"
+        "Indemnité forfaitaire pour frais de recouvrement (art. D441-5 du Code de commerce)\xa0: 40,00\xa0€"
         in text
     )
     assert not mail.outbox

@@ -1,0 +1,58 @@
+"""Billing's models, one module per area: sellers, plans, quotes and activity reports (`plans`), revenue
+splits (`splits`); payments, bank statements and reminders (`payments`)."""
+
+from .payments import (
+    BankStatement,
+    ClientCredit,
+    InvoiceReminder,
+    Payment,
+    ReminderLadder,
+    ReminderLevel,
+    StatementLine,
+)
+from .plans import (
+    DOCUMENT_NUMBER_PATTERN,
+    MAX_PAYMENT_DAYS,
+    ActivityReport,
+    BillingPlan,
+    CapAlert,
+    LegalSeller,
+    NumberSeries,
+    OverageRequest,
+    PlanDeliverable,
+    PlanMemberRate,
+    Quote,
+    amount_field,
+    days_field,
+    document_number_validator,
+    prefix_validator,
+)
+from .splits import RevenueSplit, SplitApproval, SplitShare
+
+__all__ = [
+    "BankStatement",
+    "ClientCredit",
+    "InvoiceReminder",
+    "Payment",
+    "ReminderLadder",
+    "ReminderLevel",
+    "StatementLine",
+    "DOCUMENT_NUMBER_PATTERN",
+    "MAX_PAYMENT_DAYS",
+    "ActivityReport",
+    "BillingPlan",
+    "CapAlert",
+    "LegalSeller",
+    "NumberSeries",
+    "OverageRequest",
+    "PlanDeliverable",
+    "PlanMemberRate",
+    "Quote",
+    "RevenueSplit",
+    "SplitApproval",
+    "SplitShare",
+    "amount_field",
+    "days_field",
+    "document_number_validator",
+    "prefix_validator",
+]
