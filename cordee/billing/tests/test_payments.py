@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connections
+from django.utils import translation
 
 from cordee.billing.models import ClientCredit, Invoice, Payment, StatementLine
 from cordee.billing.services.payments import (
@@ -40,6 +41,13 @@ CAMT = b"""<?xml version="1.0" encoding="UTF-8"?>
 <BookgDt><Dt>2026-04-16</Dt></BookgDt><AcctSvcrRef>R2</AcctSvcrRef>
 <NtryDtls><TxDtls><RmtInf><Ustrd>Virement ACME avril</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
 </Stmt></BkToCstmrStmt></Document>"""
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Error messages are checked in English; the French catalogue is checked by test_translations."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

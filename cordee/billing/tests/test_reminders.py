@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
 from cordee.billing.models import Invoice, InvoiceReminder, ReminderLevel
 from cordee.billing.services.payments import payment_record
@@ -33,6 +34,13 @@ from cordee.schedule import billing_reminders_tick
 PARIS = ZoneInfo("Europe/Paris")
 ISSUED = date(2026, 4, 1)
 DUE = date(2026, 5, 1)
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Error messages are checked in English; the French catalogue is checked by test_translations."""
+    with translation.override("en"):
+        yield
 
 
 def at_ten(day: date) -> datetime:

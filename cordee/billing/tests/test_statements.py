@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from cordee.billing.statements import (
     ColumnMapping,
@@ -18,6 +19,13 @@ from cordee.billing.statements import (
 
 DATA = Path(__file__).parent / "data"
 FRENCH_BANK = ColumnMapping(date="Date", reference="Libellé", credit="Crédit", counterparty="Émetteur")
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Error messages are checked in English; the French catalogue is checked by test_translations."""
+    with translation.override("en"):
+        yield
 
 
 def data(name: str) -> bytes:
