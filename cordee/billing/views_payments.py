@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from cordee.billing import payment_queries
 from cordee.billing.forms import apply_errors
@@ -20,7 +20,7 @@ from cordee.billing.forms_payments import (
     ReminderLevelForm,
     StatementUploadForm,
 )
-from cordee.billing.models import BankStatement, ReminderLevel
+from cordee.billing.models import BankStatement, ReminderLevel, StatementLine
 from cordee.billing.services.payments import (
     Allocation,
     LineAlreadyDecided,
@@ -120,9 +120,18 @@ def statement_detail(request, statement_pk: int):
 
 
 @collective_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def line_decide(request, line_pk: int):
     """Confirm, split or ignore one statement line; the one who comes second is told, nothing is lost."""
+    sellers = payment_queries.reconcilable_sellers(request.user, request.membership)
+    get_object_or_404(
+        StatementLine.objects.only("pk"),
+        collective=request.collective,
+        seller_id__in=[seller.pk for seller in sellers],
+        pk=line_pk,
+    )
+    if request.method == "GET":
+        return redirect(reverse("billing:payments", args=[request.collective.slug]) + f"#line-{line_pk}")
     form = LineDecisionForm(request.POST, prefix=f"line-{line_pk}")
     # The invoice choices are checked by the service (same seller, access); here only their shape.
     for name, field in form.fields.items():
