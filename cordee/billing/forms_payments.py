@@ -31,7 +31,7 @@ class PaymentReverseForm(forms.Form):
 class StatementUploadForm(forms.Form):
     seller = forms.ChoiceField(label=_("Bank account of"))
     format = forms.ChoiceField(
-        label=_("Format"), choices=BankStatement.Format.choices, widget=forms.RadioSelect
+        label=_("Format"), choices=BankStatement.Format.choices, widget=forms.RadioSelect, initial="camt053"
     )
     file = forms.FileField(label=_("Statement file"), help_text=_("CAMT.053 (XML) or CSV, 5 MB at most."))
     date_column = forms.CharField(label=_("Date column"), max_length=100, required=False, initial="Date")
