@@ -1,0 +1,50 @@
+"""Billing's models, one module per area: sellers, plans, quotes and activity reports (`plans`), invoices,
+credit notes, billing mandates and the batches sent together (`invoices`)."""
+
+from .invoices import (
+    BillingMandate,
+    Invoice,
+    InvoiceBatch,
+    InvoiceImmutable,
+    InvoiceLine,
+)
+from .plans import (
+    DOCUMENT_NUMBER_PATTERN,
+    MAX_PAYMENT_DAYS,
+    ActivityReport,
+    BillingPlan,
+    CapAlert,
+    LegalSeller,
+    NumberSeries,
+    OverageRequest,
+    PlanDeliverable,
+    PlanMemberRate,
+    Quote,
+    amount_field,
+    days_field,
+    document_number_validator,
+    prefix_validator,
+)
+
+__all__ = [
+    "DOCUMENT_NUMBER_PATTERN",
+    "MAX_PAYMENT_DAYS",
+    "ActivityReport",
+    "BillingMandate",
+    "BillingPlan",
+    "CapAlert",
+    "Invoice",
+    "InvoiceBatch",
+    "InvoiceImmutable",
+    "InvoiceLine",
+    "LegalSeller",
+    "NumberSeries",
+    "OverageRequest",
+    "PlanDeliverable",
+    "PlanMemberRate",
+    "Quote",
+    "amount_field",
+    "days_field",
+    "document_number_validator",
+    "prefix_validator",
+]
