@@ -344,6 +344,7 @@ def timesheet_week_save(*, user, days: list[date_type], values: dict[tuple[int, 
             pk__in={mission_id for mission_id, _day in values},
             team__user=user,
             collective__memberships__user=user,
+            collective__memberships__archived_at__isnull=True,
         )
     }
     cells = week_cells(user=user, days=days, mission_ids=list(missions))
