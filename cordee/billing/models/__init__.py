@@ -1,6 +1,10 @@
 """Billing's models, one module per area: sellers, plans, quotes and activity reports (`plans`), revenue
-splits (`splits`); payments, bank statements and reminders (`payments`)."""
+splits (`splits`), invoices, credit notes, billing mandates and the batches sent together (`invoices`),
+payments, bank statements and the reminder ladder (`payments`).
 
+Each area's names are re-exported here, one import line per module (the package's public names)."""
+
+from .invoices import BillingMandate, Invoice, InvoiceBatch, InvoiceImmutable, InvoiceLine
 from .payments import (
     BankStatement,
     ClientCredit,
@@ -28,31 +32,3 @@ from .plans import (
     prefix_validator,
 )
 from .splits import RevenueSplit, SplitApproval, SplitShare
-
-__all__ = [
-    "BankStatement",
-    "ClientCredit",
-    "InvoiceReminder",
-    "Payment",
-    "ReminderLadder",
-    "ReminderLevel",
-    "StatementLine",
-    "DOCUMENT_NUMBER_PATTERN",
-    "MAX_PAYMENT_DAYS",
-    "ActivityReport",
-    "BillingPlan",
-    "CapAlert",
-    "LegalSeller",
-    "NumberSeries",
-    "OverageRequest",
-    "PlanDeliverable",
-    "PlanMemberRate",
-    "Quote",
-    "RevenueSplit",
-    "SplitApproval",
-    "SplitShare",
-    "amount_field",
-    "days_field",
-    "document_number_validator",
-    "prefix_validator",
-]
