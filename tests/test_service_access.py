@@ -589,9 +589,20 @@ def _issued_invoice(w: World) -> None:
     seller, _created = LegalSeller.objects.get_or_create(
         collective=w.collective, kind=LegalSeller.Kind.MEMBER, user=w.lead
     )
-    batch = InvoiceBatch.objects.create(collective=w.collective, mission=w.mission)
+    plan = BillingPlan.objects.create(
+        collective=w.collective,
+        mission=w.mission,
+        version=1,
+        status=BillingPlan.Status.ACTIVE,
+        model=BillingPlan.Model.MILESTONE,
+        seller=seller,
+    )
+    batch = InvoiceBatch.objects.create(
+        collective=w.collective, mission=w.mission, plan=plan, label="Livraison"
+    )
     w.objects["invoice"] = Invoice.objects.create(
         collective=w.collective,
+        plan=plan,
         seller=seller,
         client=w.mission.client,
         mission=w.mission,

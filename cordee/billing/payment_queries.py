@@ -108,7 +108,7 @@ class AgeingRow:
 
 def receivables_ageing(collective_id: int, today: date) -> list[AgeingRow]:
     """What each client still owes, by how late it is: one aggregate query."""
-    balance = F("total_incl_tax") - F("amount_paid")
+    balance = F("total_incl_tax") - F("amount_credited") - F("amount_paid")
     aggregates = {}
     for key, _label, low, high in AGEING_BUCKETS:
         if low is None:
@@ -130,6 +130,7 @@ def receivables_ageing(collective_id: int, today: date) -> list[AgeingRow]:
             status=Invoice.Status.ISSUED,
             document_type="380",
             payment_status__in=OPEN_PAYMENT_STATUSES,
+            client__isnull=False,
         )
         .values("client_id", "client__name")
         .annotate(**aggregates)

@@ -47,7 +47,8 @@ from cordee.missions.permissions import mission_view
 
 
 def _invoice_label(invoice) -> str:
-    return f"{invoice.number} · {invoice.client.name} · {euros(invoice_balance(invoice))}"
+    buyer = invoice.client.name if invoice.client_id else invoice.buyer_snapshot.get("name", "")
+    return f"{invoice.number} · {buyer} · {euros(invoice_balance(invoice))}"
 
 
 def _review_context(request) -> dict:

@@ -25,25 +25,28 @@ from cordee.core.money import ZERO, money_sum, round_cents, to_decimal
 from cordee.core.validators import date_in_range
 
 PAYABLE_DOCUMENT_TYPE = "380"
+CONSUMER_FLOWS = (Invoice.Flow.B2C, Invoice.Flow.B2CINT)
 
 
 class LineAlreadyDecided(ValidationError):
     """Someone else confirmed, split or ignored this statement line first."""
 
 
-def payment_status_for(total: Decimal, paid: Decimal) -> str:
+def payment_status_for(total_due: Decimal, paid: Decimal) -> str:
+    """The payment status for what is due (the total less credit notes, R-1.8) and what was paid."""
     if paid <= 0:
         return Invoice.PaymentStatus.OPEN
-    if paid < total:
+    if paid < total_due:
         return Invoice.PaymentStatus.PARTLY_PAID
-    if paid == total:
+    if paid == total_due:
         return Invoice.PaymentStatus.PAID
     return Invoice.PaymentStatus.OVERPAID
 
 
 def invoice_balance(invoice: Invoice) -> Decimal:
-    """What the client still owes on the invoice (negative when they paid too much)."""
-    return round_cents(invoice.total_incl_tax - invoice.amount_paid)
+    """What the client still owes on the invoice, after credit notes and payments (negative when they
+    paid too much)."""
+    return round_cents(invoice.balance_due)
 
 
 def can_record_payments(user, invoice: Invoice, membership) -> bool:
@@ -85,7 +88,9 @@ def _refresh_paid(invoice: Invoice) -> None:
     """Recompute the invoice's paid amount and status from its payments (the invoice row is locked)."""
     paid = Payment.objects.filter(invoice=invoice, reversed_at__isnull=True).aggregate(total=Sum("amount"))
     invoice.amount_paid = round_cents(paid["total"] or ZERO)
-    invoice.payment_status = payment_status_for(invoice.total_incl_tax, invoice.amount_paid)
+    invoice.payment_status = payment_status_for(
+        invoice.total_incl_tax - invoice.amount_credited, invoice.amount_paid
+    )
     invoice.save(update_fields=["amount_paid", "payment_status"])
 
 
@@ -113,7 +118,7 @@ def _clean_payment(invoice: Invoice, *, paid_on, amount, statement_line) -> Deci
         )
     elif (
         statement_line is None
-        and invoice.flow == Invoice.Flow.B2C
+        and invoice.flow in CONSUMER_FLOWS
         and invoice.seller_snapshot.get("vat_regime") == User.VatRegime.REGISTERED
     ):
         # R-1.18: no cash-register feature for VAT-registered sellers' consumer sales.

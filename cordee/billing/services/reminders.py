@@ -34,6 +34,7 @@ from cordee.core.money import ZERO, money_sum, to_decimal
 from cordee.core.outbox import EmailRequest, email_enqueue_many
 
 REMINDER_TEMPLATE = "billing/emails/invoice_reminder"
+BUSINESS_FLOWS = (Invoice.Flow.B2B, Invoice.Flow.B2BINT)
 # Invoices overdue for longer are not looked at by the tick any more (the last level is at +30 days).
 LOOK_BACK_DAYS = 400
 DEFAULT_TEXTS = {
@@ -175,6 +176,7 @@ def _remindable(queryset):
         reminders_paused=False,
         batch__isnull=False,
         due_on__isnull=False,
+        client__isnull=False,
     )
 
 
@@ -227,7 +229,7 @@ def reminder_lines(invoices, today: date) -> list[ReminderLine]:
     """What a reminder states for each invoice on a day: balance, days late, penalties, indemnity."""
     lines = []
     for invoice in invoices:
-        business = invoice.flow == Invoice.Flow.B2B
+        business = invoice.flow in BUSINESS_FLOWS
         late = days_late(invoice.due_on, today)
         rate = to_decimal(invoice.seller_snapshot.get("late_penalty_rate") or "0")
         balance = invoice_balance(invoice)

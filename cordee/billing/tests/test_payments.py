@@ -122,8 +122,8 @@ def test_bad_payments_are_refused_and_nothing_changes(world, invoice, amount, pa
     assert not Payment.objects.exists()
 
 
-def test_a_draft_invoice_takes_no_payment(world, invoice):
-    Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.DRAFT)
+def test_a_cancelled_invoice_takes_no_payment(world, invoice):
+    Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.CANCELLED)
     with pytest.raises(ValidationError, match="Only an issued invoice"):
         payment_record(by=world.lead, invoice_id=invoice.pk, paid_on=TODAY, amount="10")
 
@@ -338,3 +338,12 @@ def test_two_users_matching_the_same_line_at_once_cannot_both_win(world, invoice
     assert Payment.objects.filter(statement_line=line).count() == 1
     invoice.refresh_from_db()
     assert (invoice.amount_paid, invoice.payment_status) == (Decimal("1200.00"), "paid")
+
+
+def test_a_partial_credit_note_reduces_what_is_due(world, invoice):
+    """R-1.8: after a credit note of 200 € on 1 200 €, 1 000 € pays the invoice in full."""
+    Invoice.objects.filter(pk=invoice.pk).update(amount_credited=Decimal("200.00"))
+    payment_record(by=world.lead, invoice_id=invoice.pk, paid_on=TODAY, amount="1000.00")
+    invoice.refresh_from_db()
+    assert (invoice.payment_status, invoice.balance_due) == ("paid", Decimal("0.00"))
+    assert not ClientCredit.objects.exists()
