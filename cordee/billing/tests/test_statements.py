@@ -1,13 +1,20 @@
 """Reading bank statements: CAMT.053 through pycamt and CSV under a column mapping; every bad file is a
 clear error and nothing else."""
 
-from datetime import date
+import os
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.utils import translation
+from django.conf import settings
+from django.utils import timezone, translation
 
+from cordee.billing.models import BankStatement, StatementLine
+from cordee.billing.services.statements import statement_import, statement_upload
 from cordee.billing.statements import (
     ColumnMapping,
     StatementError,
@@ -16,6 +23,9 @@ from cordee.billing.statements import (
     parse_camt053,
     parse_csv,
 )
+from cordee.billing.tests.payment_helpers import issued_invoice, member_seller, mission_batch
+from cordee.core.tests.test_worker import database_url_for_subprocess, real_queue  # noqa: F401
+from cordee.missions.tests.factories import MissionFactory
 
 DATA = Path(__file__).parent / "data"
 FRENCH_BANK = ColumnMapping(date="Date", reference="Libellé", credit="Crédit", counterparty="Émetteur")
@@ -140,3 +150,92 @@ def test_bad_lines_are_all_listed_and_nothing_is_kept():
 def test_a_single_column_file_is_refused():
     with pytest.raises(StatementError, match="single column"):
         parse_csv(b"just text\nmore text\n", FRENCH_BANK)
+
+
+# --- The import in the worker -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_imports_the_statement_with_its_progress(real_queue):  # noqa: F811
+    """A real Huey consumer process runs the import queued by the upload; its progress reaches 100 %."""
+    mission = MissionFactory()
+    seller = member_seller(mission.collective, mission.lead)
+    invoice = issued_invoice(
+        mission=mission,
+        seller=seller,
+        batch=mission_batch(mission),
+        number="CM-2026-00001",
+        total="3600.00",
+        issued_on=date(2026, 3, 16),
+    )
+    statement = statement_upload(
+        by=mission.lead,
+        seller_id=seller.pk,
+        filename="avril.xml",
+        content=data("camt053_v02.xml"),
+        format="camt053",
+    )
+    assert statement.status == BankStatement.Status.PENDING and not StatementLine.objects.exists()
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cordee.settings",
+        "DATABASE_URL": database_url_for_subprocess(),
+        "HUEY_IMMEDIATE": "0",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "run_huey", "--workers", "1", "--worker-type", "thread"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            statement.refresh_from_db()
+            if statement.status == BankStatement.Status.DONE:
+                break
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=20)[0].decode(errors="replace")
+    assert (statement.status, statement.progress, statement.new_line_count) == ("done", 100, 2), output
+    assert StatementLine.objects.get(bank_reference__startswith="BANKREF-0001").suggested_invoice == invoice
+    assert "cordee.billing.tasks.statement_import_task" in output
+
+
+def test_an_import_left_by_a_dead_worker_is_taken_back_after_its_lease(world):
+    seller = member_seller(world.collective, world.lead)
+    statement = BankStatement.objects.create(
+        collective=world.collective,
+        seller=seller,
+        format="camt053",
+        filename="avril.xml",
+        sha256="c" * 64,
+        content=data("camt053_v02.xml"),
+        status=BankStatement.Status.RUNNING,
+        claimed_at=timezone.now() - timedelta(minutes=5),
+        progress=40,
+    )
+    assert statement_import(statement.pk) == 0  # another worker still holds it
+    BankStatement.objects.filter(pk=statement.pk).update(claimed_at=timezone.now() - timedelta(minutes=11))
+    assert statement_import(statement.pk) == 2
+    statement.refresh_from_db()
+    assert (statement.status, statement.progress) == ("done", 100)
+    assert statement_import(statement.pk) == 0  # done: never imported twice
+
+
+def test_an_import_whose_file_no_longer_reads_fails_with_its_message(world):
+    seller = member_seller(world.collective, world.lead)
+    statement = BankStatement.objects.create(
+        collective=world.collective,
+        seller=seller,
+        format="camt053",
+        filename="x.xml",
+        sha256="d" * 64,
+        content=data("camt054.xml"),
+    )
+    statement_import(statement.pk)
+    statement.refresh_from_db()
+    assert statement.status == "failed" and "camt.054 message" in statement.error
+    assert not StatementLine.objects.exists()
