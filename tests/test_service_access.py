@@ -366,7 +366,6 @@ SYSTEM = {
     "billing.services.links.portal_link_to": "step of the billing emails built by checked services",
     "billing.services.plans.cap_alerts_send": "periodic job",
     "billing.services.reminders.reminder_send": "step of the periodic reminders job",
-    "billing.services.reminders.reminders_send_due": "periodic job",
     "billing.services.statements.statement_import": "worker task of statement_upload (checked)",
     "billing.services.splits.split_reminders_send": "periodic job",
     "billing.services.sellers.number_issue": "step of quote_send (checked), inside its transaction",

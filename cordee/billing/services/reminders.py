@@ -330,12 +330,3 @@ def reminder_send(*, batch_id: int, offset_days: int, today: date | None = None)
         email_enqueue_many(requests)
     return True
 
-
-def reminders_send_due(today: date | None = None) -> int:
-    """The tick's work: send every reminder due today (each in its own transaction)."""
-    today = today or timezone.localdate()
-    return sum(
-        1
-        for batch_id, offset in reminders_due(today)
-        if reminder_send(batch_id=batch_id, offset_days=offset, today=today)
-    )

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -247,3 +249,35 @@ def test_the_reminder_preview_shows_the_missions_invoices(client, world, batch):
     assert "CM-2026-00001" in text and "PD-2026-00001" in text and "IR-2026-00001" in text
     assert "Late-payment penalties at 7.86% a year: 3.62\xa0€" in text
     assert not InvoiceReminder.objects.exists()
+
+
+def _batches(count: int):
+    for _index in range(count):
+        mission = MissionFactory()
+        ClientContactFactory(client=mission.client, collective=mission.collective, role="finance")
+        seller = member_seller(mission.collective, mission.lead)
+        group = mission_batch(mission)
+        for number in range(2):
+            issued_invoice(
+                mission=mission,
+                seller=seller,
+                batch=group,
+                number=f"S{group.pk}-{number}",
+                total="100.00",
+                issued_on=ISSUED,
+            )
+
+
+def test_the_tick_finds_what_is_due_in_a_fixed_number_of_queries(db, django_assert_num_queries):
+    """Whatever the number of batches and collectives, finding the due reminders costs the same; each
+    batch is then sent by the worker (immediate in tests)."""
+    _batches(2)
+    with CaptureQueriesContext(connection) as small:
+        assert len(reminders_due(DUE + timedelta(days=7))) == 2
+    _batches(8)
+    with django_assert_num_queries(len(small)):
+        assert len(reminders_due(DUE + timedelta(days=7))) == 10
+    with time_machine.travel(at_ten(DUE + timedelta(days=7)), tick=False):
+        billing_reminders_tick()
+    assert InvoiceReminder.objects.count() == 10
+    assert OutboundEmail.objects.filter(idempotency_key__startswith="billing:reminder:").count() == 10
