@@ -2,12 +2,13 @@
 the approval flow and its versions, the access rule, the reminders, and the split page."""
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -630,3 +631,55 @@ def test_the_split_page_runs_a_constant_number_of_queries(client, setup, django_
         with django_assert_num_queries(counts[url]):
             assert client.get(url).status_code == 200
     assert TimeEntry.objects.count() > 10
+
+
+# --- Concurrency (real threads; run on PostgreSQL too) -------------------------------------------------------
+
+
+def run_together(*calls):
+    barrier = threading.Barrier(len(calls))
+    results, refusals, errors = [], [], []
+
+    def worker(call):
+        try:
+            barrier.wait(timeout=10)
+            results.append(call())
+        except ValidationError as refusal:
+            refusals.append(refusal)
+        except Exception as error:  # noqa: BLE001 - reported by the assertions
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results, refusals, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_proposals_of_the_same_amount_at_the_same_moment_give_one(setup):
+    admin = AdminMembershipFactory(collective=setup.collective).user
+    results, refusals, errors = run_together(lambda: propose(setup), lambda: propose(setup, by=admin))
+    assert errors == []
+    assert (len(results), len(refusals)) == (1, 1)
+    assert RevenueSplit.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_last_two_approvals_at_the_same_moment_approve_the_split(setup):
+    third = MissionMemberFactory(mission=setup.mission, day_rate=Decimal("500")).user
+    split = propose(
+        setup,
+        Method.AGREED_BEFORE,
+        percents={setup.lead.pk: Decimal(40), setup.lea.pk: Decimal(30), third.pk: Decimal(30)},
+    )
+    results, refusals, errors = run_together(
+        lambda: split_approve(by=setup.lea, split_id=split.pk),
+        lambda: split_approve(by=third, split_id=split.pk),
+    )
+    assert (errors, refusals) == ([], [])
+    split.refresh_from_db()
+    assert split.status == RevenueSplit.Status.APPROVED
