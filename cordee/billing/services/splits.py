@@ -30,6 +30,7 @@ from cordee.billing.models import (
 )
 from cordee.billing.queries import invoiceable_deliverables
 from cordee.billing.services.plans import NOT_BILLABLE, bonus_amount
+from cordee.billing.services.revenue import split_threshold_warnings
 from cordee.billing.splitting import ComputedShare, MemberBasis, percents_from_time, split_compute
 from cordee.collectives.models import Membership
 from cordee.collectives.time import collective_zone
@@ -524,9 +525,19 @@ def _source_title(split: RevenueSplit) -> str:
 
 
 def _ask_for_approval(split: RevenueSplit, mission: Mission, user_ids: list[int]) -> None:
-    shares = split.shares.select_related("user").filter(kind=SplitShare.Kind.MEMBER, user_id__in=user_ids)
-    email_enqueue_many(
-        _approval_email(
+    """Ask each member to approve, with the revenue thresholds the split would take them near or over."""
+    shares = list(split.shares.select_related("user"))
+    warnings = {
+        item.user.pk: item.warnings
+        for item in split_threshold_warnings(
+            shares=shares, plan=split.plan, amount=split.amount, year=timezone.localdate().year
+        )
+    }
+    requests = []
+    for share in shares:
+        if share.kind != SplitShare.Kind.MEMBER or share.user_id not in user_ids:
+            continue
+        request = _approval_email(
             split,
             mission,
             share.user,
@@ -534,8 +545,9 @@ def _ask_for_approval(split: RevenueSplit, mission: Mission, user_ids: list[int]
             key=f"billing:split:{split.pk}:request:{share.user_id}",
             reminder=False,
         )
-        for share in shares
-    )
+        request.context["warnings"] = warnings.get(share.user_id, [])
+        requests.append(request)
+    email_enqueue_many(requests)
 
 
 def _approve_if_complete(split: RevenueSplit) -> bool:

@@ -491,6 +491,21 @@ def test_member_year_revenue_reads_approved_splits(setup):
     assert member_year_revenue(setup.lea, year) == Decimal("6000.00")
 
 
+def test_the_member_and_the_split_page_are_warned_before_a_threshold_is_crossed(client, setup):
+    PlanDeliverable = setup.plan.deliverable_prices.model
+    PlanDeliverable.objects.filter(plan=setup.plan, deliverable=setup.deliverable).update(
+        price=Decimal("70000")
+    )
+    split = propose(setup)
+    email = OutboundEmail.objects.get(idempotency_key=f"billing:split:{split.pk}:request:{setup.lea.pk}")
+    assert "Attention : Votre chiffre d'affaires" in email.body_text
+    assert "vous perdez la franchise en base de TVA immédiatement" in email.body_text
+    client.force_login(setup.lead)
+    page = client.get(split_url(setup)).content.decode()
+    assert "over the increased VAT franchise threshold (41,250.00\xa0€)" in page
+    assert "you lose the VAT franchise at once" in page
+
+
 def test_a_split_that_takes_a_member_over_a_threshold_warns_before(setup):
     PlanDeliverable = setup.plan.deliverable_prices.model
     PlanDeliverable.objects.filter(plan=setup.plan, deliverable=setup.deliverable).update(
@@ -515,6 +530,56 @@ def split_url(world):
     return reverse(
         "billing:split_deliverable", args=[world.collective.slug, world.mission.pk, world.deliverable.pk]
     )
+
+
+def test_a_validated_activity_period_is_split_by_its_frozen_lines(setup):
+    BillingPlan.objects.filter(pk=setup.plan.pk).update(status=BillingPlan.Status.SUPERSEDED)
+    plan = BillingPlan.objects.create(
+        collective=setup.collective,
+        mission=setup.mission,
+        version=2,
+        status=BillingPlan.Status.ACTIVE,
+        model=BillingPlan.Model.PAY_AS_YOU_GO,
+        mission_day_rate=Decimal("600"),
+        seller=setup.plan.seller,
+    )
+    report = setup.mission.activity_reports.create(
+        collective=setup.collective,
+        plan=plan,
+        period_start=dt.date(2026, 11, 1),
+        period_end=dt.date(2026, 11, 30),
+        status="validated",
+        lines=[
+            {
+                "user_id": setup.lead.pk,
+                "name": "Claire",
+                "hours": "3.50",
+                "days": "0.5",
+                "day_rate": "600",
+                "amount": "300.00",
+            },
+            {
+                "user_id": setup.lea.pk,
+                "name": "Léa",
+                "hours": "14",
+                "days": "2",
+                "day_rate": "600",
+                "amount": "1200.00",
+            },
+        ],
+        total_days=Decimal("2.5"),
+        total_amount=Decimal("1500.00"),
+    )
+    split = split_propose(
+        by=setup.lead,
+        mission_id=setup.mission.pk,
+        kind=Source.ACTIVITY_REPORT,
+        source_id=report.pk,
+        choice=SplitChoice(method=Method.TIME_RATE),
+    )
+    # The lead's project management is in the report's lines: each gets exactly their line.
+    assert amounts(split) == {"Claire Martin": Decimal("300.00"), "Léa Petit": Decimal("1200.00")}
+    assert split.activity_report_id == report.pk and split.plan_id == plan.pk
 
 
 def test_the_lead_previews_then_proposes_from_the_page(client, setup):
