@@ -600,18 +600,43 @@ def split_approve(*, by, split_id: int, comment: str = "") -> RevenueSplit:
 
 @transaction.atomic
 def split_reject(*, by, split_id: int, comment: str) -> RevenueSplit:
-    """A member with a share rejects the split, saying why; the lead proposes a new version."""
+    """A member with a share rejects the split, saying why; the lead is told by email and proposes a new
+    version."""
     split = _split_for_decision(by, split_id)
     if not (comment or "").strip():
         raise ValidationError(
             {"comment": _("Say what you would change, so the lead can propose a new version.")}
         )
-    SplitApproval.objects.create(
+    rejection = SplitApproval.objects.create(
         collective_id=split.collective_id,
         split=split,
         user=by,
         decision=SplitApproval.Decision.REJECT,
         comment=comment.strip()[:500],
+    )
+    mission = Mission.objects.select_related("collective", "lead").get(pk=split.mission_id)
+    lead = mission.lead
+    email_enqueue_many(
+        [
+            EmailRequest(
+                key=f"billing:split:{split.pk}:rejected:{rejection.pk}",
+                to=lead.email,
+                template="billing/emails/split_rejected",
+                context={
+                    "recipient": lead,
+                    "member": by,
+                    "comment": rejection.comment,
+                    "mission": mission,
+                    "collective": mission.collective,
+                    "split": split,
+                    "source_title": _source_title(split),
+                    "url": _split_url(split, mission),
+                },
+                language=lead.language or settings.LANGUAGE_CODE,
+                sender=mission.collective.notification_sender(),
+                collective=mission.collective,
+            )
+        ]
     )
     return split
 

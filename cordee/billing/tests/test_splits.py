@@ -361,6 +361,9 @@ def test_a_rejection_needs_a_reason_and_a_member_may_change_their_mind(setup):
         "reject",
         "approve",
     ]
+    (email,) = OutboundEmail.objects.filter(idempotency_key__startswith=f"billing:split:{split.pk}:rejected:")
+    assert email.to_email == setup.lead.email
+    assert "J'ai aussi fait la recette" in email.body_text
 
 
 def test_a_single_member_split_by_its_only_member_binds_at_once(setup):
@@ -466,6 +469,39 @@ def test_reminders_once_a_day_to_who_has_not_answered(setup):
         assert split_reminders_send() == 0  # answered
     assert list(reminders.values_list("to_email", flat=True)) == [setup.lea.email] * 2
     assert "attend" in reminders.first().body_text
+
+
+def test_the_reminder_tick_runs_a_constant_number_of_queries(setup):
+    def proposed_splits(count):
+        for _index in range(count):
+            deliverable = DeliverableFactory(mission=setup.mission, status=Deliverable.Status.DELIVERED)
+            split = RevenueSplit.objects.create(
+                collective=setup.collective,
+                mission=setup.mission,
+                source=Source.DELIVERABLE,
+                deliverable=deliverable,
+                amount=Decimal("100"),
+                method=Method.AGREED_BEFORE,
+                status=RevenueSplit.Status.PROPOSED,
+                proposed_at=timezone.now() - dt.timedelta(days=2),
+            )
+            for user in (setup.lead, setup.lea):
+                SplitShare.objects.create(
+                    collective=setup.collective, split=split, user=user, amount=Decimal("50")
+                )
+
+    def queries_of_a_tick():
+        OutboundEmail.objects.all().delete()
+        with CaptureQueriesContext(connection) as captured:
+            sent = split_reminders_send()
+        return sent, len(captured)
+
+    proposed_splits(2)
+    sent, small = queries_of_a_tick()
+    assert sent == 4
+    proposed_splits(6)
+    sent, large = queries_of_a_tick()
+    assert (sent, large) == (16, small)
 
 
 def test_the_reminder_tick_is_registered(setup):
