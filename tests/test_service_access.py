@@ -366,6 +366,7 @@ SYSTEM = {
     "timesheets.services.time_entries_lock": "step of invoicing, which checks its own access",
     "billing.services.links.portal_link_to": "step of the billing emails built by checked services",
     "billing.services.plans.cap_alerts_send": "periodic job",
+    "billing.services.payments.invoice_paid_refresh": "step of the checked payment and credit-note services",
     "billing.services.reminders.reminder_send": "step of the periodic reminders job",
     "billing.services.statements.statement_import": "worker task of statement_upload (checked)",
     "billing.services.splits.split_reminders_send": "periodic job",

@@ -84,8 +84,9 @@ def seller_account_for(user, seller_id: int) -> LegalSeller:
     return seller
 
 
-def _refresh_paid(invoice: Invoice) -> None:
-    """Recompute the invoice's paid amount and status from its payments (the invoice row is locked)."""
+def invoice_paid_refresh(invoice: Invoice) -> None:
+    """Recompute the invoice's paid amount and payment status from its payments and credit notes; for a
+    locked invoice row, by the payment services and after a credit note changes what is due (R-1.8)."""
     paid = Payment.objects.filter(invoice=invoice, reversed_at__isnull=True).aggregate(total=Sum("amount"))
     invoice.amount_paid = round_cents(paid["total"] or ZERO)
     invoice.payment_status = payment_status_for(
@@ -146,7 +147,7 @@ def _payment_create(
         recorded_by=by,
     )
     payment.save()
-    _refresh_paid(invoice)
+    invoice_paid_refresh(invoice)
     excess = amount - max(balance_before, ZERO)
     if excess > 0:
         ClientCredit.objects.create(
@@ -193,7 +194,7 @@ def payment_reverse(*, by, payment_id: int, reason: str) -> Payment:
         StatementLine.objects.filter(pk=payment.statement_line_id).exclude(
             payments__reversed_at__isnull=True
         ).update(status=StatementLine.Status.UNMATCHED, decided_by=None, decided_at=None)
-    _refresh_paid(invoice)
+    invoice_paid_refresh(invoice)
     return payment
 
 

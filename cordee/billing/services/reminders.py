@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -168,7 +169,9 @@ def invoice_dispute_set(*, by, invoice_id: int, disputed: bool) -> Invoice:
 
 
 def _remindable(queryset):
-    return queryset.filter(
+    """Issued client invoices still owed (after credit notes and payments), not disputed nor paused."""
+    return queryset.annotate(owed=F("total_incl_tax") - F("amount_credited") - F("amount_paid")).filter(
+        owed__gt=0,
         status=Invoice.Status.ISSUED,
         document_type="380",
         payment_status__in=(Invoice.PaymentStatus.OPEN, Invoice.PaymentStatus.PARTLY_PAID),
@@ -329,4 +332,3 @@ def reminder_send(*, batch_id: int, offset_days: int, today: date | None = None)
         ]
         email_enqueue_many(requests)
     return True
-

@@ -15,6 +15,7 @@ from cordee.billing.models import ClientCredit, Invoice, Payment, StatementLine
 from cordee.billing.services.payments import (
     Allocation,
     LineAlreadyDecided,
+    invoice_paid_refresh,
     payment_record,
     payment_reverse,
     statement_line_confirm,
@@ -347,3 +348,13 @@ def test_a_partial_credit_note_reduces_what_is_due(world, invoice):
     invoice.refresh_from_db()
     assert (invoice.payment_status, invoice.balance_due) == ("paid", Decimal("0.00"))
     assert not ClientCredit.objects.exists()
+
+
+def test_after_a_credit_note_the_payment_status_is_recomputed(world, invoice):
+    """A partly paid invoice whose rest a credit note took off becomes paid when its status is refreshed."""
+    payment_record(by=world.lead, invoice_id=invoice.pk, paid_on=TODAY, amount="1000.00")
+    Invoice.objects.filter(pk=invoice.pk).update(amount_credited=Decimal("200.00"))
+    invoice.refresh_from_db()
+    invoice_paid_refresh(invoice)
+    invoice.refresh_from_db()
+    assert invoice.payment_status == "paid"

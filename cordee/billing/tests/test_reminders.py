@@ -3,6 +3,7 @@ none after payment, none for a disputed or paused invoice; R-1.12 mentions with 
 
 import email
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from email import policy
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -281,3 +283,15 @@ def test_the_tick_finds_what_is_due_in_a_fixed_number_of_queries(db, django_asse
         billing_reminders_tick()
     assert InvoiceReminder.objects.count() == 10
     assert OutboundEmail.objects.filter(idempotency_key__startswith="billing:reminder:").count() == 10
+
+
+def test_an_invoice_settled_by_a_credit_note_is_not_reminded(world, batch):
+    """A partly paid invoice whose rest a credit note took off owes nothing: it is left out (R-1.8)."""
+    group, (first, second, third), _member_b = batch
+    Invoice.objects.filter(pk__in=[second.pk, third.pk]).update(
+        payment_status="paid", amount_paid=F("total_incl_tax")
+    )
+    Invoice.objects.filter(pk=first.pk).update(
+        amount_paid=Decimal("1000.00"), payment_status="partly_paid", amount_credited=Decimal("200.00")
+    )
+    assert reminders_due(DUE + timedelta(days=7)) == []
