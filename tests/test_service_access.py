@@ -282,6 +282,7 @@ READ_ONLY = {
     "billing.services.reminders.reminder_lines": "pure",
     "billing.services.reminders.reminder_recipients": "read",
     "billing.services.reminders.reminders_due": "read",
+    "billing.services.statements.compact_iban": "pure",
     "billing.services.statements.normalized": "pure",
     "billing.services.statements.open_invoices": "read",
     "billing.services.statements.statement_parse": "pure: reads the bytes given",

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from cordee.billing import tasks as billing_tasks
 from cordee.billing.models import BankStatement, Invoice, StatementLine
 from cordee.billing.services.payments import invoice_balance, seller_account_for
+from cordee.billing.services.sellers import seller_identity
 from cordee.billing.statements import (
     ColumnMapping,
     ParsedStatement,
@@ -41,6 +42,10 @@ class StatementAlreadyImported(StatementError):
         )
 
 
+def compact_iban(iban: str) -> str:
+    return re.sub(r"\s", "", iban or "").upper()
+
+
 def statement_parse(content: bytes, format: str, mapping: dict | None) -> ParsedStatement:
     if format == BankStatement.Format.CAMT053:
         return parse_camt053(content)
@@ -56,6 +61,15 @@ def statement_upload(
     import in the worker. `StatementAlreadyImported` when this seller already imported this very file."""
     seller = seller_account_for(by, seller_id)
     parsed = statement_parse(content, format, mapping)
+    account = compact_iban(seller_identity(seller).get("iban", ""))
+    if parsed.account_iban and account and compact_iban(parsed.account_iban) != account:
+        raise StatementError(
+            _(
+                "This statement is of the account %(statement)s, not of %(seller)s's account (%(account)s): "
+                "choose the account it belongs to."
+            )
+            % {"statement": parsed.account_iban, "seller": seller.display_name, "account": account}
+        )
     digest = file_digest(content)
     existing = BankStatement.objects.filter(seller=seller, sha256=digest).first()
     if existing is not None:

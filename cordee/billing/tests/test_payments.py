@@ -23,6 +23,7 @@ from cordee.billing.services.payments import (
     statement_line_split,
 )
 from cordee.billing.services.statements import StatementAlreadyImported, statement_upload
+from cordee.billing.statements import StatementError
 from cordee.billing.tests.payment_helpers import issued_invoice, member_seller, mission_batch, teammate
 from cordee.core.access import AccessDenied
 from cordee.core.tests.factories import MembershipFactory, UserFactory
@@ -358,3 +359,16 @@ def test_after_a_credit_note_the_payment_status_is_recomputed(world, invoice):
     invoice_paid_refresh(invoice)
     invoice.refresh_from_db()
     assert invoice.payment_status == "paid"
+
+
+def test_a_statement_of_another_account_is_refused(world, invoice, upload):
+    _member, seller = teammate(world.collective, iban="FR1420041010050500013M02606")
+    with pytest.raises(StatementError, match="not of .* account \\(FR1420041010050500013M02606\\)"):
+        upload(
+            by=world.lead,
+            seller_id=seller.pk,
+            filename="avril.xml",
+            format="camt053",
+            content=CAMT % {b"first": b"1200.00", b"number": b"CM-2026-00001"},
+        )
+    assert not StatementLine.objects.exists()
