@@ -43,9 +43,8 @@ NAMESPACES = {
 EN16931_GUIDELINE = "urn:cen.eu:en16931:2017"
 INVOICE = "380"
 CREDIT_NOTE = "381"
-# UNTDID 4461: SEPA credit transfer (to the seller's IBAN), and a plain credit transfer (a refund).
+# UNTDID 4461: SEPA credit transfer to the seller's IBAN (R-3.2).
 SEPA_CREDIT_TRANSFER = "58"
-CREDIT_TRANSFER = "30"
 # UNTDID 2475: VAT due on the invoice date, the code of the "option pour les débits" in CII (R-1.17).
 VAT_ON_DEBITS_CODE = "5"
 SIREN_SCHEME = "0002"
@@ -277,7 +276,7 @@ def _party_description(party: dict) -> str:
     """BT-33: a company's legal form, capital and RCS registration."""
     parts = []
     if party.get("legal_form") and party.get("share_capital"):
-        capital = number_format(Decimal(party["share_capital"]), 2)
+        capital = number_format(Decimal(party["share_capital"]), 2, force_grouping=True)
         parts.append(
             _("%(form)s with a share capital of %(capital)s €")
             % {"form": party["legal_form"], "capital": capital}
@@ -368,10 +367,9 @@ def _header_settlement(parent, document: EInvoice) -> None:
     _element(settlement, "ram:PaymentReference", document.number)
     _element(settlement, "ram:InvoiceCurrencyCode", CURRENCY)
     iban = (document.seller.get("iban") or "").replace(" ", "")
-    means = _element(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
-    if document.is_credit_note or not iban:
-        _element(means, "ram:TypeCode", CREDIT_TRANSFER)
-    else:
+    if iban and not document.is_credit_note:
+        # A credit note is refunded by the seller: no payment to the seller's account.
+        means = _element(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
         _element(means, "ram:TypeCode", SEPA_CREDIT_TRANSFER)
         account = _element(means, "ram:PayeePartyCreditorFinancialAccount")
         _element(account, "ram:IBANID", iban)
