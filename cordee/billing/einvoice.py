@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from lxml import etree
 from weasyprint import HTML
 
+from cordee.billing import einvoice_check
 from cordee.billing.legal import legal_values
 from cordee.billing.pdf import STATIC_DIR, LocalStaticFetcher
 from cordee.core.money import (
@@ -55,9 +56,9 @@ VAT_STANDARD = "S"
 VAT_EXEMPT = "E"
 FRANCHISE_EXEMPTION_CODE = "VATEX-FR-FRANCHISE"
 FRANCHISE_REGISTRATION_SCHEME = "FC"
-# UN/ECE recommendation 20 units.
-UNIT_CODES = {"day": "DAY", "days": "DAY", "jour": "DAY", "hour": "HUR", "hours": "HUR", "heure": "HUR"}
-UNIT_OTHER = "C62"
+UNIT_DAY = "DAY"
+UNIT_HOUR = "HUR"
+UNIT_ONE = "C62"
 FLOWS = ("B2B", "B2BINT", "B2C", "B2CINT", "OUTOFSCOPE", "ARCHIVEONLY")
 LANGUAGE_TAGS = {"fr": "fr-FR", "en": "en-GB"}
 
@@ -70,29 +71,30 @@ class EInvoiceLine:
     description: str
     quantity: Decimal
     unit_price: Decimal
-    unit: str = ""
+    # UN/ECE recommendation 20: DAY, HUR, C62 (one).
+    unit_code: str = UNIT_ONE
     vat_category: str = VAT_STANDARD
     vat_rate: Decimal = ZERO
     exemption_reason: str = ""
     exemption_code: str = ""
+    # The amount frozen on an issued line; otherwise quantity × unit price rounded once (R-1.14).
+    frozen_net_amount: Decimal | None = None
 
     @property
     def net_amount(self) -> Decimal:
+        if self.frozen_net_amount is not None:
+            return self.frozen_net_amount
         return line_amount(self.quantity, self.unit_price)
 
     @property
-    def unit_code(self) -> str:
-        return UNIT_CODES.get(self.unit.strip().lower(), UNIT_OTHER)
-
-    @property
     def unit_display(self) -> str:
-        """The unit in the reader's language: "jours", "heure"; other units as written."""
+        """The unit in the reader's language ("jours", "heure"); nothing for a plain count."""
         count = 2 if self.quantity > 1 else 1
-        if self.unit_code == "DAY":
+        if self.unit_code == UNIT_DAY:
             return ngettext("day", "days", count)
-        if self.unit_code == "HUR":
+        if self.unit_code == UNIT_HOUR:
             return ngettext("hour", "hours", count)
-        return self.unit
+        return ""
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,8 @@ class EInvoice:
     document_type: str = INVOICE
     due_on: date | None = None
     flow: str = "B2B"
-    operation_nature: str = "S"
-    billing_frame: str = "1"
+    # BT-23, the "cadre de facturation": S1 for a services invoice (R-2.4).
+    business_process: str = "S1"
     vat_on_debits: bool = False
     language: str = "fr"
     issuer: dict | None = None
@@ -137,6 +139,8 @@ class EInvoice:
     corrected_number: str = ""
     corrected_issued_on: date | None = None
     notes: list[str] = field(default_factory=list)
+    # The VAT breakdown frozen on an issued invoice; otherwise computed from the lines.
+    frozen_breakdown: tuple[VatGroup, ...] | None = None
 
     @property
     def is_credit_note(self) -> bool:
@@ -150,13 +154,10 @@ class EInvoice:
     def franchise(self) -> bool:
         return self.seller.get("vat_regime") == "franchise"
 
-    @property
-    def business_process(self) -> str:
-        """BT-23, the "cadre de facturation": S1 for a services invoice (R-2.4)."""
-        return f"{self.operation_nature}{self.billing_frame}"
-
     def vat_breakdown(self) -> list[VatGroup]:
         """VAT per rate, rounded once on the rate's base (R-1.14, EN 16931 BR-CO-17)."""
+        if self.frozen_breakdown is not None:
+            return list(self.frozen_breakdown)
         groups = defaultdict(list)
         for line in self.lines:
             key = (line.vat_category, line.vat_rate, line.exemption_reason, line.exemption_code)
@@ -178,6 +179,62 @@ class EInvoice:
     @property
     def total_incl_vat(self) -> Decimal:
         return self.total_excl_vat + self.vat_amount
+
+
+def einvoice_from_invoice(invoice) -> EInvoice:
+    """The values of an issued `Invoice`: its snapshots, frozen lines and frozen VAT breakdown.
+
+    Called in the issuing transaction, once the number, dates, snapshots and totals are set.
+    """
+    lines = [
+        EInvoiceLine(
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            unit_code=line.unit_code,
+            vat_category=line.vat_category,
+            vat_rate=line.vat_rate,
+            exemption_reason=line.exemption_reason,
+            exemption_code=line.exemption_code,
+            frozen_net_amount=line.net_amount,
+        )
+        for line in invoice.lines.all()
+    ]
+    breakdown = tuple(
+        VatGroup(
+            category=group["category"],
+            rate=Decimal(str(group["rate"])),
+            exemption_reason=group.get("exemption_reason", ""),
+            exemption_code=group.get("exemption_code", ""),
+            basis=Decimal(str(group["base"])),
+            amount=Decimal(str(group["tax"])),
+        )
+        for group in invoice.tax_breakdown
+    )
+    corrected = invoice.corrects if invoice.corrects_id else None
+    return EInvoice(
+        number=invoice.number,
+        issued_on=invoice.issued_on,
+        seller=invoice.seller_snapshot,
+        buyer=invoice.buyer_snapshot,
+        issuer=invoice.issuer_snapshot or None,
+        lines=lines,
+        document_type=invoice.document_type,
+        due_on=invoice.due_on,
+        flow=invoice.flow,
+        business_process=invoice.invoicing_frame,
+        vat_on_debits=invoice.vat_on_debits,
+        language=invoice.language or "fr",
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+        delivered_on=invoice.supplied_on,
+        purchase_order=invoice.purchase_order,
+        subject=invoice.mission.title,
+        corrected_number=corrected.number if corrected else "",
+        corrected_issued_on=corrected.issued_on if corrected else None,
+        notes=[invoice.note] if invoice.note else [],
+        frozen_breakdown=breakdown or None,
+    )
 
 
 def franchise_line_values(on: date) -> dict:
@@ -516,6 +573,29 @@ def einvoice_pdf(document: EInvoice, xml: bytes) -> bytes:
     )
 
 
-def einvoice_files(document: EInvoice) -> tuple[bytes, bytes]:
+def einvoice_files(document: EInvoice, *, check: bool = True) -> tuple[bytes, bytes]:
+    """(PDF, XML) of a document; with `check`, an XML failing a rule raises `EInvoiceInvalid` (R-2.8)."""
     xml = cii_xml(document)
+    if check:
+        einvoice_check.xml_check(xml)
     return einvoice_pdf(document, xml), xml
+
+
+# --- The model's entry points -----------------------------------------------------------------------------
+
+
+def invoice_xml(invoice) -> bytes:
+    """The CII XML of an issued invoice or credit note."""
+    return cii_xml(einvoice_from_invoice(invoice))
+
+
+def invoice_pdf(invoice, xml: bytes) -> bytes:
+    """The Factur-X PDF/A-3 of an issued invoice or credit note, with `xml` embedded."""
+    return einvoice_pdf(einvoice_from_invoice(invoice), xml)
+
+
+def invoice_files(invoice, *, check: bool = True) -> tuple[bytes, bytes]:
+    """(PDF, XML) of an invoice being issued. With `check` (the default) the XML passes the XSD, the
+    EN 16931 and the BR-FR rules first, else `einvoice_check.EInvoiceInvalid` lists what failed: an
+    invoice failing them is never issued (R-2.8). About 20–50 ms once the stylesheets are compiled."""
+    return einvoice_files(einvoice_from_invoice(invoice), check=check)

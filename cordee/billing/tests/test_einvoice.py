@@ -101,14 +101,14 @@ def franchise_invoice(**overrides) -> EInvoice:
                 "Design des maquettes, novembre",
                 Decimal("4.5"),
                 Decimal("450"),
-                "day",
+                "DAY",
                 **franchise_line_values(ISSUED_ON),
             ),
             EInvoiceLine(
                 "Atelier avec l'équipe",
                 Decimal("3"),
                 Decimal("85.50"),
-                "hour",
+                "HUR",
                 **franchise_line_values(ISSUED_ON),
             ),
         ],
@@ -128,13 +128,13 @@ def vat_invoice(**overrides) -> EInvoice:
         "vat_on_debits": True,
         "lines": [
             EInvoiceLine(
-                "Développement, sprint 4", Decimal("3"), Decimal("10.10"), "day", vat_rate=Decimal("20.00")
+                "Développement, sprint 4", Decimal("3"), Decimal("10.10"), "DAY", vat_rate=Decimal("20.00")
             ),
             EInvoiceLine(
-                "Développement, sprint 5", Decimal("12"), Decimal("600"), "day", vat_rate=Decimal("20.00")
+                "Développement, sprint 5", Decimal("12"), Decimal("600"), "DAY", vat_rate=Decimal("20.00")
             ),
             EInvoiceLine(
-                "Formation professionnelle", Decimal("1"), Decimal("1200"), "", vat_rate=Decimal("10.00")
+                "Formation professionnelle", Decimal("1"), Decimal("1200"), "C62", vat_rate=Decimal("10.00")
             ),
         ],
     }
@@ -155,7 +155,7 @@ def entity_invoice(**overrides) -> EInvoice:
                 "Accompagnement produit, 8 semaines",
                 Decimal("16"),
                 Decimal("750"),
-                "day",
+                "DAY",
                 vat_rate=Decimal("20.00"),
             )
         ],
@@ -175,7 +175,7 @@ def credit_note(**overrides) -> EInvoice:
                 "Développement, sprint 5 : journée non réalisée",
                 Decimal("1"),
                 Decimal("600"),
-                "day",
+                "DAY",
                 vat_rate=Decimal("20.00"),
             )
         ],
@@ -262,7 +262,7 @@ def test_vat_is_rounded_per_rate_not_per_line():
     """R-1.14: VAT is computed once on each rate's base (EN 16931 BR-CO-17), never summed per line."""
     document = vat_invoice(
         lines=[
-            EInvoiceLine(f"Ligne {n}", Decimal("1"), Decimal("0.125"), "", vat_rate=Decimal("20.00"))
+            EInvoiceLine(f"Ligne {n}", Decimal("1"), Decimal("0.125"), "C62", vat_rate=Decimal("20.00"))
             for n in range(3)
         ]
     )
@@ -274,7 +274,7 @@ def test_vat_is_rounded_per_rate_not_per_line():
         xml, "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/ram:CalculatedAmount"
     ) == ["0.08"]
     three = vat_invoice(
-        lines=[EInvoiceLine("Jour", Decimal("3"), Decimal("10.10"), "day", vat_rate=Decimal("20.00"))]
+        lines=[EInvoiceLine("Jour", Decimal("3"), Decimal("10.10"), "DAY", vat_rate=Decimal("20.00"))]
     )
     assert (three.total_excl_vat, three.vat_amount, three.total_incl_vat) == (
         Decimal("30.30"),
@@ -391,7 +391,7 @@ def test_franchise_without_a_tax_registration_fails_br_e_02(schematrons):
 
 def test_an_exemption_without_its_reason_fails_br_e_10(schematrons):
     line = EInvoiceLine(
-        "Design", Decimal("1"), Decimal("450"), "day", vat_category="E", vat_rate=Decimal("0")
+        "Design", Decimal("1"), Decimal("450"), "DAY", vat_category="E", vat_rate=Decimal("0")
     )
     assert "BR-E-10" in failure_ids(einvoice.cii_xml(franchise_invoice(lines=[line])))
 
