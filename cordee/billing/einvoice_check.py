@@ -182,11 +182,13 @@ def _xmp_value(root, prefix: str, name: str) -> str | None:
 
 
 def pdf_failures(pdf: bytes) -> list[str]:
-    """What the PDF lacks of R-3.3: PDF/A-3B identification, Factur-X XMP extension, the embedded XML
+    """What the PDF lacks of R-3.3: a sound structure (qpdf), PDF/A-3B identification, Factur-X XMP extension, the embedded XML
     (`/AF`, AFRelationship, MIME), an sRGB OutputIntent, the trailer `/ID`, no encryption or JavaScript,
     every font embedded."""
     failures = []
     with pikepdf.open(BytesIO(pdf)) as document:
+        # qpdf's own structure check (`qpdf --check`, R-3.10 b), through the libqpdf pikepdf ships.
+        failures += [f"structure: {problem}" for problem in document.check_pdf_syntax()]
         if document.is_encrypted:
             failures.append("the PDF is encrypted")
         if "/ID" not in document.trailer:

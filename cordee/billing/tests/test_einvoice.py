@@ -458,6 +458,12 @@ def test_a_plain_pdf_fails_the_pdfa3_checks():
         einvoice_check.pdf_check(plain)
 
 
+def test_a_damaged_pdf_fails_the_structure_check():
+    pdf = einvoice.einvoice_files(franchise_invoice())[0]
+    shifted = pdf.replace(b" obj", b"  obj", 1)  # every cross-reference offset after it is now wrong
+    assert any(failure.startswith("structure: ") for failure in einvoice_check.pdf_failures(shifted))
+
+
 def test_a_pdfa3_without_the_factur_x_xml_fails():
     pdfa = HTML(string="<p>Facture</p>").write_pdf(pdf_variant="pdf/a-3b", pdf_identifier=b"F1")
     failures = einvoice_check.pdf_failures(pdfa)
