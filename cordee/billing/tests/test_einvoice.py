@@ -53,7 +53,7 @@ VAT_SELLER = FRANCHISE_SELLER | {
     "siren": "443061841",
     "siret": "44306184100047",
     "vat_regime": "registered",
-    "vat_number": "FR86443061841",
+    "vat_number": "FR64443061841",
     "account_holder": "Hugo Petit",
     "email": "hugo@example.org",
 }
@@ -62,9 +62,9 @@ ENTITY_SELLER = FRANCHISE_SELLER | {
     "name": "Cordée Studio",
     "legal_form": "SAS",
     "siren": "542065479",
-    "siret": "54206547900027",
+    "siret": "54206547900017",
     "vat_regime": "registered",
-    "vat_number": "FR03542065479",
+    "vat_number": "FR82542065479",
     "rcs_city": "Lyon",
     "share_capital": "10000.00",
     "address_line": "8 quai Saint-Vincent",
@@ -77,8 +77,8 @@ ENTITY_SELLER = FRANCHISE_SELLER | {
 BUYER = {
     "name": "Atelier Dupont SAS",
     "siren": "552081317",
-    "siret": "55208131700024",
-    "vat_number": "FR32552081317",
+    "siret": "55208131700018",
+    "vat_number": "FR03552081317",
     "address_line": "5 avenue de France",
     "postal_code": "75013",
     "city": "Paris",
@@ -221,19 +221,14 @@ def pdf_text(pdf: bytes) -> str:
 
 
 @pytest.mark.parametrize("name", GOLDEN)
-def test_golden_documents_pass_xsd_en16931_and_br_fr_and_their_pdf_is_pdfa3(schematrons, name):
+def test_documents_pass_xsd_en16931_and_br_fr_and_their_pdf_is_pdfa3(schematrons, name):
     document = GOLDEN[name]()
-    pdf, xml = einvoice.einvoice_files(document)
+    pdf, xml = einvoice.einvoice_files(document, check=False)
 
     failures = einvoice_check.xml_failures(xml)
     assert [str(failure) for failure in failures if failure.blocking] == []
-    einvoice_check.xml_check(xml)
     einvoice_check.pdf_check(pdf)
     assert einvoice_check.pdf_embedded_xml(pdf) == xml
-
-    GOLDEN_DIR.mkdir(parents=True, exist_ok=True)
-    (GOLDEN_DIR / f"{name}.pdf").write_bytes(pdf)
-    (GOLDEN_DIR / f"{name}.xml").write_bytes(xml)
 
 
 @pytest.mark.parametrize("name", GOLDEN)
@@ -480,7 +475,7 @@ def test_pdf_prints_the_mandatory_mentions_of_a_b2b_invoice():
         "Échéance : 17 janvier 2027",
         "Hugo Petit EI",
         "SIRET : 44306184100047",
-        "N° de TVA : FR86443061841",
+        "N° de TVA : FR64443061841",
         "Atelier Dupont SAS",
         "SIREN : 552081317",
         "Option pour le paiement de la taxe d'après les débits",
