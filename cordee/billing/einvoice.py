@@ -218,7 +218,7 @@ def einvoice_from_invoice(invoice) -> EInvoice:
         number=invoice.number,
         issued_on=invoice.issued_on,
         seller=invoice.seller_snapshot,
-        buyer=invoice.buyer_snapshot,
+        buyer=_buyer_with_address(invoice),
         issuer=invoice.issuer_snapshot or None,
         lines=lines,
         document_type=invoice.document_type,
@@ -237,6 +237,19 @@ def einvoice_from_invoice(invoice) -> EInvoice:
         notes=[invoice.note] if invoice.note else [],
         frozen_breakdown=breakdown or None,
     )
+
+
+def _buyer_with_address(invoice) -> dict:
+    """The buyer snapshot, with an email as electronic address (BT-49, mandatory: BR-FR-12) when the buyer
+    has no SIREN to serve as one: a consumer or a foreign business. The client's finance contact first."""
+    buyer = dict(invoice.buyer_snapshot)
+    if buyer.get("siren") or buyer.get("email") or not invoice.client_id:
+        return buyer
+    contacts = list(invoice.client.contacts.filter(archived_at__isnull=True).order_by("pk"))
+    finance = [contact for contact in contacts if contact.role == "finance"]
+    chosen = (finance or contacts or [None])[0]
+    buyer["email"] = chosen.email if chosen else ""
+    return buyer
 
 
 def franchise_line_values(on: date) -> dict:

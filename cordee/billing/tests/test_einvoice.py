@@ -401,6 +401,53 @@ def test_a_business_buyer_without_siren_fails_br_fr_11(schematrons):
     assert any(rule.startswith("BR-FR-11") for rule in failure_ids(xml))
 
 
+CONSUMER = {
+    "name": "Paul Durand",
+    "siren": "",
+    "siret": "",
+    "vat_number": "",
+    "address_line": "3 rue Haute",
+    "postal_code": "44000",
+    "city": "Nantes",
+    "country": "FR",
+}
+
+
+def test_a_buyer_without_siren_has_its_email_as_electronic_address(schematrons):
+    """BR-FR-12: BT-49 is mandatory; a consumer or a foreign business has no SIREN to use (scheme EM)."""
+    xml = einvoice.cii_xml(franchise_invoice(buyer=CONSUMER | {"email": "paul@example.org"}, flow="B2C"))
+    assert xml_text(xml, "//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID[@schemeID='EM']") == [
+        "paul@example.org"
+    ]
+    assert failure_ids(xml) == set()
+    assert "BR-FR-12_BT-49" in failure_ids(einvoice.cii_xml(franchise_invoice(buyer=CONSUMER, flow="B2C")))
+
+
+def test_reverse_charge_to_a_business_abroad_passes(schematrons):
+    buyer = CONSUMER | {
+        "name": "Acme GmbH",
+        "vat_number": "DE136695976",
+        "address_line": "Hauptstraße 1",
+        "postal_code": "10115",
+        "city": "Berlin",
+        "country": "DE",
+        "email": "billing@acme.example",
+    }
+    line = EInvoiceLine(
+        "Développement",
+        Decimal("2"),
+        Decimal("600"),
+        "DAY",
+        vat_category="AE",
+        vat_rate=Decimal("0"),
+        exemption_reason="Autoliquidation",
+        exemption_code="VATEX-EU-AE",
+    )
+    document = vat_invoice(buyer=buyer, flow="B2BINT", vat_on_debits=False, lines=[line])
+    assert failure_ids(einvoice.cii_xml(document)) == set()
+    assert "Autoliquidation" in pdf_text(einvoice.einvoice_files(document)[0])
+
+
 def test_missing_legal_notes_fail_br_fr_05(schematrons):
     xml = xml_without(einvoice.cii_xml(vat_invoice()), "//ram:IncludedNote[ram:SubjectCode='PMT']")
     assert any(rule.startswith("BR-FR-05") for rule in failure_ids(xml))
