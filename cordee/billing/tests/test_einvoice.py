@@ -591,3 +591,24 @@ def test_english_invoice_is_in_english():
 def test_golden_dir_is_ignored_by_git():
     gitignore = (settings.BASE_DIR / ".gitignore").read_text().split()
     assert "var/" in gitignore
+
+
+def test_a_long_invoice_runs_over_pages_with_the_header_repeated_and_stays_valid(schematrons):
+    lines = [
+        EInvoiceLine(
+            f"Développement, sprint {n} : API, tests et revue",
+            Decimal("2.5"),
+            Decimal("600"),
+            "DAY",
+            vat_rate=Decimal("20.00"),
+        )
+        for n in range(1, 36)
+    ]
+    pdf, xml = einvoice.einvoice_files(vat_invoice(lines=lines))
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(BytesIO(pdf)).pages]
+    assert len(pages) > 1
+    for number, text in enumerate(pages, start=1):
+        assert "Prix unitaire HT" in text
+        assert f"FAC-2026-00007 · {number} / {len(pages)}" in text
+    assert "Total TTC 63 000,00 €" in pages[-1]
+    einvoice_check.pdf_check(pdf)
