@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
+import pikepdf
 import pytest
 from django.conf import settings
 from lxml import etree
@@ -612,3 +613,11 @@ def test_a_long_invoice_runs_over_pages_with_the_header_repeated_and_stays_valid
         assert f"FAC-2026-00007 · {number} / {len(pages)}" in text
     assert "Total TTC 63 000,00 €" in pages[-1]
     einvoice_check.pdf_check(pdf)
+
+
+def test_an_encrypted_pdf_fails():
+    pdf = einvoice.einvoice_files(franchise_invoice(), check=False)[0]
+    output = BytesIO()
+    with pikepdf.open(BytesIO(pdf)) as document:
+        document.save(output, encryption=pikepdf.Encryption(owner="owner", user=""))
+    assert "the PDF is encrypted" in einvoice_check.pdf_failures(output.getvalue())
