@@ -523,9 +523,11 @@ def cii_xml(document: EInvoice) -> bytes:
                 document.purchase_order,
             )
         delivery = _element(transaction, "ram:ApplicableHeaderTradeDelivery")
-        if document.delivered_on:
+        # BT-72: the date of supply, or the end of the period invoiced (the service's completion).
+        supplied_on = document.delivered_on or document.period_end
+        if supplied_on:
             event = _element(delivery, "ram:ActualDeliverySupplyChainEvent")
-            _date(event, "ram:OccurrenceDateTime", document.delivered_on)
+            _date(event, "ram:OccurrenceDateTime", supplied_on)
         _header_settlement(transaction, document)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

@@ -360,8 +360,12 @@ def test_mandate_names_the_issuer_in_a_note():
     ]
 
 
-def test_billing_period_is_sent():
+def test_billing_period_is_sent_and_its_end_is_the_date_of_supply(schematrons):
     xml = einvoice.cii_xml(franchise_invoice())
+    assert xml_text(
+        xml, "//ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString"
+    ) == ["20261127"]
+    assert einvoice_check.xml_failures(xml) == []  # not even a warning
     period = "//ram:ApplicableHeaderTradeSettlement/ram:BillingSpecifiedPeriod/"
     assert xml_text(xml, period + "ram:StartDateTime/udt:DateTimeString") == ["20261102"]
     assert xml_text(xml, period + "ram:EndDateTime/udt:DateTimeString") == ["20261127"]
