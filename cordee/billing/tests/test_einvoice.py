@@ -7,12 +7,14 @@ Each golden PDF and XML is written to `var/invoices/golden/` (ignored by git) so
 
 import re
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from io import BytesIO
 
 import pikepdf
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from pypdf import PdfReader
 from weasyprint import HTML
@@ -21,7 +23,7 @@ from cordee.billing import einvoice, einvoice_check
 from cordee.billing.einvoice import CREDIT_NOTE, EInvoice, EInvoiceLine, franchise_line_values
 from cordee.billing.einvoice_check import EInvoiceInvalid
 
-GOLDEN_DIR = settings.VAR_DIR / "invoices" / "golden"
+GOLDEN_DIR = django_settings.VAR_DIR / "invoices" / "golden"
 NS = einvoice.NAMESPACES
 ISSUED_ON = date(2026, 12, 3)
 
@@ -594,7 +596,7 @@ def test_english_invoice_is_in_english():
 
 
 def test_golden_dir_is_ignored_by_git():
-    gitignore = (settings.BASE_DIR / ".gitignore").read_text().split()
+    gitignore = (django_settings.BASE_DIR / ".gitignore").read_text().split()
     assert "var/" in gitignore
 
 
@@ -625,3 +627,32 @@ def test_an_encrypted_pdf_fails():
     with pikepdf.open(BytesIO(pdf)) as document:
         document.save(output, encryption=pikepdf.Encryption(owner="owner", user=""))
     assert "the PDF is encrypted" in einvoice_check.pdf_failures(output.getvalue())
+
+
+line_values = st.tuples(
+    st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("500"), places=4),
+    st.decimals(min_value=Decimal("0.000001"), max_value=Decimal("5000"), places=6),
+    st.sampled_from([Decimal("20.00"), Decimal("10.00"), Decimal("5.50"), Decimal("2.10")]),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(line_values, min_size=1, max_size=6))
+def test_any_quantities_prices_and_rates_pass_the_arithmetic_rules(schematrons, values):
+    """Quantities to 4 decimals, unit prices to 6 (R-0.3), VAT per rate (R-1.14): EN 16931's BR-CO rules and
+    the French decimal rules (BR-FR-DEC) hold for any mix, and the XML adds up like the document."""
+    lines = [
+        EInvoiceLine(f"Ligne {index}", quantity, price, "DAY", vat_rate=rate)
+        for index, (quantity, price, rate) in enumerate(values, start=1)
+    ]
+    document = vat_invoice(lines=lines)
+    xml = einvoice.cii_xml(document)
+    assert failure_ids(xml) == set()
+    header_tax = "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/"
+    bases = [Decimal(value) for value in xml_text(xml, header_tax + "ram:BasisAmount")]
+    taxes = [Decimal(value) for value in xml_text(xml, header_tax + "ram:CalculatedAmount")]
+    rates = [Decimal(value) for value in xml_text(xml, header_tax + "ram:RateApplicablePercent")]
+    assert sum(bases) == document.total_excl_vat
+    assert sum(taxes) == document.vat_amount
+    for base, tax, rate in zip(bases, taxes, rates, strict=True):
+        assert tax == (base * rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
