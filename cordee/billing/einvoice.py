@@ -275,7 +275,9 @@ def mandate_mention(document: EInvoice) -> str:
 
 
 def penalty_mention(document: EInvoice) -> str:
-    """PMD: the late-payment penalties (R-1.10); for a consumer only the rate, as for any late debt."""
+    """PMD: the late-payment penalties of the Code de commerce (R-1.10), owed by businesses only."""
+    if not document.is_business_buyer:
+        return _("No late-payment penalties under the Code de commerce: the client is a consumer.")
     rate = number_format(Decimal(document.seller.get("late_penalty_rate") or "0"), 2)
     return _(
         "Late payment: penalties at %(rate)s%% a year from the day after the due date "
@@ -547,7 +549,9 @@ def pdf_context(document: EInvoice) -> dict:
         "vat_breakdown": document.vat_breakdown(),
         "franchise_mention": values.franchise_mention,
         "mandate_mention": mandate_mention(document),
-        "penalty_mention": penalty_mention(document),
+        # For a consumer neither the penalties nor the 40 € are printed (R-1.11, R-1.12); the XML still
+        # carries its PMD and PMT notes, saying so (BR-FR-05).
+        "penalty_mention": penalty_mention(document) if document.is_business_buyer else "",
         "recovery_mention": recovery_mention(document) if document.is_business_buyer else "",
         "discount_mention": discount_mention(document),
         "vat_on_debits_mention": vat_on_debits_mention(document),

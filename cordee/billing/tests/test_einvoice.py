@@ -567,6 +567,7 @@ def test_pdf_of_a_consumer_invoice_never_shows_the_40_euros():
     text = pdf_text(einvoice.einvoice_files(document)[0])
     assert "40,00" not in text
     assert "indemnité forfaitaire" not in text.lower()
+    assert "pénalités" not in text.lower()
     assert "Échéance" in text
 
 
