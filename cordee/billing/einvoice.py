@@ -224,7 +224,7 @@ def einvoice_from_invoice(invoice) -> EInvoice:
         document_type=invoice.document_type,
         due_on=invoice.due_on,
         flow=invoice.flow,
-        business_process=invoice.invoicing_frame,
+        business_process=_business_process(invoice),
         vat_on_debits=invoice.vat_on_debits,
         language=invoice.language or "fr",
         period_start=invoice.period_start,
@@ -237,6 +237,12 @@ def einvoice_from_invoice(invoice) -> EInvoice:
         notes=[invoice.note] if invoice.note else [],
         frozen_breakdown=breakdown or None,
     )
+
+
+def _business_process(invoice) -> str:
+    """BT-23: the nature of the operation (B, S or M, R-2.3) followed by the frame's number (R-2.4)."""
+    frame = invoice.invoicing_frame or "S1"
+    return f"{invoice.operation_nature or frame[0]}{frame[1:]}"
 
 
 def _buyer_with_address(invoice) -> dict:

@@ -311,3 +311,17 @@ def test_a_consumer_invoice_takes_the_client_contact_email_as_address(schematron
         world.contact.email
     ]
     assert "40,00" not in pdf_text(bytes(invoice.pdf))
+
+
+def test_the_nature_of_the_operation_is_the_first_letter_of_bt_23(schematrons, world, plan, sellers):
+    invoice = issue(
+        world,
+        plan,
+        sellers.vat,
+        [("Licence et installation", Decimal("1"), "C62", Decimal("900"), Decimal("20.00"))],
+        operation_nature="M",
+        supplied_on=date(2026, 12, 1),
+    )
+    assert xml_text(bytes(invoice.xml), "//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID") == [
+        "M1"
+    ]
