@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from lxml import etree
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
@@ -567,7 +567,10 @@ def pdf_context(document: EInvoice) -> dict:
 
 
 def pdf_metadata(document: EInvoice) -> dict:
-    title = _("Credit note %(number)s") if document.is_credit_note else _("Invoice %(number)s")
+    if document.is_credit_note:
+        title = pgettext("document title", "Credit note %(number)s")
+    else:
+        title = pgettext("document title", "Invoice %(number)s")
     return {
         "author": document.seller["name"],
         "keywords": "Factur-X",
