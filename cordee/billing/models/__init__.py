@@ -1,6 +1,9 @@
 """Billing's models, one module per area: sellers, plans, quotes and activity reports (`plans`), revenue
-splits (`splits`)."""
+splits (`splits`), invoices, credit notes, billing mandates and the batches sent together (`invoices`).
 
+Each area's names are re-exported here, one import line per module (the package's public names)."""
+
+from .invoices import BillingMandate, Invoice, InvoiceBatch, InvoiceImmutable, InvoiceLine
 from .plans import (
     DOCUMENT_NUMBER_PATTERN,
     MAX_PAYMENT_DAYS,
@@ -19,24 +22,3 @@ from .plans import (
     prefix_validator,
 )
 from .splits import RevenueSplit, SplitApproval, SplitShare
-
-__all__ = [
-    "DOCUMENT_NUMBER_PATTERN",
-    "MAX_PAYMENT_DAYS",
-    "ActivityReport",
-    "BillingPlan",
-    "CapAlert",
-    "LegalSeller",
-    "NumberSeries",
-    "OverageRequest",
-    "PlanDeliverable",
-    "PlanMemberRate",
-    "Quote",
-    "RevenueSplit",
-    "SplitApproval",
-    "SplitShare",
-    "amount_field",
-    "days_field",
-    "document_number_validator",
-    "prefix_validator",
-]
