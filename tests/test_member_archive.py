@@ -227,3 +227,13 @@ def membership_joins_without_the_archive_filter() -> list[str]:
 
 def test_every_join_through_memberships_leaves_former_members_out():
     assert membership_joins_without_the_archive_filter() == []
+
+
+def test_the_team_page_keeps_a_former_member_with_their_hours_marked_as_gone(former, mission, lead_client):
+    page = lead_client.get(
+        reverse("missions:team", args=[mission.collective.slug, mission.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+
+    assert former.user.display_name in page
+    assert page.count("Left the collective") == 1
+    assert "2 h logged" in page
