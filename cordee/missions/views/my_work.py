@@ -6,10 +6,12 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from cordee.core.ics import calendar_feed_response
+from cordee.missions.models import Task
 from cordee.missions.queries.my_work import my_work as my_work_overview
 from cordee.missions.services.calendar_feed import (
     calendar_feed_create,
@@ -21,6 +23,36 @@ from cordee.missions.services.calendar_feed import (
 
 # The new feed's token waits here until My work shows it, once (only its hash is stored).
 NEW_FEED_SESSION_KEY = "calendar_feed_new_token"
+# A slug and a mission id no real ones have: the board's address is reversed once per page, then each
+# task's collective and mission replace them.
+SLUG_PLACEHOLDER = "slug-placeholder-0f9e"
+MISSION_PLACEHOLDER = 2147483647
+
+
+def _prepare_task_items(overview) -> None:
+    """What each task line shows, prepared here so that the template stays a plain loop (up to 75 lines:
+    no `reverse()` or date format per line)."""
+    board = reverse("missions:board", args=[SLUG_PLACEHOLDER, MISSION_PLACEHOLDER])
+    status_labels = dict(Task.Status.choices)
+    board_urls = {}
+
+    def prepare(task, urgent=None):
+        mission = task.mission
+        if mission.pk not in board_urls:
+            board_urls[mission.pk] = board.replace(SLUG_PLACEHOLDER, mission.collective.slug).replace(
+                str(MISSION_PLACEHOLDER), str(mission.pk)
+            )
+        task.board_url = board_urls[mission.pk]
+        task.status_label = status_labels.get(task.status, task.status)
+        if task.due_date:
+            task.due_iso = task.due_date.isoformat()
+            task.due_label = date_format(task.due_date, "DATE_FORMAT")
+        task.urgency = urgent
+        return task
+
+    overview.urgent_tasks = [prepare(item.task, item) for item in overview.urgent]
+    for task in overview.other_tasks.object_list:
+        prepare(task)
 
 
 @login_required
@@ -28,6 +60,7 @@ def my_work(request):
     overview = my_work_overview(
         user=request.user, today=timezone.localdate(), page_number=request.GET.get("page")
     )
+    _prepare_task_items(overview)
     new_token = request.session.pop(NEW_FEED_SESSION_KEY, None)
     new_feed_url = calendar_feed_url(new_token) if new_token and overview.feed else ""
     context = {
