@@ -7,6 +7,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cordee.accounts.queries import person_fields
 from cordee.billing.queries import billing_attention
 from cordee.collectives.models import Collective, Membership, Reference
 from cordee.collectives.queries import Checklist, collective_members, onboarding_checklist, page_completeness
@@ -19,6 +20,18 @@ from cordee.opportunities.models import Opportunity
 UPCOMING_OPPORTUNITIES = 5
 WAITING_OPPORTUNITIES = 5
 OPEN_STAGES = [Opportunity.Stage.NEW, Opportunity.Stage.QUALIFIED, Opportunity.Stage.PROPOSAL_SENT]
+# The columns the dashboard's lists show: an opportunity line and its owner, a member and their person.
+OPPORTUNITY_LINE_FIELDS = (
+    "company",
+    "contact_name",
+    "stage",
+    "need",
+    "next_action",
+    "next_action_date",
+    "created_at",
+    *person_fields("owner"),
+)
+MEMBER_LINE_FIELDS = ("role", "title", *person_fields("user"))
 
 
 def _count_subquery(queryset: QuerySet, outer_field: str = "collective") -> Coalesce:
@@ -124,12 +137,15 @@ def opportunities_waiting(collective: Collective, today) -> QuerySet[Opportunity
 def collective_overview(collective: Collective) -> CollectiveOverview:
     """Everything the collective dashboard shows, in a fixed number of queries whatever the numbers."""
     today = collective_today(collective)
-    waiting = list(opportunities_waiting(collective, today)[: WAITING_OPPORTUNITIES + 1])
-    members = list(collective_members(collective))
+    waiting = list(
+        opportunities_waiting(collective, today).only(*OPPORTUNITY_LINE_FIELDS)[: WAITING_OPPORTUNITIES + 1]
+    )
+    members = list(collective_members(collective).only(*MEMBER_LINE_FIELDS))
     # The open opportunities to act on first: dated next actions first, then the most recent requests.
     upcoming = list(
         Opportunity.objects.filter(collective=collective, stage__in=OPEN_STAGES)
         .select_related("owner")
+        .only(*OPPORTUNITY_LINE_FIELDS)
         .order_by(F("next_action_date").asc(nulls_last=True), "-created_at")[:UPCOMING_OPPORTUNITIES]
     )
     by_stage = dict(
