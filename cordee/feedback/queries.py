@@ -195,20 +195,26 @@ def missions_needing_attention(collective, *, now=None) -> list[analytics.Missio
     return analytics.missions_needing_attention(facts, now=now)
 
 
-def dashboard_feedback(collective, *, now=None) -> DashboardFeedback:
+def dashboard_feedback(collective, *, now=None, has_surveys: bool = True) -> DashboardFeedback:
     """The dashboard block: NPS of the last 90 days, the monthly NPS of the last 12 months as a chart,
-    and up to five missions needing attention."""
+    and up to five missions needing attention.
+
+    `has_surveys=False` (the caller knows that the collective has no survey yet) reads nothing: without a
+    survey there is no answer, no follow-up call and no round left unanswered.
+    """
     now = now or timezone.now()
     recent = now - timedelta(days=DASHBOARD_DAYS)
-    rows = list(
-        SurveyResponse.objects.filter(
-            collective=collective, submitted_at__gte=now - timedelta(days=DASHBOARD_TREND_DAYS)
+    rows = []
+    if has_surveys:
+        rows = list(
+            SurveyResponse.objects.filter(
+                collective=collective, submitted_at__gte=now - timedelta(days=DASHBOARD_TREND_DAYS)
+            )
+            .order_by()
+            .values_list("submitted_at", "score")
         )
-        .order_by()
-        .values_list("submitted_at", "score")
-    )
     scores = [score for answered_at, score in rows if answered_at >= recent]
-    attention = missions_needing_attention(collective, now=now)
+    attention = missions_needing_attention(collective, now=now) if has_surveys else []
     return DashboardFeedback(
         nps=analytics.nps(scores),
         answers=len(scores),
