@@ -427,10 +427,24 @@ def test_only_the_members_concerned_decide(setup):
             split_approve(by=user, split_id=split.pk)
         with pytest.raises(AccessDenied):
             split_reject(by=user, split_id=split.pk, comment="Non")
-    setup.lea.memberships.all().delete()  # Léa left the collective
+    setup.lea.memberships.update(archived_at=timezone.now(), archive_reason="left")  # Léa left
     with pytest.raises(AccessDenied):
         split_approve(by=setup.lea, split_id=split.pk)
     assert SplitApproval.objects.count() == 1  # the lead's own approval only
+
+
+def test_a_member_who_left_cannot_be_given_a_share(setup):
+    setup.lea.memberships.update(archived_at=timezone.now(), archive_reason="left")
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as error:
+            propose(setup)  # time × rate: Léa's 12 hours are still logged
+        assert "left the collective" in " ".join(error.value.messages)
+        with pytest.raises(ValidationError):
+            propose(
+                setup, Method.AGREED_BEFORE, percents={setup.lead.pk: Decimal(50), setup.lea.pk: Decimal(50)}
+            )
+    split = propose(setup, Method.AGREED_BEFORE, percents={setup.lead.pk: Decimal(100)})
+    assert split.status == RevenueSplit.Status.APPROVED
 
 
 # --- Emails and reminders ----------------------------------------------------------------------------------
