@@ -655,6 +655,19 @@ def test_the_lead_previews_then_proposes_from_the_page(client, setup):
     }
 
 
+def test_a_preview_in_place_says_why_it_cannot_be_computed(client, setup):
+    client.force_login(setup.lead)
+    response = client.post(
+        split_url(setup),
+        {"method": "agreed_before", f"percent_{setup.lea.pk}": "60", "action": "preview"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert response.status_code == 200  # htmx swaps it in
+    assert 'id="split-preview"' in body and "add up to 60%" in body
+    assert not RevenueSplit.objects.exists()
+
+
 def test_the_form_keeps_what_was_typed_and_says_why(client, setup):
     client.force_login(setup.lead)
     response = client.post(
