@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from cordee.core.ics import calendar_feed_response
@@ -31,7 +32,7 @@ MISSION_PLACEHOLDER = 2147483647
 
 def _prepare_task_items(overview) -> None:
     """What each task line shows, prepared here so that the template stays a plain loop (up to 75 lines:
-    no `reverse()` or date format per line)."""
+    no `reverse()`, date format or counted translation per line)."""
     board = reverse("missions:board", args=[SLUG_PLACEHOLDER, MISSION_PLACEHOLDER])
     status_labels = dict(Task.Status.choices)
     board_urls = {}
@@ -48,6 +49,14 @@ def _prepare_task_items(overview) -> None:
             task.due_iso = task.due_date.isoformat()
             task.due_label = date_format(task.due_date, "DATE_FORMAT")
         task.urgency = urgent
+        if urgent is not None and urgent.is_late:
+            task.urgency_label = ngettext(
+                "Late by %(counter)s day", "Late by %(counter)s days", urgent.days_late
+            ) % {"counter": urgent.days_late}
+        elif urgent is not None and urgent.days_left > 0:
+            task.urgency_label = ngettext("In %(counter)s day", "In %(counter)s days", urgent.days_left) % {
+                "counter": urgent.days_left
+            }
         return task
 
     overview.urgent_tasks = [prepare(item.task, item) for item in overview.urgent]
