@@ -33,7 +33,7 @@ OPPORTUNITY_LINE_FIELDS = (
     "created_at",
     *person_fields("owner"),
 )
-MEMBER_LINE_FIELDS = ("role", "title", *person_fields("user"))
+MEMBER_LINE_FIELDS = ("role", "title", "archived_at", *person_fields("user"))
 
 
 def _count_subquery(queryset: QuerySet, outer_field: str = "collective") -> Coalesce:
