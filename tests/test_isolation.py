@@ -8,7 +8,15 @@ page and token links (invitations) are the only exceptions, and they are listed 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cordee.billing.models import ActivityReport, BillingPlan, LegalSeller, Quote, RevenueSplit
+from cordee.billing.models import (
+    ActivityReport,
+    BankStatement,
+    BillingPlan,
+    LegalSeller,
+    Quote,
+    RevenueSplit,
+    StatementLine,
+)
 from cordee.clients.models import Client, ClientContact
 from cordee.collectives.models import Membership, Reference
 from cordee.communication.models import CollectiveEvent, DeliveryCall, Recap, RitualVideo
@@ -58,6 +66,8 @@ PARAMETER_MODELS = {
     "report_pk": ActivityReport,
     "billing_plan_pk": BillingPlan,
     "split_pk": RevenueSplit,
+    "statement_pk": BankStatement,
+    "line_pk": StatementLine,
     "email_pk": OutboundEmail,
 }
 # URL name prefix → the model its bare `pk` points to.
@@ -225,6 +235,21 @@ def two_collectives():
             amount="1000.00",
             method=RevenueSplit.Method.TIME_RATE,
             status=RevenueSplit.Status.PROPOSED,
+        ),
+    }
+    statement = BankStatement.objects.create(
+        collective=b, seller=seller, format="camt053", filename="b.xml", sha256="b" * 64, content=b"<x/>"
+    )
+    b_objects |= {
+        BankStatement: statement,
+        StatementLine: StatementLine.objects.create(
+            collective=b,
+            seller=seller,
+            statement=statement,
+            line_key="b" * 64,
+            booking_date="2026-04-15",
+            amount="1200.00",
+            reference="FAC-2026-00001",
         ),
     }
     return member_of_a, b, b_objects
