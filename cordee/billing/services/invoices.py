@@ -613,7 +613,7 @@ def tax_breakdown(lines) -> list[dict]:
             "exemption_reason": group["exemption_reason"],
             "exemption_code": group["exemption_code"],
         }
-        for (category, rate), group in sorted(groups.items())
+        for (category, rate), group in sorted(groups.items(), key=lambda item: (-item[0][1], item[0][0]))
     ]
 
 
