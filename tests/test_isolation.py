@@ -8,7 +8,7 @@ page and token links (invitations) are the only exceptions, and they are listed 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cordee.billing.models import ActivityReport, BillingPlan, LegalSeller, Quote
+from cordee.billing.models import ActivityReport, BillingPlan, Invoice, InvoiceBatch, LegalSeller, Quote
 from cordee.clients.models import Client, ClientContact
 from cordee.collectives.models import Membership, Reference
 from cordee.communication.models import CollectiveEvent, DeliveryCall, Recap, RitualVideo
@@ -58,6 +58,8 @@ PARAMETER_MODELS = {
     "report_pk": ActivityReport,
     "billing_plan_pk": BillingPlan,
     "email_pk": OutboundEmail,
+    "invoice_pk": Invoice,
+    "batch_pk": InvoiceBatch,
 }
 # URL name prefix → the model its bare `pk` points to.
 OBJECT_MODELS = {
@@ -215,6 +217,18 @@ def two_collectives():
             plan=billing_plan,
             period_start="2026-03-01",
             period_end="2026-03-31",
+        ),
+    }
+    batch = InvoiceBatch.objects.create(collective=b, mission=mission, plan=billing_plan, label="Livrable")
+    b_objects |= {
+        InvoiceBatch: batch,
+        Invoice: Invoice.objects.create(
+            collective=b,
+            mission=mission,
+            plan=billing_plan,
+            batch=batch,
+            seller=seller,
+            client=mission.client,
         ),
     }
     return member_of_a, b, b_objects

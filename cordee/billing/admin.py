@@ -128,8 +128,6 @@ class NumberSeriesAdmin(ReadOnlyAdmin):
     @admin.display(description=_("gap report"))
     def gaps(self, series):
         report = series_gap_report(series)
-        if series.document_type == NumberSeries.DocumentType.QUOTE:
-            return "—"
         if report.is_clean:
             return _("No gap (%(count)s issued)") % {"count": report.issued}
         parts = []

@@ -71,7 +71,8 @@ def invoice_pdf(request, invoice_pk):
     except InvoiceTampered:
         logger.error("Refused to serve invoice %s: its PDF does not match its SHA-256", invoice_pk)
         return HttpResponse(
-            _("This invoice failed its integrity check and is not shown: please contact the team."), status=409
+            _("This invoice failed its integrity check and is not shown: please contact the team."),
+            status=409,
         )
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{invoice_filename(invoice)}"'

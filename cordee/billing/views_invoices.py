@@ -228,7 +228,10 @@ def mandates(request):
     form = BillingMandateForm(request.POST if action == "record" else None, sellers=sellers)
     if action == "record" and form.is_valid():
         try:
-            billing_mandate_record(by=request.user, collective_id=collective.pk, **form.cleaned_data)
+            values = dict(form.cleaned_data)
+            billing_mandate_record(
+                by=request.user, collective_id=collective.pk, issuer_id=values.pop("issuer"), **values
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -33,6 +33,7 @@ from cordee.billing.models import (
     LegalSeller,
     NumberSeries,
     PlanDeliverable,
+    Quote,
 )
 from cordee.billing.pdf import sha256_hex
 from cordee.billing.queries import invoiceable_deliverables
@@ -945,7 +946,12 @@ def invoice_batch_send(*, by, batch_id: int) -> InvoiceBatch:
     contacts = _finance_contacts(mission)
     if not contacts:
         raise ValidationError(_("The client has no finance contact: add one on the client's page first."))
-    attachments = [_attachment(invoice) for invoice in invoices]
+    try:
+        attachments = [_attachment(invoice) for invoice in invoices]
+    except InvoiceTampered as error:
+        raise ValidationError(
+            _("A stored invoice no longer matches its fingerprint: nothing is sent. Contact the operator.")
+        ) from error
     now = timezone.now()
     key = f"billing:invoice-batch:{batch.pk}"
     for contact in contacts:
@@ -1090,14 +1096,12 @@ class SeriesReport:
 
 def series_gap_report(series: NumberSeries) -> SeriesReport:
     """Numbers of the series that are missing, repeated or dated before an earlier number (R-1.2, R-1.6)."""
-    document_type = next(
-        kind for kind, series_kind in SERIES_OF.items() if series_kind == series.document_type
-    )
-    rows = list(
-        Invoice.objects.filter(seller_id=series.seller_id, document_type=document_type)
-        .exclude(number="")
-        .values_list("number", "issued_on")
-    )
+    if series.document_type == NumberSeries.DocumentType.QUOTE:
+        documents = Quote.objects.filter(seller_id=series.seller_id)
+    else:
+        kind = next(kind for kind, series_kind in SERIES_OF.items() if series_kind == series.document_type)
+        documents = Invoice.objects.filter(seller_id=series.seller_id, document_type=kind)
+    rows = list(documents.exclude(number="").values_list("number", "issued_on"))
     serials = sorted(
         (
             (int(match.group(1)), issued_on, number)
