@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cordee.billing import views, views_invoices
+from cordee.billing import views, views_invoices, views_splits
 
 app_name = "billing"
 
@@ -37,4 +37,12 @@ urlpatterns = [
         views_invoices.invoice_batch_discard_view,
         name="invoice_batch_discard",
     ),
+    path(
+        mission + "splits/deliverables/<int:deliverable_pk>/",
+        views_splits.split_deliverable,
+        name="split_deliverable",
+    ),
+    path(mission + "splits/reports/<int:report_pk>/", views_splits.split_report, name="split_report"),
+    path(mission + "splits/bonus/<int:billing_plan_pk>/", views_splits.split_bonus, name="split_bonus"),
+    path(mission + "splits/<int:split_pk>/decide/", views_splits.split_decide, name="split_decide"),
 ]

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0001_initial'),
+        ('billing', '0002_revenue_split'),
         ('clients', '0003_text_length_limits'),
         ('collectives', '0004_text_length_limits'),
         ('missions', '0006_text_length_limits'),

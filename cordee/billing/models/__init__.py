@@ -1,13 +1,9 @@
-"""Billing's models, one module per area: sellers, plans, quotes and activity reports (`plans`), invoices,
-credit notes, billing mandates and the batches sent together (`invoices`)."""
+"""Billing's models, one module per area: sellers, plans, quotes and activity reports (`plans`), revenue
+splits (`splits`), invoices, credit notes, billing mandates and the batches sent together (`invoices`).
 
-from .invoices import (
-    BillingMandate,
-    Invoice,
-    InvoiceBatch,
-    InvoiceImmutable,
-    InvoiceLine,
-)
+Each area's names are re-exported here, one import line per module (the package's public names)."""
+
+from .invoices import BillingMandate, Invoice, InvoiceBatch, InvoiceImmutable, InvoiceLine
 from .plans import (
     DOCUMENT_NUMBER_PATTERN,
     MAX_PAYMENT_DAYS,
@@ -25,26 +21,4 @@ from .plans import (
     document_number_validator,
     prefix_validator,
 )
-
-__all__ = [
-    "DOCUMENT_NUMBER_PATTERN",
-    "MAX_PAYMENT_DAYS",
-    "ActivityReport",
-    "BillingMandate",
-    "BillingPlan",
-    "CapAlert",
-    "Invoice",
-    "InvoiceBatch",
-    "InvoiceImmutable",
-    "InvoiceLine",
-    "LegalSeller",
-    "NumberSeries",
-    "OverageRequest",
-    "PlanDeliverable",
-    "PlanMemberRate",
-    "Quote",
-    "amount_field",
-    "days_field",
-    "document_number_validator",
-    "prefix_validator",
-]
+from .splits import RevenueSplit, SplitApproval, SplitShare

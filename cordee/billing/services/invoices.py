@@ -48,6 +48,7 @@ from cordee.billing.services.sellers import (
     seller_identity,
     seller_missing,
 )
+from cordee.billing.services.splits import approved_split_for
 from cordee.clients.models import ClientContact
 from cordee.collectives.access import membership_for
 from cordee.core.access import AccessDenied
@@ -149,13 +150,8 @@ class Share:
     amount: Decimal
 
 
-def _approved_split(source):
-    """The approved revenue split of a milestone or an activity report (the split area's, once merged)."""
-    raise NotImplementedError("revenue splits come from billing.services.splits once it is on main")
-
-
 def _shares(mission, plan: BillingPlan, source: Source) -> tuple[object, list[Share]]:
-    split = _approved_split(source.deliverable or source.activity_report)
+    split = approved_split_for(source.deliverable or source.activity_report)
     if split is None:
         raise ValidationError(_("The revenue split of this amount is not approved by every member yet."))
     if split.amount != source.amount:
@@ -298,7 +294,7 @@ def invoice_batch_draft(
     plan = _active_plan(mission)
     source = _source(plan, deliverable_id=deliverable_id, activity_report_id=activity_report_id)
     _not_invoiced_yet(mission, source)
-    _split, shares = _shares(mission, plan, source)
+    split, shares = _shares(mission, plan, source)
     planned = _planned_invoices(by=by, mission=mission, plan=plan, shares=shares)
     to_client = [item for item in planned if item.buyer_seller is None]
     _ready_or_refuse({item.seller.pk: item.seller for item in planned}.values(), mission.client)
@@ -329,6 +325,7 @@ def invoice_batch_draft(
                 mission=mission,
                 plan=plan,
                 batch=batch,
+                split=split,
                 deliverable=source.deliverable,
                 activity_report=source.activity_report,
                 seller=item.seller,
