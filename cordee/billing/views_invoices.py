@@ -71,14 +71,13 @@ def invoice_batch_create(request):
         messages.error(request, _("Choose a milestone or an activity report to invoice."))
         return redirect(_billing_url(request))
     try:
-        batch = invoice_batch_draft(by=request.user, mission_id=request.mission.pk, **source)
+        invoice_batch_draft(by=request.user, mission_id=request.mission.pk, **source)
     except ValidationError as error:
         _flash(request, error.messages)
     else:
         messages.success(
             request,
-            _("%(count)s draft invoices are ready: each seller issues theirs, then send them together.")
-            % {"count": batch.invoices.count()},
+            _("The draft invoices are ready: each seller issues theirs, then send them together."),
         )
     return redirect(_billing_url(request))
 

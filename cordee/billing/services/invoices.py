@@ -850,12 +850,12 @@ def credit_note_issue(
     )
     credit.save()
     with translation.override(DOCUMENT_LANGUAGE):
-        description = _("Credit note on invoice %(number)s of %(date)s") % {
-            "number": original.number,
-            "date": _day(original.issued_on),
-        }
-        if reason:
-            description = f"{description}: {reason}"
+        values = {"number": original.number, "date": _day(original.issued_on), "reason": reason}
+        description = (
+            _("Credit note on invoice %(number)s of %(date)s: %(reason)s") % values
+            if reason
+            else _("Credit note on invoice %(number)s of %(date)s") % values
+        )
     line = _draft_line(credit, description, amount, None)
     line.save()
     _freeze(credit, [line], by=by, today=timezone.localdate())
@@ -934,7 +934,7 @@ def invoice_batch_send(*, by, batch_id: int) -> InvoiceBatch:
     drafts = [invoice.seller.display_name for invoice in invoices if invoice.is_draft]
     if drafts:
         raise ValidationError(
-            _("Every invoice is issued before they go together; still a draft: %(sellers)s.")
+            _("Issue every invoice before sending them together; still a draft: %(sellers)s.")
             % {"sellers": ", ".join(drafts)}
         )
     invoices = [invoice for invoice in invoices if invoice.status == Invoice.Status.ISSUED]

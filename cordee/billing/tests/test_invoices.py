@@ -43,7 +43,7 @@ def test_per_member_drafts_one_invoice_per_member_to_the_client_and_numbers_none
     ]
     assert all(i.status == "draft" and i.number == "" for i in invoices)
     assert [i.total_excl_tax for i in invoices] == [Decimal("1200.00"), Decimal("800.00")]
-    assert batch.label == "Deliverable: Maquettes"
+    assert batch.label == "Livrable\u00a0: Maquettes"  # documents are in French
     assert NumberSeries.objects.filter(last_number__gt=0).count() == 0
 
 
@@ -181,7 +181,7 @@ def test_lead_reinvoices_one_client_invoice_and_the_members_invoice_to_the_lead(
     assert (to_lead.buyer_seller.user, to_lead.total_excl_tax) == (world.lead, Decimal("800.00"))
     assert (
         to_lead.lines.get().description
-        == f"Subcontracting, mission “{world.mission.title}”: Deliverable: Maquettes"
+        == f"Sous-traitance, mission « {world.mission.title} »\u00a0: Livrable\u00a0: Maquettes"
     )
     client_invoice = invoice_issue(by=world.lead, invoice_id=to_client.pk)
     member_invoice = invoice_issue(by=invoicing.member, invoice_id=to_lead.pk)

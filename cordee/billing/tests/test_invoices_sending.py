@@ -260,6 +260,7 @@ def test_a_refused_issue_says_why_and_a_credit_note_is_issued_from_the_page(clie
     slug, mission = world.collective.slug, world.mission
     invoice = invoicing.invoice_of(batch, invoicing.member)
     invoicing.member.address_line = ""
+    invoicing.member.language = "en"
     invoicing.member.save()
     client.force_login(invoicing.member)
 
