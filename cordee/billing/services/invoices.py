@@ -20,6 +20,7 @@ from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cordee.billing.legal import legal_values
 from cordee.billing.models import (
@@ -109,39 +110,44 @@ def _day(value: date) -> str:
     return date_format(value, "DATE_FORMAT")
 
 
-def _source(plan: BillingPlan, *, deliverable_id: int | None, activity_report_id: int | None) -> Source:
+def _document_text(message: str, **values) -> str:
+    """A text printed on the invoices, in their language (French), whatever the reader's language."""
     with translation.override(DOCUMENT_LANGUAGE):
-        if deliverable_id:
-            price = next(
-                (item for item in invoiceable_deliverables(plan) if item.deliverable_id == deliverable_id),
-                None,
-            )
-            if price is None:
-                if PlanDeliverable.objects.filter(plan=plan, deliverable_id=deliverable_id).exists():
-                    raise ValidationError(_("This deliverable cannot be invoiced yet: it is not delivered."))
-                raise ValidationError(_("This deliverable has no price in the mission's active plan."))
-            deliverable = price.deliverable
-            supplied_on = timezone.localdate(deliverable.delivered_at) if deliverable.delivered_at else None
-            return Source(
-                amount=price.price,
-                label=_("Deliverable: %(title)s") % {"title": deliverable.title},
-                supplied_on=supplied_on,
-                deliverable=deliverable,
-            )
-        report = ActivityReport.objects.filter(
-            pk=activity_report_id, plan__mission_id=plan.mission_id
-        ).first()
-        if report is None:
-            raise ValidationError(_("Choose a milestone or an activity report to invoice."))
-        if report.status != ActivityReport.Status.VALIDATED:
-            raise ValidationError(_("This activity report is not validated by the client yet."))
-        return Source(
-            amount=report.total_amount,
-            label=_("Services from %(start)s to %(end)s")
-            % {"start": _day(report.period_start), "end": _day(report.period_end)},
-            supplied_on=report.period_end,
-            activity_report=report,
+        return _(message) % {name: value() if callable(value) else value for name, value in values.items()}
+
+
+def _source(plan: BillingPlan, *, deliverable_id: int | None, activity_report_id: int | None) -> Source:
+    if deliverable_id:
+        price = next(
+            (item for item in invoiceable_deliverables(plan) if item.deliverable_id == deliverable_id),
+            None,
         )
+        if price is None:
+            if PlanDeliverable.objects.filter(plan=plan, deliverable_id=deliverable_id).exists():
+                raise ValidationError(_("This deliverable cannot be invoiced yet: it is not delivered."))
+            raise ValidationError(_("This deliverable has no price in the mission's active plan."))
+        deliverable = price.deliverable
+        return Source(
+            amount=price.price,
+            label=_document_text(gettext_noop("Deliverable: %(title)s"), title=deliverable.title),
+            supplied_on=timezone.localdate(deliverable.delivered_at) if deliverable.delivered_at else None,
+            deliverable=deliverable,
+        )
+    report = ActivityReport.objects.filter(pk=activity_report_id, plan__mission_id=plan.mission_id).first()
+    if report is None:
+        raise ValidationError(_("Choose a milestone or an activity report to invoice."))
+    if report.status != ActivityReport.Status.VALIDATED:
+        raise ValidationError(_("This activity report is not validated by the client yet."))
+    return Source(
+        amount=report.total_amount,
+        label=_document_text(
+            gettext_noop("Services from %(start)s to %(end)s"),
+            start=lambda: _day(report.period_start),
+            end=lambda: _day(report.period_end),
+        ),
+        supplied_on=report.period_end,
+        activity_report=report,
+    )
 
 
 @dataclass(frozen=True)
@@ -317,42 +323,42 @@ def invoice_batch_draft(
     )
     flow = Invoice.Flow.B2B if (mission.client.country or "FR") == "FR" else Invoice.Flow.B2BINT
     lines = []
-    with translation.override(DOCUMENT_LANGUAGE):
-        for item in planned:
-            mandate = mandates.get(item.seller.pk)
-            invoice = Invoice(
-                collective_id=mission.collective_id,
-                mission=mission,
-                plan=plan,
-                batch=batch,
-                split=split,
-                deliverable=source.deliverable,
-                activity_report=source.activity_report,
-                seller=item.seller,
-                issuer=plan.seller if mandate else None,
-                mandate=mandate,
-                client=None if item.buyer_seller else mission.client,
-                buyer_seller=item.buyer_seller,
-                supplied_on=source.supplied_on,
-                period_start=source.period_start,
-                period_end=source.period_end,
-                flow=Invoice.Flow.B2B if item.buyer_seller else flow,
-                language=DOCUMENT_LANGUAGE,
-                total_excl_tax=item.amount,
-                created_by=by,
+    for item in planned:
+        mandate = mandates.get(item.seller.pk)
+        invoice = Invoice(
+            collective_id=mission.collective_id,
+            mission=mission,
+            plan=plan,
+            batch=batch,
+            split=split,
+            deliverable=source.deliverable,
+            activity_report=source.activity_report,
+            seller=item.seller,
+            issuer=plan.seller if mandate else None,
+            mandate=mandate,
+            client=None if item.buyer_seller else mission.client,
+            buyer_seller=item.buyer_seller,
+            supplied_on=source.supplied_on,
+            period_start=source.period_start,
+            period_end=source.period_end,
+            flow=Invoice.Flow.B2B if item.buyer_seller else flow,
+            language=DOCUMENT_LANGUAGE,
+            total_excl_tax=item.amount,
+            created_by=by,
+        )
+        try:
+            with transaction.atomic():
+                invoice.save()
+        except IntegrityError as error:
+            raise ValidationError(_("This amount is already invoiced.")) from error
+        description = source.label
+        if item.buyer_seller is not None:
+            description = _document_text(
+                gettext_noop("Subcontracting, mission “%(mission)s”: %(what)s"),
+                mission=mission.title,
+                what=source.label,
             )
-            try:
-                with transaction.atomic():
-                    invoice.save()
-            except IntegrityError as error:
-                raise ValidationError(_("This amount is already invoiced.")) from error
-            description = source.label
-            if item.buyer_seller is not None:
-                description = _("Subcontracting, mission “%(mission)s”: %(what)s") % {
-                    "mission": mission.title,
-                    "what": source.label,
-                }
-            lines.append(_draft_line(invoice, description, item.amount, item.user_id))
+        lines.append(_draft_line(invoice, description, item.amount, item.user_id))
     InvoiceLine.objects.bulk_create(lines)
     return batch
 
@@ -849,13 +855,14 @@ def credit_note_issue(
         created_by=by,
     )
     credit.save()
-    with translation.override(DOCUMENT_LANGUAGE):
-        values = {"number": original.number, "date": _day(original.issued_on), "reason": reason}
-        description = (
-            _("Credit note on invoice %(number)s of %(date)s: %(reason)s") % values
-            if reason
-            else _("Credit note on invoice %(number)s of %(date)s") % values
-        )
+    description = _document_text(
+        gettext_noop("Credit note on invoice %(number)s of %(date)s: %(reason)s")
+        if reason
+        else gettext_noop("Credit note on invoice %(number)s of %(date)s"),
+        number=original.number,
+        date=lambda: _day(original.issued_on),
+        reason=reason,
+    )
     line = _draft_line(credit, description, amount, None)
     line.save()
     _freeze(credit, [line], by=by, today=timezone.localdate())

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from cordee.billing.models import (
     BillingMandate,
@@ -94,6 +95,12 @@ class Invoicing:
         if user is not None:
             invoices = invoices.filter(seller__user=user)
         return invoices.get()
+
+
+def in_french(message: str, **values) -> str:
+    """A text as the invoices print it: in French, through the catalogue."""
+    with translation.override("fr"):
+        return gettext(message) % values
 
 
 def entity_seller(world) -> LegalSeller:

@@ -16,7 +16,7 @@ from cordee.billing.services.invoices import (
     invoice_draft_update,
     invoice_issue,
 )
-from cordee.billing.tests.invoicing import log_time, mandate, ready_to_invoice
+from cordee.billing.tests.invoicing import in_french, log_time, mandate, ready_to_invoice
 from cordee.core.access import AccessDenied
 from cordee.timesheets.models import TimeEntry
 
@@ -26,7 +26,7 @@ YEAR = date.today().year
 
 
 @pytest.fixture(autouse=True)
-def _english():
+def _english_messages():
     with translation.override("en"):
         yield
 
@@ -43,7 +43,7 @@ def test_per_member_drafts_one_invoice_per_member_to_the_client_and_numbers_none
     ]
     assert all(i.status == "draft" and i.number == "" for i in invoices)
     assert [i.total_excl_tax for i in invoices] == [Decimal("1200.00"), Decimal("800.00")]
-    assert batch.label == "Livrable\u00a0: Maquettes"  # documents are in French
+    assert batch.label == in_french("Deliverable: %(title)s", title="Maquettes")
     assert NumberSeries.objects.filter(last_number__gt=0).count() == 0
 
 
@@ -179,9 +179,10 @@ def test_lead_reinvoices_one_client_invoice_and_the_members_invoice_to_the_lead(
     to_lead = invoicing.invoice_of(batch, invoicing.member, to_client=False)
     assert (to_client.seller.user, to_client.total_excl_tax) == (world.lead, Decimal("2000.00"))
     assert (to_lead.buyer_seller.user, to_lead.total_excl_tax) == (world.lead, Decimal("800.00"))
-    assert (
-        to_lead.lines.get().description
-        == f"Sous-traitance, mission « {world.mission.title} »\u00a0: Livrable\u00a0: Maquettes"
+    assert to_lead.lines.get().description == in_french(
+        "Subcontracting, mission “%(mission)s”: %(what)s",
+        mission=world.mission.title,
+        what=in_french("Deliverable: %(title)s", title="Maquettes"),
     )
     client_invoice = invoice_issue(by=world.lead, invoice_id=to_client.pk)
     member_invoice = invoice_issue(by=invoicing.member, invoice_id=to_lead.pk)
