@@ -8,8 +8,18 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
-from cordee.billing.models import BillingPlan, Invoice, InvoiceImmutable, InvoiceLine, NumberSeries
+from cordee.billing.models import (
+    ActivityReport,
+    BillingPlan,
+    Invoice,
+    InvoiceImmutable,
+    InvoiceLine,
+    NumberSeries,
+    RevenueSplit,
+    SplitShare,
+)
 from cordee.billing.services.invoices import (
     invoice_batch_discard,
     invoice_batch_draft,
@@ -328,3 +338,49 @@ def test_an_invoice_is_not_drafted_twice_for_the_same_milestone(world):
         )
 
     assert Invoice.objects.count() == 2
+
+
+# --- An activity period (pay-as-you-go) ------------------------------------------------------------------
+
+
+def test_a_validated_activity_period_is_invoiced_and_its_time_locked(world):
+    invoicing = ready_to_invoice(world)
+    start, end = date.today() - timedelta(days=20), date.today() - timedelta(days=5)
+    report = ActivityReport.objects.create(
+        collective=world.collective,
+        mission=world.mission,
+        plan=invoicing.plan,
+        period_start=start,
+        period_end=end,
+        status=ActivityReport.Status.VALIDATED,
+        total_amount=Decimal("1500.00"),
+    )
+    split = RevenueSplit.objects.create(
+        collective=world.collective,
+        mission=world.mission,
+        plan=invoicing.plan,
+        source=RevenueSplit.Source.ACTIVITY_REPORT,
+        activity_report=report,
+        amount=Decimal("1500.00"),
+        method=RevenueSplit.Method.TIME_RATE,
+        status=RevenueSplit.Status.APPROVED,
+    )
+    SplitShare.objects.create(
+        collective=world.collective, split=split, user=invoicing.member, amount=Decimal("1500.00")
+    )
+    inside = log_time(invoicing, invoicing.member, day=start + timedelta(days=1))
+    after = log_time(invoicing, invoicing.member, day=end + timedelta(days=1))
+
+    batch = invoicing.draft(activity_report_id=report.pk)
+    invoice = invoice_issue(by=invoicing.member, invoice_id=batch.invoices.get().pk)
+
+    with translation.override("fr"):
+        period = {"start": date_format(start, "DATE_FORMAT"), "end": date_format(end, "DATE_FORMAT")}
+    assert batch.label == in_french("Services from %(start)s to %(end)s", **period)
+    assert (invoice.period_start, invoice.period_end, invoice.split_id) == (start, end, split.pk)
+    assert b"<ram:BillingSpecifiedPeriod>" in bytes(invoice.xml)
+    inside.refresh_from_db()
+    after.refresh_from_db()
+    assert (inside.locked_at is not None, after.locked_at) == (True, None)
+    with pytest.raises(ValidationError, match="already invoiced"):
+        invoicing.draft(activity_report_id=report.pk)
