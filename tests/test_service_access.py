@@ -296,6 +296,7 @@ READ_ONLY = {
     "billing.services.invoices.portal_invoices": "read, limited to the contact's own client",
     "billing.services.invoices.series_gap_report": "read (the operator's admin)",
     "billing.services.invoices.tax_breakdown": "pure",
+    "billing.services.revenue.member_threshold_warnings": "read",
     "billing.services.revenue.member_year_revenue": "read",
     "billing.services.revenue.members_year_revenue": "read",
     "billing.services.revenue.split_threshold_warnings": "read: warnings shown before a split binds",
