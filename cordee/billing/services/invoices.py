@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from cordee.billing import einvoice
 from cordee.billing.legal import legal_values
 from cordee.billing.models import (
     DOCUMENT_NUMBER_PATTERN,
@@ -679,7 +680,7 @@ def _series_not_reset(seller: LegalSeller, document_type: str) -> None:
 def invoice_render_files(invoice: Invoice) -> tuple[bytes, bytes]:
     """The Factur-X PDF/A-3 and its CII XML of an invoice about to be issued (its number, snapshots, lines
     and totals set)."""
-    raise NotImplementedError("the Factur-X files come from billing.einvoice once it is on main")
+    return einvoice.invoice_files(invoice)
 
 
 def _lock_covered_time(invoice: Invoice, at) -> None:
