@@ -188,6 +188,8 @@ def _not_invoiced_yet(mission, source: Source) -> None:
     existing = (
         Invoice.objects.filter(mission=mission, document_type=Invoice.DocumentType.INVOICE, **source.filter())
         .exclude(status=Invoice.Status.CANCELLED)
+        # An issued invoice is named before a draft (NULL dates sort differently on SQLite and PostgreSQL).
+        .order_by("-number", "pk")
         .first()
     )
     if existing is not None:
