@@ -155,4 +155,5 @@ def test_the_feedback_emails_are_on_the_page():
         "overage_request",
         "invoices_sent",
         "credit_note_sent",
+        "invoice_reminder",
     ]

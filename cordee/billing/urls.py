@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cordee.billing import views, views_invoices, views_splits
+from cordee.billing import views, views_invoices, views_payments, views_splits
 
 app_name = "billing"
 
@@ -36,6 +36,26 @@ urlpatterns = [
         mission + "invoice-batches/<int:batch_pk>/discard/",
         views_invoices.invoice_batch_discard_view,
         name="invoice_batch_discard",
+    ),
+    path(mission + "payments/", views_payments.mission_payments, name="mission_payments"),
+    path("collectives/<slug:slug>/billing/payments/", views_payments.payments, name="payments"),
+    path(
+        "collectives/<slug:slug>/billing/payments/statements/<int:statement_pk>/",
+        views_payments.statement_detail,
+        name="statement",
+    ),
+    path(
+        "collectives/<slug:slug>/billing/payments/lines/<int:line_pk>/",
+        views_payments.line_decide,
+        name="line_decide",
+    ),
+    path(
+        "collectives/<slug:slug>/billing/payments/charts/",
+        views_payments.payment_charts,
+        name="payment_charts",
+    ),
+    path(
+        "collectives/<slug:slug>/billing/reminders/", views_payments.reminder_ladder, name="reminder_ladder"
     ),
     path(
         mission + "splits/deliverables/<int:deliverable_pk>/",

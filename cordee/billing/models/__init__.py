@@ -1,9 +1,19 @@
 """Billing's models, one module per area: sellers, plans, quotes and activity reports (`plans`), revenue
-splits (`splits`), invoices, credit notes, billing mandates and the batches sent together (`invoices`).
+splits (`splits`), invoices, credit notes, billing mandates and the batches sent together (`invoices`),
+payments, bank statements and the reminder ladder (`payments`).
 
 Each area's names are re-exported here, one import line per module (the package's public names)."""
 
 from .invoices import BillingMandate, Invoice, InvoiceBatch, InvoiceImmutable, InvoiceLine
+from .payments import (
+    BankStatement,
+    ClientCredit,
+    InvoiceReminder,
+    Payment,
+    ReminderLadder,
+    ReminderLevel,
+    StatementLine,
+)
 from .plans import (
     DOCUMENT_NUMBER_PATTERN,
     MAX_PAYMENT_DAYS,

@@ -207,7 +207,7 @@ def test_other_areas_add_their_emails(client, mission, contacts, people, monkeyp
 
     response = client.get(url("preview", mission), {"email": "an_area_email"})
 
-    assert [kind.key for kind in response.context["kinds"]][-2:] == ["credit_note_sent", "an_area_email"]
+    assert [kind.key for kind in response.context["kinds"]][-2:] == ["invoice_reminder", "an_area_email"]
     assert response.context["kind"].label == "An area's email"
 
 

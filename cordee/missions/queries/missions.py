@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from cordee.accounts.queries import person_fields
 from cordee.clients.models import Client, ClientContact
 from cordee.clients.queries import contact_role_order
 from cordee.collectives.models import Membership
@@ -279,6 +280,7 @@ def active_missions(collective, limit: int = 20) -> list[Mission]:
     missions = list(
         Mission.objects.filter(collective=collective, status=Mission.Status.ACTIVE)
         .select_related("client", "lead")
+        .only("title", "client__name", *person_fields("lead"))
         .order_by("-start_date", "-pk")[:limit]
     )
     attach_deadlines(missions, collective)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0003_invoices'),
+        ('billing', '0004_payments'),
     ]
 
     operations = [

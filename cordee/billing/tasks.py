@@ -1,0 +1,20 @@
+"""Background work of the billing app: importing a bank statement, sending the reminders a tick found due."""
+
+from huey.contrib.djhuey import db_task
+
+from cordee.billing.services import reminders, statements
+
+
+@db_task()
+def statement_import_task(statement_id: int) -> int:
+    return statements.statement_import(statement_id)
+
+
+@db_task()
+def invoice_reminders_task(due: list[tuple[int, int]]) -> int:
+    """Send the reminders the tick found due, each batch and level in its own transaction."""
+    return sum(
+        1
+        for batch_id, offset_days in due
+        if reminders.reminder_send(batch_id=batch_id, offset_days=offset_days)
+    )
