@@ -9,7 +9,6 @@ IBANs and BICs are checked with schwifty; a bad one is refused with a message na
 """
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from sepaxml import SepaTransfer
 from sepaxml.validation import ValidationError as SepaSchemaError
+from text_unidecode import unidecode
 
 from cordee.accounts.validators import bic_from_iban, bic_normalize, iban_normalize
 
@@ -63,9 +63,8 @@ class Transfer:
 
 
 def sepa_text(value: str, limit: int) -> str:
-    """Text reduced to the SEPA character set: accents dropped, anything else a space, spaces squeezed."""
-    decomposed = unicodedata.normalize("NFKD", value or "")
-    ascii_text = "".join(char for char in decomposed if not unicodedata.combining(char))
+    """Text reduced to the SEPA character set: transliterated to ASCII, anything else a space, spaces squeezed."""
+    ascii_text = unidecode(value or "")
     cleaned = NOT_SEPA_CHARACTERS.sub(" ", ascii_text.replace("&", "+"))
     return " ".join(cleaned.split())[:limit].strip()
 
