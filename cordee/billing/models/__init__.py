@@ -1,0 +1,42 @@
+"""Billing's models, one module per area: sellers, plans, quotes and activity reports (`plans`); payouts and
+exports (`payouts`)."""
+
+from .payouts import ExportJob, Payout, PayoutBatch
+from .plans import (
+    DOCUMENT_NUMBER_PATTERN,
+    MAX_PAYMENT_DAYS,
+    ActivityReport,
+    BillingPlan,
+    CapAlert,
+    LegalSeller,
+    NumberSeries,
+    OverageRequest,
+    PlanDeliverable,
+    PlanMemberRate,
+    Quote,
+    amount_field,
+    days_field,
+    document_number_validator,
+    prefix_validator,
+)
+
+__all__ = [
+    "DOCUMENT_NUMBER_PATTERN",
+    "ExportJob",
+    "Payout",
+    "PayoutBatch",
+    "MAX_PAYMENT_DAYS",
+    "ActivityReport",
+    "BillingPlan",
+    "CapAlert",
+    "LegalSeller",
+    "NumberSeries",
+    "OverageRequest",
+    "PlanDeliverable",
+    "PlanMemberRate",
+    "Quote",
+    "amount_field",
+    "days_field",
+    "document_number_validator",
+    "prefix_validator",
+]
