@@ -9,6 +9,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from cordee.api.services.webhooks import webhooks_tick as webhooks_run
 from cordee.billing.services.plans import cap_alerts_send
+from cordee.billing.services.splits import split_reminders_send
 from cordee.communication.services.recaps import recaps_auto_send_due, recaps_due
 from cordee.communication.services.ritual_videos import ritual_video_reminders_due
 from cordee.communication.tasks import (
@@ -119,3 +120,12 @@ def billing_cap_alerts_tick() -> int:
     reached (50, 80, 100 %); the unique alert row per plan and threshold makes ticks and workers safe.
     See `cordee.billing.services.plans.cap_alerts_send`."""
     return cap_alerts_send()
+
+
+@db_periodic_task(crontab(minute="25"))
+@periodic_lock("billing-split-reminders-tick", period=timedelta(hours=1))
+def billing_split_reminders_tick() -> int:
+    """Remind each member who has not answered a proposed revenue split, once a day from a day after the
+    proposal; the outbox key per split version, member and day makes ticks and workers safe.
+    See `cordee.billing.services.splits.split_reminders_send`."""
+    return split_reminders_send()

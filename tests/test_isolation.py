@@ -8,7 +8,7 @@ page and token links (invitations) are the only exceptions, and they are listed 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cordee.billing.models import ActivityReport, BillingPlan, LegalSeller, Quote
+from cordee.billing.models import ActivityReport, BillingPlan, LegalSeller, Quote, RevenueSplit
 from cordee.clients.models import Client, ClientContact
 from cordee.collectives.models import Membership, Reference
 from cordee.communication.models import CollectiveEvent, DeliveryCall, Recap, RitualVideo
@@ -57,6 +57,7 @@ PARAMETER_MODELS = {
     "quote_pk": Quote,
     "report_pk": ActivityReport,
     "billing_plan_pk": BillingPlan,
+    "split_pk": RevenueSplit,
     "email_pk": OutboundEmail,
 }
 # URL name prefix → the model its bare `pk` points to.
@@ -215,6 +216,15 @@ def two_collectives():
             plan=billing_plan,
             period_start="2026-03-01",
             period_end="2026-03-31",
+        ),
+        RevenueSplit: RevenueSplit.objects.create(
+            collective=b,
+            mission=mission,
+            source=RevenueSplit.Source.DELIVERABLE,
+            deliverable=deliverable,
+            amount="1000.00",
+            method=RevenueSplit.Method.TIME_RATE,
+            status=RevenueSplit.Status.PROPOSED,
         ),
     }
     return member_of_a, b, b_objects

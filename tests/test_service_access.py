@@ -28,9 +28,9 @@ from django.utils import timezone
 
 from cordee.api.models import AccessToken, WebhookDelivery, WebhookEndpoint
 from cordee.api.services import tokens, webhooks
-from cordee.billing.models import BillingPlan, LegalSeller, NumberSeries, Quote
+from cordee.billing.models import BillingPlan, LegalSeller, NumberSeries, Quote, RevenueSplit, SplitShare
 from cordee.billing.services import plans as billing_plans
-from cordee.billing.services import quotes, reports, sellers
+from cordee.billing.services import quotes, reports, sellers, splits
 from cordee.clients import services as clients
 from cordee.collectives import services as collectives
 from cordee.communication.models import DeliveryCall, Recap
@@ -272,6 +272,18 @@ READ_ONLY = {
     "billing.services.sellers.seller_checklist": "pure",
     "billing.services.sellers.seller_identity": "pure: the snapshot of a seller",
     "billing.services.sellers.seller_missing": "pure",
+    "billing.services.revenue.member_year_revenue": "read",
+    "billing.services.revenue.members_year_revenue": "read",
+    "billing.services.revenue.split_threshold_warnings": "read: warnings shown before a split binds",
+    "billing.services.splits.approved_split_for": "read: the invoicing services check their own access",
+    "billing.services.splits.split_basis": "read, for a mission a page already checked",
+    "billing.services.splits.split_decisions": "read",
+    "billing.services.splits.split_initial_percents": "pure",
+    "billing.services.splits.split_is_invoiced": "read",
+    "billing.services.splits.split_member_ids": "read",
+    "billing.services.splits.split_preview": "computes shares and saves nothing (any member of the mission)",
+    "billing.services.splits.split_source_for": "read, for a mission a page already checked",
+    "billing.services.splits.split_sources": "read, for a mission a page already checked",
 }
 
 # Named system paths: periodic jobs (no user acts) and steps that only checked services call.
@@ -319,6 +331,7 @@ SYSTEM = {
     "timesheets.services.time_entries_lock": "step of invoicing, which checks its own access",
     "billing.services.links.portal_link_to": "step of the billing emails built by checked services",
     "billing.services.plans.cap_alerts_send": "periodic job",
+    "billing.services.splits.split_reminders_send": "periodic job",
     "billing.services.sellers.number_issue": "step of quote_send (checked), inside its transaction",
 }
 
@@ -591,6 +604,49 @@ def _draft_report(w: World) -> None:
     )
 
 
+def _split_source(w: World) -> None:
+    """An active milestone plan whose deliverable is delivered: an amount to split."""
+    seller = LegalSeller.objects.create(collective=w.collective, kind=LegalSeller.Kind.MEMBER, user=w.lead)
+    plan = BillingPlan.objects.create(
+        collective=w.collective,
+        mission=w.mission,
+        version=1,
+        status=BillingPlan.Status.ACTIVE,
+        model=BillingPlan.Model.MILESTONE,
+        seller=seller,
+        created_by=w.lead,
+    )
+    plan.deliverable_prices.create(collective=w.collective, deliverable=w.deliverable, price=Decimal("1000"))
+    Deliverable.objects.filter(pk=w.deliverable.pk).update(status="delivered", delivered_at=timezone.now())
+    w.deliverable.refresh_from_db()
+
+
+def _proposed_split(w: World) -> None:
+    """A split of the deliverable proposed to the lead and the plain member, half each."""
+    _split_source(w)
+    split = RevenueSplit.objects.create(
+        collective=w.collective,
+        mission=w.mission,
+        source=RevenueSplit.Source.DELIVERABLE,
+        deliverable=w.deliverable,
+        amount=Decimal("1000"),
+        method=RevenueSplit.Method.AGREED_BEFORE,
+        status=RevenueSplit.Status.PROPOSED,
+        proposed_at=timezone.now(),
+    )
+    for user in (w.lead, w.member):
+        SplitShare.objects.create(
+            collective=w.collective, split=split, user=user, percent=Decimal(50), amount=Decimal("500")
+        )
+    w.objects["split"] = split
+
+
+def _half_each(w: World) -> splits.SplitChoice:
+    return splits.SplitChoice(
+        method=RevenueSplit.Method.AGREED_BEFORE, percents={w.lead.pk: Decimal(50), w.member.pk: Decimal(50)}
+    )
+
+
 RECIPES = {
     # api
     "api.services.tokens.access_token_create": Recipe(
@@ -701,6 +757,32 @@ RECIPES = {
         MANAGER,
         lambda w, u: reports.activity_report_send(by=u, report_id=w.objects["report"].pk),
         prepare=_draft_report,
+    ),
+    # billing: a revenue split is proposed and changed by the lead or an admin, approved or rejected by each
+    # member with a share (the plain member has one; the outsider and a member who left are refused)
+    "billing.services.splits.split_propose": Recipe(
+        MANAGER,
+        lambda w, u: splits.split_propose(
+            by=u,
+            mission_id=w.mission.pk,
+            kind=RevenueSplit.Source.DELIVERABLE,
+            source_id=w.deliverable.pk,
+            choice=_half_each(w),
+        ),
+        prepare=_split_source,
+    ),
+    "billing.services.splits.split_change": Recipe(
+        MANAGER,
+        lambda w, u: splits.split_change(by=u, split_id=w.objects["split"].pk, choice=_half_each(w)),
+        prepare=_proposed_split,
+    ),
+    "billing.services.splits.split_approve": Recipe(
+        TEAM, lambda w, u: splits.split_approve(by=u, split_id=w.objects["split"].pk), prepare=_proposed_split
+    ),
+    "billing.services.splits.split_reject": Recipe(
+        TEAM,
+        lambda w, u: splits.split_reject(by=u, split_id=w.objects["split"].pk, comment="Trop peu"),
+        prepare=_proposed_split,
     ),
     # clients
     "clients.services.client_create": Recipe(

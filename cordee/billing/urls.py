@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cordee.billing import views
+from cordee.billing import views, views_splits
 
 app_name = "billing"
 
@@ -20,4 +20,12 @@ urlpatterns = [
     path(mission + "reports/<int:report_pk>/", views.report_detail, name="report"),
     path(mission + "reports/<int:report_pk>/send/", views.report_send_view, name="report_send"),
     path(mission + "overage/", views.overage_create, name="overage_create"),
+    path(
+        mission + "splits/deliverables/<int:deliverable_pk>/",
+        views_splits.split_deliverable,
+        name="split_deliverable",
+    ),
+    path(mission + "splits/reports/<int:report_pk>/", views_splits.split_report, name="split_report"),
+    path(mission + "splits/bonus/<int:billing_plan_pk>/", views_splits.split_bonus, name="split_bonus"),
+    path(mission + "splits/<int:split_pk>/decide/", views_splits.split_decide, name="split_decide"),
 ]

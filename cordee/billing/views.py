@@ -36,6 +36,7 @@ from cordee.billing.services.sellers import (
     seller_payment_defaults_update,
     series_prefix_update,
 )
+from cordee.billing.services.splits import split_sources
 from cordee.collectives.permissions import collective_view
 from cordee.missions.models import MissionMember
 from cordee.missions.permissions import mission_view
@@ -144,6 +145,7 @@ def mission_billing(request):
             ),
             "overage_form": OverageForm(),
             "bonus_form": BonusMeasureForm(),
+            "split_sources": split_sources(mission),
         },
     )
 

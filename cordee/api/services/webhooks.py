@@ -43,26 +43,63 @@ def _secret_new() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def url_problem(url: str) -> str | None:
-    """Why an endpoint URL may not receive events, or None. Resolves the host: no private address."""
+def _public_address(url: str) -> tuple[str | None, str | None]:
+    """The address to connect to for an endpoint URL, resolved once, and why it may not receive events.
+
+    Returns (address, None) when every address the host resolves to is public, else (None, reason). With
+    WEBHOOKS_ALLOW_INSECURE (development, tests) the host is not resolved here: (None, None).
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        return _("Enter a full URL starting with https://.")
+        return None, _("Enter a full URL starting with https://.")
     if parts.scheme != "https" and not settings.WEBHOOKS_ALLOW_INSECURE:
-        return _("Only https:// addresses can receive events.")
+        return None, _("Only https:// addresses can receive events.")
     if settings.WEBHOOKS_ALLOW_INSECURE:
-        return None
+        return None, None
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+        addresses = [info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)]
     except (socket.gaierror, UnicodeError):
-        return _("This host name does not resolve.")
+        return None, _("This host name does not resolve.")
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
         if not ip.is_global or ip.is_multicast:
-            return _(
+            return None, _(
                 "This address is on a private or local network: events are only sent to public addresses."
             )
-    return None
+    return addresses[0], None
+
+
+def url_problem(url: str) -> str | None:
+    """Why an endpoint URL may not receive events, or None. Resolves the host: no private address."""
+    return _public_address(url)[1]
+
+
+def _post(url: str, address: str | None, *, body: bytes, headers: dict, timeout: float):
+    """POST to the endpoint. With an address, the connection goes to that very address (the one checked),
+    while TLS still verifies the certificate for the URL's host name: a DNS answer that changes between
+    the check and the connection (DNS rebinding) cannot point the request at a private network."""
+    options = {
+        "body": body,
+        "redirect": False,
+        "timeout": urllib3.Timeout(connect=timeout, read=timeout),
+        "preload_content": False,
+    }
+    if address is None:
+        return _http.request("POST", url, headers=headers, **options)
+    parts = urlsplit(url)
+    pool = urllib3.HTTPSConnectionPool(
+        address,
+        parts.port or 443,
+        server_hostname=parts.hostname,
+        assert_hostname=parts.hostname,
+        retries=False,
+        maxsize=1,
+    )
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        return pool.urlopen("POST", path, headers={**headers, "Host": parts.netloc}, **options)
+    finally:
+        pool.close()
 
 
 def _check_events(events) -> list[str]:
@@ -220,19 +257,13 @@ def webhook_deliver(delivery_id: int) -> int | None:
     if not endpoint.is_active:
         error = WebhookDelivery.ERROR_SWITCHED_OFF
     else:
-        error = WebhookDelivery.ERROR_BLOCKED if url_problem(endpoint.url) else ""
+        address, problem = _public_address(endpoint.url)
+        error = WebhookDelivery.ERROR_BLOCKED if problem else ""
     if not error:
         body, headers = _signed_request(delivery, endpoint.secret)
-        timeout = settings.WEBHOOKS_TIMEOUT_SECONDS
         try:
-            response = _http.request(
-                "POST",
-                endpoint.url,
-                body=body,
-                headers=headers,
-                redirect=False,
-                timeout=urllib3.Timeout(connect=timeout, read=timeout),
-                preload_content=False,
+            response = _post(
+                endpoint.url, address, body=body, headers=headers, timeout=settings.WEBHOOKS_TIMEOUT_SECONDS
             )
             status_code = response.status
             response.drain_conn()

@@ -112,6 +112,44 @@ def test_a_host_that_now_resolves_to_a_private_address_is_not_called(
 
 
 @pytest.mark.django_db
+def test_the_connection_goes_to_the_address_that_was_checked(settings, mission, monkeypatch):
+    """DNS rebinding: the host resolves to a public address for the check, then to a local one. The
+    request must go to the checked address, never to the local server."""
+    local = socket.create_server(("127.0.0.1", 0))
+    local.settimeout(0.2)
+    port = local.getsockname()[1]
+    endpoint = webhook_endpoint_create(
+        by=mission.lead,
+        collective_id=mission.collective_id,
+        url=f"https://hooks.example.org:{port}/x",
+        events=[Event.MISSION_ACTIVATED],
+    )
+    settings.WEBHOOKS_ALLOW_INSECURE = False
+    settings.WEBHOOKS_TIMEOUT_SECONDS = 1
+    real_getaddrinfo = socket.getaddrinfo
+    answers = []
+
+    def rebinding_dns(host, *args, **kwargs):
+        if host != "hooks.example.org":
+            return real_getaddrinfo(host, *args, **kwargs)
+        answers.append(host)
+        address = "93.184.215.14" if len(answers) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+    [delivery_id] = webhook_event_emit(
+        collective_id=mission.collective_id, event_type=Event.MISSION_ACTIVATED, message_id="msg_2", data={}
+    )
+    webhook_deliver(delivery_id)
+    with pytest.raises(TimeoutError):
+        local.accept()
+    local.close()
+    assert answers == ["hooks.example.org"]
+    assert WebhookDelivery.objects.get(pk=delivery_id).state != WebhookDelivery.State.DELIVERED
+    assert endpoint.pk == WebhookDelivery.objects.get(pk=delivery_id).endpoint_id
+
+
+@pytest.mark.django_db
 def test_only_admins_manage_endpoints(mission):
     member = MembershipFactory(collective=mission.collective)
     with pytest.raises(PermissionDenied):

@@ -1,5 +1,5 @@
-"""Billing's models, one module per area: sellers, plans, quotes and activity reports (`plans`); payouts and
-exports (`payouts`)."""
+"""Billing's models, one module per area: sellers, plans, quotes and activity reports (`plans`), revenue
+splits (`splits`), payouts and exports (`payouts`)."""
 
 from .payouts import ExportJob, Payout, PayoutBatch
 from .plans import (
@@ -19,22 +19,26 @@ from .plans import (
     document_number_validator,
     prefix_validator,
 )
+from .splits import RevenueSplit, SplitApproval, SplitShare
 
 __all__ = [
     "DOCUMENT_NUMBER_PATTERN",
-    "ExportJob",
-    "Payout",
-    "PayoutBatch",
     "MAX_PAYMENT_DAYS",
     "ActivityReport",
     "BillingPlan",
     "CapAlert",
+    "ExportJob",
     "LegalSeller",
     "NumberSeries",
     "OverageRequest",
+    "Payout",
+    "PayoutBatch",
     "PlanDeliverable",
     "PlanMemberRate",
     "Quote",
+    "RevenueSplit",
+    "SplitApproval",
+    "SplitShare",
     "amount_field",
     "days_field",
     "document_number_validator",
