@@ -44,6 +44,13 @@ def outbox_tick() -> int:
     return outbox.outbox_recover()
 
 
+@db_periodic_task(crontab(minute="17", hour="3"))
+@periodic_lock("outbox-attachments-sweep", period=timedelta(days=1))
+def outbox_attachments_sweep() -> int:
+    """Delete the attachment files of emails whose transaction rolled back (no row refers to them)."""
+    return outbox.outbox_attachments_sweep()
+
+
 @db_periodic_task(crontab(minute="5"))
 @periodic_lock("missions-health-tick", period=timedelta(hours=1))
 def missions_health_tick() -> int:

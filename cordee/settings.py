@@ -226,6 +226,10 @@ EMAIL_SENDER_DOMAIN = env.str("EMAIL_SENDER_DOMAIN", default="cordee.localhost")
 OUTBOX_MAX_ATTEMPTS = 6
 # A queued delivery or a claim older than this is taken over by the outbox tick (its worker died).
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=180)
+# Attachment files of emails whose transaction rolled back are deleted once their day of writing is this
+# many days behind (no transaction lasts that long); the daily sweep looks that many days further back.
+OUTBOX_ATTACHMENT_GRACE_DAYS = 1
+OUTBOX_ATTACHMENT_SWEEP_DAYS = 7
 # Periodic job locks last most of their job's period; this caps every lease (0: no cap), e.g. for a
 # deployment that runs the ticks more often or a test that cannot wait minutes.
 PERIODIC_LOCK_MAX_LEASE_SECONDS = env.int("PERIODIC_LOCK_MAX_LEASE_SECONDS", default=0)

@@ -5,6 +5,7 @@ from cordee.api.urls import api_urls
 from cordee.collectives import urls as collectives_urls
 from cordee.communication import urls as communication_urls
 from cordee.core import views as core_views
+from cordee.missions import urls as missions_urls
 from cordee.portal import client_feed_views
 from cordee.workspace import urls as workspace_urls
 
@@ -16,13 +17,13 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("cordee.accounts.urls")),
     # Pages that a higher app adds to a lower app's namespace keep their names (see README, Layers):
-    # the dashboards combine several areas and live at the top (cordee.workspace).
+    # the dashboards and My work combine several areas and live at the top (cordee.workspace).
     path("", include((collectives_urls.urlpatterns + workspace_urls.collective_pages, "collectives"))),
     path("", include("cordee.invitations.urls")),
     path("", include("cordee.opportunities.urls")),
     path("", include("cordee.public.urls")),
     path("", include("cordee.clients.urls")),
-    path("", include("cordee.missions.urls")),
+    path("", include((missions_urls.urlpatterns + workspace_urls.missions_pages, "missions"))),
     path("", include("cordee.timesheets.urls")),
     # The client's calendar address is the portal's, managed from the weekly call page (communication).
     path(

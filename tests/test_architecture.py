@@ -9,6 +9,7 @@ import pytest
 from django.utils.module_loading import autodiscover_modules
 from huey.contrib.djhuey import HUEY
 from importlinter import api
+from importlinter.contracts.forbidden import ForbiddenContract
 from importlinter.contracts.layers import LayersContract
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,3 +156,82 @@ def test_the_collective_clock_has_one_home():
                     elsewhere.append(f"{path.relative_to(ROOT)}:{node.lineno} {ast.unparse(node)}")
 
     assert sorted(set(elsewhere)) == []
+
+
+def app_import_cycles(graph) -> list[tuple[str, str]]:
+    """Pairs of apps that import each other, directly or through other apps (tests left out)."""
+    apps = sorted(
+        module
+        for module in graph.find_children("cordee")
+        if (PACKAGE / module.split(".")[1]).is_dir() and module != "cordee.conftest"
+    )
+    reaches = {app: set() for app in apps}
+    for importer in graph.modules:
+        if ".tests" in importer or importer.endswith(".conftest"):
+            continue
+        source = ".".join(importer.split(".")[:2])
+        if source not in reaches:
+            continue
+        for imported in graph.find_modules_directly_imported_by(importer):
+            target = ".".join(imported.split(".")[:2])
+            if target in reaches and target != source:
+                reaches[source].add(target)
+    closure = {app: set(targets) for app, targets in reaches.items()}
+    changed = True
+    while changed:
+        changed = False
+        for targets in closure.values():
+            more = set().union(*(closure[target] for target in targets)) - targets
+            if more:
+                targets |= more
+                changed = True
+    return [(a, b) for a in apps for b in apps if a < b and b in closure[a] and a in closure[b]]
+
+
+def test_no_two_apps_import_each_other(layers):
+    """Siblings of one layer may build on each other (timesheets on missions), never in both directions."""
+    _contract, graph = layers
+
+    assert app_import_cycles(graph) == []
+
+
+def test_a_cycle_between_two_apps_is_found(layers):
+    _contract, graph = layers
+    graph = deepcopy(graph)
+    graph.add_import(
+        importer="cordee.missions.queries.missions",
+        imported="cordee.timesheets.models",
+        line_number=1,
+        line_contents="import cordee.timesheets.models",
+    )
+
+    assert app_import_cycles(graph) == [("cordee.missions", "cordee.timesheets")]
+
+
+def missions_contract():
+    configuration = api.read_configuration(str(ROOT / "pyproject.toml"))
+    (options,) = [
+        item for item in configuration["contracts_options"] if item["id"] == "timesheets-over-missions"
+    ]
+    return ForbiddenContract(
+        name=options["name"], session_options=configuration["session_options"], contract_options=options
+    )
+
+
+def test_missions_never_import_timesheets(layers):
+    _contract, graph = layers
+
+    assert missions_contract().check(deepcopy(graph), verbose=False).kept
+
+
+def test_an_import_of_timesheets_in_missions_breaks_its_contract(layers):
+    _contract, graph = layers
+    graph = deepcopy(graph)
+    graph.add_import(
+        importer="cordee.missions.queries.deliverables",
+        imported="cordee.timesheets.models",
+        line_number=1,
+        line_contents="import cordee.timesheets.models",
+    )
+
+    assert not missions_contract().check(graph, verbose=False).kept

@@ -332,13 +332,24 @@ def client_contact_remove(*, contact: ClientContact, by) -> str:
     With history the contact is archived ("archived"); otherwise deleted ("deleted").
     """
     contact = contact_for(by, contact.pk, manage=True)
-    if contact.is_archived:
+    locked = _lock_contacts(ClientContact.objects.filter(pk=contact.pk))
+    if not locked:
+        return REMOVED_DELETED  # removed meanwhile
+    if locked[0].is_archived:
         return REMOVED_ARCHIVED
     if contact_has_history(contact):
         _contact_archive(contact=contact, by=by, now=timezone.now())
         return REMOVED_ARCHIVED
     contact.delete()
     return REMOVED_DELETED
+
+
+def _lock_contacts(contacts) -> list[ClientContact]:
+    """Lock the rows until the end of the transaction, so that "nothing refers to it" stays true until the
+    delete: on PostgreSQL a row about to refer to a locked contact (an answer, a survey invitation, a portal
+    link, an opt-out) waits for this transaction, then finds the contact archived or gone. On SQLite the
+    write transaction (`transaction_mode=IMMEDIATE`) already holds every writer back."""
+    return list(contacts.select_for_update().order_by("pk"))
 
 
 @transaction.atomic
@@ -349,9 +360,13 @@ def client_remove(*, client: Client, by) -> str:
     ("archived"); otherwise it is deleted with its contacts ("deleted").
     """
     client = client_for(by, client.pk, manage=True)
-    if client.is_archived:
+    # The client's row too: a new mission or contact for it waits for this transaction (see _lock_contacts).
+    locked = Client.objects.select_for_update().filter(pk=client.pk).values_list("archived_at", flat=True)
+    if not locked:
+        return REMOVED_DELETED  # removed meanwhile
+    if client.is_archived or locked[0] is not None:
         return REMOVED_ARCHIVED
-    contacts = list(client.contacts.all())
+    contacts = _lock_contacts(ClientContact.objects.filter(client=client))
     has_history = _refers_to(client, skip=(ClientContact,)) or any(
         contact_has_history(contact) for contact in contacts
     )

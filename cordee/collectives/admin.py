@@ -29,13 +29,26 @@ class CollectiveAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "collective", "role", "title", "day_rate", "joined_at"]
-    list_filter = ["role", "joined_at"]
+    list_display = [
+        "user",
+        "collective",
+        "role",
+        "title",
+        "day_rate",
+        "joined_at",
+        "archived_at",
+        "archive_reason",
+    ]
+    list_filter = ["role", "joined_at", "archive_reason"]
     search_fields = ["user__email", "user__full_name", "collective__name", "collective__slug"]
     list_select_related = ["user", "collective"]
     autocomplete_fields = ["collective"]
     raw_id_fields = ["user"]
-    readonly_fields = ["joined_at"]
+    readonly_fields = ["joined_at", "archived_at", "archived_by", "archive_reason"]
+
+    def get_queryset(self, request):
+        """Former members too (archived when they left or were removed)."""
+        return Membership.with_archived.get_queryset()
 
 
 @admin.register(Reference)

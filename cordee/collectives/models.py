@@ -136,10 +136,27 @@ class Collective(models.Model):
         return str(Address(display_name=name, addr_spec=address))
 
 
+class ActiveMembershipManager(models.Manager):
+    """Memberships that are current: a member who left or was removed is archived, not deleted, and is
+    nowhere a member any more (access, lists, pickers, counts). Queries that join through
+    `memberships__…` bypass managers and filter `memberships__archived_at__isnull=True` themselves."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(archived_at__isnull=True)
+
+
+class AnyMembershipManager(models.Manager):
+    """Current and archived memberships: for bringing a former member back and for the admin."""
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         ADMIN = "admin", _("Admin")
         MEMBER = "member", _("Member")
+
+    class ArchiveReason(models.TextChoices):
+        LEFT = "left", _("Left the collective")
+        REMOVED = "removed", _("Removed by an admin")
 
     collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -160,6 +177,21 @@ class Membership(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
+    # Leaving or being removed archives the membership: what the member did stays theirs, and a new
+    # invitation accepted later makes the same row current again.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("archived by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    archive_reason = models.CharField(_("reason"), max_length=10, choices=ArchiveReason, blank=True)
+
+    objects = ActiveMembershipManager()
+    with_archived = AnyMembershipManager()
 
     class Meta:
         verbose_name = _("membership")
@@ -174,7 +206,11 @@ class Membership(models.Model):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == self.Role.ADMIN
+        return self.role == self.Role.ADMIN and self.archived_at is None
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class Reference(models.Model):

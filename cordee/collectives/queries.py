@@ -102,8 +102,12 @@ def onboarding_checklist(
 def onboarding_state(collective: Collective) -> Checklist:
     """The onboarding checklist of one collective, in one query (for the pages of the set-up thread)."""
     counts = Collective.objects.filter(pk=collective.pk).aggregate(
-        members=Count("memberships", distinct=True),
-        members_without_title=Count("memberships", filter=Q(memberships__title=""), distinct=True),
+        members=Count("memberships", filter=Q(memberships__archived_at__isnull=True), distinct=True),
+        members_without_title=Count(
+            "memberships",
+            filter=Q(memberships__title="", memberships__archived_at__isnull=True),
+            distinct=True,
+        ),
         pending_invitations=Count(
             "invitations",
             filter=Q(

@@ -437,8 +437,8 @@ OPEN_MISSION_STATUSES = ("draft", "active", "paused")
 def _check_leads_no_open_mission(membership: Membership, message: str) -> None:
     """Refuse while the member leads a mission still under way, naming the missions.
 
-    Nothing in the records points at a membership: time, tasks, events and answers refer to the person,
-    so they stay on past records once the membership is gone.
+    Time, tasks, events and answers refer to the person, so they stay on past records once the membership
+    is archived.
     """
     titles = list(
         membership.user.led_missions.filter(
@@ -453,6 +453,15 @@ def _check_leads_no_open_mission(membership: Membership, message: str) -> None:
             % {"name": membership.user.display_name, "missions": ", ".join(f"“{title}”" for title in titles)},
             code="leads_missions",
         )
+
+
+def _archive(membership: Membership, *, by, reason: str) -> None:
+    """Archive instead of delete: the member stays the author of what they did, acts nowhere, and leaves
+    every list and picker of the collective (the default manager only returns current memberships)."""
+    membership.archived_at = timezone.now()
+    membership.archived_by = by
+    membership.archive_reason = reason
+    membership.save(update_fields=["archived_at", "archived_by", "archive_reason"])
 
 
 def membership_update(
@@ -532,7 +541,7 @@ def membership_remove(*, membership: Membership, by: Membership) -> None:
                 "%(name)s."
             ),
         )
-        current.delete()
+        _archive(current, by=by.user, reason=Membership.ArchiveReason.REMOVED)
 
 
 def membership_leave(*, membership: Membership) -> None:
@@ -562,7 +571,7 @@ def membership_leave(*, membership: Membership) -> None:
                 "You lead missions still under way: %(missions)s. Hand them over to another member before leaving."
             ),
         )
-        current.delete()
+        _archive(current, by=current.user, reason=Membership.ArchiveReason.LEFT)
 
 
 # --- Emails that could not be delivered ------------------------------------------------------------

@@ -5,7 +5,9 @@ A row moves pending → sending → sent (or back to pending with a delay after 
 claim with its time and counts the attempt; a claim older than the lease (`OUTBOX_LEASE_SECONDS`) belongs
 to a worker that died, and the tick takes the row back. Each email's Message-ID derives from its
 idempotency key, so the one re-send that a crash inside SMTP can cause is the same message to the
-receiving side. Attachments are files in the default storage named by their SHA-256.
+receiving side. Attachments are files in the default storage named by their SHA-256, in a folder per day
+of writing; the files of emails whose transaction rolled back are swept once their day is past the grace
+(`outbox_attachments_sweep`).
 """
 
 import base64
@@ -13,7 +15,7 @@ import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -68,7 +70,9 @@ def attachment_store(attachment: dict) -> dict:
         attachment["content"] if "content" in attachment else base64.b64decode(attachment["content_base64"])
     )
     digest = hashlib.sha256(content).hexdigest()
-    path = f"{ATTACHMENTS_DIRECTORY}/{digest[:2]}/{digest}"
+    # The file is written before the row, so that a crash after the commit loses nothing; the day's folder
+    # lets the sweep find the files of rolled-back emails without reading every row.
+    path = f"{_attachments_folder(timezone.now().astimezone(UTC).date())}/{digest}"
     if not default_storage.exists(path):
         # Two writers of the same content at once: the second one's file gets a suffix; both are valid.
         path = default_storage.save(path, ContentFile(content))
@@ -79,6 +83,50 @@ def attachment_store(attachment: dict) -> dict:
         "path": path,
         "size": len(content),
     }
+
+
+def _attachments_folder(day: date) -> str:
+    return f"{ATTACHMENTS_DIRECTORY}/{day.isoformat()}"
+
+
+def outbox_attachments_sweep(now=None) -> int:
+    """Delete the attachment files that no email refers to, written on a day past the grace: those of
+    emails whose transaction rolled back. Returns how many files were deleted.
+
+    A file is reused only by emails of its own day (the folder is the day's), so once that day is more
+    than `OUTBOX_ATTACHMENT_GRACE_DAYS` behind no transaction can still be about to refer to it. Each run
+    looks at the `OUTBOX_ATTACHMENT_SWEEP_DAYS` days before that (one listing and one query per day).
+    """
+    now = now or timezone.now()
+    today = now.astimezone(UTC).date()
+    last_day = today - timedelta(days=settings.OUTBOX_ATTACHMENT_GRACE_DAYS + 1)
+    deleted = 0
+    for offset in range(settings.OUTBOX_ATTACHMENT_SWEEP_DAYS):
+        day = last_day - timedelta(days=offset)
+        folder = _attachments_folder(day)
+        try:
+            _folders, names = default_storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        if not names:
+            continue
+        # Emails refer to a file of `day` only if they were stored that day (or just after midnight).
+        start = datetime.combine(day, time.min, tzinfo=UTC)
+        referenced = {
+            attachment.get("path")
+            for attachments in OutboundEmail.objects.filter(
+                created_at__gte=start, created_at__lt=start + timedelta(days=2), attachments__icontains=folder
+            ).values_list("attachments", flat=True)
+            for attachment in attachments
+        }
+        for name in names:
+            path = f"{folder}/{name}"
+            if path not in referenced:
+                default_storage.delete(path)
+                deleted += 1
+    if deleted:
+        logger.info("Deleted %s attachment files of emails that were never stored.", deleted)
+    return deleted
 
 
 def attachment_content(manifest: dict) -> bytes:

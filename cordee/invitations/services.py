@@ -120,7 +120,11 @@ def _member_emails(collective, addresses: list[str]) -> set[str]:
         .values_list("email_lower", flat=True)
     )
     by_verified_address = (
-        EmailAddress.objects.filter(user__memberships__collective=collective, verified=True)
+        EmailAddress.objects.filter(
+            user__memberships__collective=collective,
+            user__memberships__archived_at__isnull=True,
+            verified=True,
+        )
         .annotate(email_lower=Lower("email"))
         .filter(email_lower__in=addresses)
         .values_list("email_lower", flat=True)
@@ -251,9 +255,24 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
         raise InvitationError(_("This invitation can no longer be used."), "not_pending")
     invitation.accepted_at = now
     invitation.accepted_by = user
-    membership = Membership.objects.create(collective=collective, user=user, role=Membership.Role.MEMBER)
+    membership = _membership_current(collective=collective, user=user, joined_at=now)
     _notify_inviter(invitation=invitation, user=user)
     return membership
+
+
+def _membership_current(*, collective, user, joined_at) -> Membership:
+    """A new member, or a former one back: their archived membership becomes current again, as a plain
+    member (an admin gives the role again), keeping their title, skills and day rate in the collective."""
+    former = Membership.with_archived.select_for_update().filter(collective=collective, user=user).first()
+    if former is None:
+        return Membership.objects.create(collective=collective, user=user, role=Membership.Role.MEMBER)
+    former.archived_at = None
+    former.archived_by = None
+    former.archive_reason = ""
+    former.role = Membership.Role.MEMBER
+    former.joined_at = joined_at
+    former.save(update_fields=["archived_at", "archived_by", "archive_reason", "role", "joined_at"])
+    return former
 
 
 def _notify_inviter(*, invitation: Invitation, user) -> None:

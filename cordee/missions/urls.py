@@ -7,8 +7,7 @@ app_name = "missions"
 mission = "collectives/<slug:slug>/missions/<int:mission_pk>/"
 
 urlpatterns = [
-    # My work (across collectives)
-    path("my-work/", my_work.my_work, name="my_work"),
+    # My work (across collectives) is the workspace's page (`missions:my_work`, added by cordee/urls.py).
     path("my-work/calendar/", my_work.calendar_feed_subscribe, name="calendar_feed_create"),
     path("my-work/calendar/revoke/", my_work.calendar_feed_stop, name="calendar_feed_revoke"),
     # The private iCal feed: the token is the only key (no slug, no session).

@@ -120,4 +120,6 @@ def opportunity_history(*, opportunity) -> list:
 
 def collective_members_as_users(*, collective) -> QuerySet:
     """The users who may own the collective's opportunities, by name."""
-    return User.objects.filter(memberships__collective=collective).order_by("full_name", "email")
+    return User.objects.filter(
+        memberships__collective=collective, memberships__archived_at__isnull=True
+    ).order_by("full_name", "email")

@@ -30,16 +30,6 @@ def is_quarter_hours(hours: Decimal) -> bool:
     return Decimal(hours) % QUARTER_HOUR == 0
 
 
-def hours_plain(hours: Decimal | None) -> Decimal | None:
-    """3.50 → 3.5 and 10.00 → 10, for fields whose value is shown again (never 1E+1)."""
-    if hours is None:
-        return None
-    value = Decimal(hours)
-    if value == value.to_integral_value():
-        return value.quantize(Decimal("1"))
-    return value.normalize()
-
-
 def week_start(day: date) -> date:
     """The Monday of the ISO week holding `day`."""
     return day - timedelta(days=day.weekday())

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cordee.core.fields import DateField, DateInput
 from cordee.core.forms import add_service_error
+from cordee.core.numbers import hours_plain
 from cordee.missions.models import Deliverable, Task
-from cordee.timesheets.calculations import hours_plain
 from cordee.timesheets.models import TimeEntry
 from cordee.timesheets.services import hours_errors
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from cordee.collectives.models import Membership
 from cordee.missions.models import Deliverable, Mission, MissionMember, Task
-from cordee.timesheets.calculations import days_from_hours, week_days
+from cordee.timesheets.calculations import days_from_hours, week_days, week_param, week_start
 from cordee.timesheets.models import TimeEntry
 from cordee.timesheets.services import WeekCell, week_cells
 
@@ -242,4 +242,24 @@ def user_week_by_mission(*, user, monday: date) -> list[dict]:
         .values("mission_id", "mission__title", "collective__slug", "collective__name")
         .annotate(hours=Sum("hours"))
         .order_by("collective__name", "mission__title")
+    )
+
+
+@dataclass
+class WeekSummary:
+    """A person's time this week, for My work: hours by mission and in all, and the `?week=` value."""
+
+    week_param: str
+    by_mission: list[dict]
+    total: Decimal
+
+
+def user_week_summary(*, user, today: date) -> WeekSummary:
+    """The week holding `today`, summed by mission (one query)."""
+    monday = week_start(today)
+    rows = user_week_by_mission(user=user, monday=monday)
+    return WeekSummary(
+        week_param=week_param(monday),
+        by_mission=rows,
+        total=sum((row["hours"] for row in rows), Decimal("0")),
     )

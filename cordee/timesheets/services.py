@@ -20,23 +20,18 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cordee.core.access import AccessDenied
+from cordee.core.numbers import hours_text
 from cordee.missions.models import Deliverable, Mission, MissionMember, Task
 from cordee.timesheets.access import mission_for_time, time_entry_for
 from cordee.timesheets.calculations import (
     MAX_HOURS_PER_DAY,
     MAX_HOURS_PER_ENTRY,
     hours_from_days,
-    hours_plain,
     is_quarter_hours,
 )
 from cordee.timesheets.models import TimeEntry
 
 Activity = TimeEntry.Activity
-
-
-def _number(value: Decimal) -> str:
-    """A number of hours or days as the reader writes it (3,5 in French, 3.5 in English)."""
-    return formats.number_format(hours_plain(value), use_l10n=True)
 
 
 def _day(value: date_type) -> str:
@@ -72,11 +67,11 @@ def hours_errors(hours: Decimal | None, *, days: Decimal | None = None, hours_pe
                     "quarter hours. Enter the time in hours instead (for example %(lower)s or %(upper)s)."
                 )
                 % {
-                    "days": _number(days),
-                    "hours": _number(hours),
-                    "per_day": _number(hours_per_day),
-                    "lower": _number(_quarter_below(hours)),
-                    "upper": _number(_quarter_below(hours) + Decimal("0.25")),
+                    "days": hours_text(days),
+                    "hours": hours_text(hours),
+                    "per_day": hours_text(hours_per_day),
+                    "lower": hours_text(_quarter_below(hours)),
+                    "upper": hours_text(_quarter_below(hours) + Decimal("0.25")),
                 }
             ]
         lower = _quarter_below(hours)
@@ -84,7 +79,7 @@ def hours_errors(hours: Decimal | None, *, days: Decimal | None = None, hours_pe
             return [_("Time is counted in quarter hours: enter for example 0.25 (a quarter of an hour).")]
         return [
             _("Time is counted in quarter hours: enter for example %(lower)s or %(upper)s.")
-            % {"lower": _number(lower), "upper": _number(lower + Decimal("0.25"))}
+            % {"lower": hours_text(lower), "upper": hours_text(lower + Decimal("0.25"))}
         ]
     return []
 
@@ -116,7 +111,7 @@ def _day_total_error(*, user, day: date_type, hours: Decimal, excluding_pk: int 
         return _(
             "That would make %(total)s h on %(date)s, and a day has only 24 hours: %(already)s h are "
             "already logged that day."
-        ) % {"total": _number(already + hours), "date": _day(day), "already": _number(already)}
+        ) % {"total": hours_text(already + hours), "date": _day(day), "already": hours_text(already)}
     return ""
 
 
@@ -349,6 +344,7 @@ def timesheet_week_save(*, user, days: list[date_type], values: dict[tuple[int, 
             pk__in={mission_id for mission_id, _day in values},
             team__user=user,
             collective__memberships__user=user,
+            collective__memberships__archived_at__isnull=True,
         )
     }
     cells = week_cells(user=user, days=days, mission_ids=list(missions))
@@ -407,7 +403,7 @@ def _week_day_total_errors(*, user, days, cells, changes) -> list[str]:
         totals[day] += hours
     return [
         _("%(date)s would total %(total)s h, and a day has only 24 hours.")
-        % {"date": _day(day), "total": _number(total)}
+        % {"date": _day(day), "total": hours_text(total)}
         for day, total in totals.items()
         if total > MAX_HOURS_PER_DAY
     ]

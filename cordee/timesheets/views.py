@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cordee.collectives.time import collective_today
+from cordee.core.numbers import hours_text
 from cordee.missions.permissions import mission_view
-from cordee.timesheets.calculations import hours_plain, week_from_param, week_param, week_start
+from cordee.timesheets.calculations import week_from_param, week_param, week_start
 from cordee.timesheets.forms import TimeEntryForm, WeekForm
 from cordee.timesheets.models import TimeEntry
 from cordee.timesheets.queries import mission_entries, mission_time_totals, user_week
@@ -36,10 +37,6 @@ def _mission_time_url(request, **params) -> str:
     url = reverse("timesheets:mission", args=[request.collective.slug, request.mission.pk])
     params = {key: value for key, value in params.items() if value}
     return f"{url}?{urlencode(params)}" if params else url
-
-
-def _hours_text(hours) -> str:
-    return formats.number_format(hours_plain(hours), use_l10n=True)
 
 
 @mission_view
@@ -63,7 +60,7 @@ def mission_time(request):
                     request,
                     _("%(hours)s h logged on %(date)s.")
                     % {
-                        "hours": _hours_text(entry.hours),
+                        "hours": hours_text(entry.hours),
                         "date": formats.date_format(entry.date, "DATE_FORMAT"),
                     },
                 )
@@ -162,7 +159,7 @@ def entry_delete(request, entry_pk):
         messages.success(
             request,
             _("The entry of %(hours)s h on %(date)s was deleted.")
-            % {"hours": _hours_text(entry.hours), "date": formats.date_format(entry.date, "DATE_FORMAT")},
+            % {"hours": hours_text(entry.hours), "date": formats.date_format(entry.date, "DATE_FORMAT")},
         )
     return redirect(_mission_time_url(request))
 

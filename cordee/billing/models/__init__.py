@@ -1,6 +1,10 @@
 """Billing's models, one module per area: sellers, plans, quotes and activity reports (`plans`), revenue
-splits (`splits`), payouts and exports (`payouts`)."""
+splits (`splits`), invoices, credit notes, billing mandates and the batches sent together (`invoices`),
+payout batches, payouts and export jobs (`payouts`).
 
+Each area's names are re-exported here, one import line per module (the package's public names)."""
+
+from .invoices import BillingMandate, Invoice, InvoiceBatch, InvoiceImmutable, InvoiceLine
 from .payouts import ExportJob, Payout, PayoutBatch
 from .plans import (
     DOCUMENT_NUMBER_PATTERN,
@@ -20,27 +24,3 @@ from .plans import (
     prefix_validator,
 )
 from .splits import RevenueSplit, SplitApproval, SplitShare
-
-__all__ = [
-    "DOCUMENT_NUMBER_PATTERN",
-    "MAX_PAYMENT_DAYS",
-    "ActivityReport",
-    "BillingPlan",
-    "CapAlert",
-    "ExportJob",
-    "LegalSeller",
-    "NumberSeries",
-    "OverageRequest",
-    "Payout",
-    "PayoutBatch",
-    "PlanDeliverable",
-    "PlanMemberRate",
-    "Quote",
-    "RevenueSplit",
-    "SplitApproval",
-    "SplitShare",
-    "amount_field",
-    "days_field",
-    "document_number_validator",
-    "prefix_validator",
-]

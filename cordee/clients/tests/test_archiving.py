@@ -5,13 +5,16 @@ changes, portal links) and lose their portal access; they stay on every past rec
 """
 
 import datetime as dt
+import threading
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from cordee.clients import services as clients_services
 from cordee.clients.models import Client, ClientContact
 from cordee.clients.services import REMOVED_ARCHIVED, REMOVED_DELETED, client_contact_remove, client_remove
 from cordee.communication.models import Recap
@@ -21,7 +24,7 @@ from cordee.core.access import AccessDenied
 from cordee.core.models import OutboundEmail
 from cordee.core.outbox import email_enqueue
 from cordee.core.tests.factories import AdminMembershipFactory, MembershipFactory
-from cordee.feedback.models import FollowUpCall, Survey, SurveyInvitation, SurveyResponse
+from cordee.feedback.models import FeedbackOptOut, FollowUpCall, Survey, SurveyInvitation, SurveyResponse
 from cordee.feedback.services.surveys import survey_reminders_run, survey_round_open
 from cordee.missions.models import Mission
 from cordee.missions.services.deliverables import delay_notice_send
@@ -292,3 +295,112 @@ def test_a_plain_member_cannot_remove_a_client(mission):
         client_remove(client=mission.client, by=member)
 
     assert Client.objects.get(pk=mission.client_id).archived_at is None
+
+
+# --- The race between "nothing refers to it" and the delete ----------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_opt_out_recorded_while_the_contact_is_removed_is_never_lost(monkeypatch):
+    """The removal has found no history and is about to delete; a click on "no more surveys" records an
+    opt-out for the contact at that moment. Either the opt-out waits and finds the contact gone (its
+    transaction fails, nothing committed is lost), or it commits first and the contact is archived:
+    never an opt-out committed and then deleted by the removal's cascade."""
+    mission = MissionFactory()
+    contact = ClientContactFactory(client=mission.client, collective=mission.collective)
+    checked, opted_out = threading.Event(), threading.Event()
+    outcome = {}
+    real_check = clients_services.contact_has_history
+
+    def check_then_pause(checked_contact):
+        found = real_check(checked_contact)
+        checked.set()
+        opted_out.wait(timeout=2)  # room for the opt-out to commit, if the removal lets it
+        return found
+
+    monkeypatch.setattr(clients_services, "contact_has_history", check_then_pause)
+
+    def remove():
+        try:
+            outcome["remove"] = client_contact_remove(contact=contact, by=mission.lead)
+        finally:
+            connection.close()
+
+    def opt_out():
+        checked.wait(timeout=10)
+        try:
+            with transaction.atomic():
+                FeedbackOptOut.objects.create(collective=mission.collective, contact_id=contact.pk)
+            outcome["opt_out"] = "committed"
+            opted_out.set()
+        except IntegrityError:
+            outcome["opt_out"] = "refused"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=remove), threading.Thread(target=opt_out)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    if outcome["opt_out"] == "committed":
+        assert FeedbackOptOut.objects.filter(contact_id=contact.pk).exists()
+        assert ClientContact.objects.get(pk=contact.pk).is_archived
+    else:
+        assert outcome == {"remove": REMOVED_DELETED, "opt_out": "refused"}
+        assert not ClientContact.objects.filter(pk=contact.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mission_created_while_its_client_is_removed_keeps_its_client(monkeypatch):
+    client = ClientFactory()
+    lead = AdminMembershipFactory(collective=client.collective).user
+    checked, created = threading.Event(), threading.Event()
+    outcome = {}
+    real_refers_to = clients_services._refers_to
+
+    def check_then_pause(instance, **kwargs):
+        found = real_refers_to(instance, **kwargs)
+        if isinstance(instance, Client):
+            checked.set()
+            created.wait(timeout=2)
+        return found
+
+    monkeypatch.setattr(clients_services, "_refers_to", check_then_pause)
+
+    def remove():
+        try:
+            outcome["remove"] = client_remove(client=client, by=lead)
+        finally:
+            connection.close()
+
+    def create_mission():
+        checked.wait(timeout=10)
+        try:
+            with transaction.atomic():
+                Mission.objects.create(
+                    collective=client.collective,
+                    client=client,
+                    title="Refonte",
+                    lead=lead,
+                    start_date=dt.date(2026, 12, 1),
+                )
+            outcome["mission"] = "committed"
+            created.set()
+        except IntegrityError:
+            outcome["mission"] = "refused"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=remove), threading.Thread(target=create_mission)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    if outcome["mission"] == "committed":
+        assert Mission.objects.filter(client_id=client.pk).exists()
+        assert Client.objects.get(pk=client.pk).is_archived
+    else:
+        assert outcome == {"remove": REMOVED_DELETED, "mission": "refused"}

@@ -519,6 +519,7 @@ def member_calls(*, user, since: datetime):
             cancelled_at__isnull=True,
             starts_at__gte=since,
             collective__memberships__user=user,
+            collective__memberships__archived_at__isnull=True,
         )
         .select_related("deliverable", "mission__collective")
         .distinct()

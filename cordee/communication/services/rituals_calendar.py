@@ -399,6 +399,7 @@ def member_rituals(*, user):
             mission__ritual_kind=Mission.RitualKind.SYNC_CALL,
             mission__team__user=user,
             mission__collective__memberships__user=user,
+            mission__collective__memberships__archived_at__isnull=True,
         )
         .exclude(mission__status__in=CLOSED_STATUSES)
         .select_related("mission__collective", "mission__lead")

@@ -8,10 +8,12 @@ import time_machine
 from django.core import mail
 from django.core.files.storage import default_storage
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.utils import timezone
 
 from cordee.core import outbox
 from cordee.core.models import OutboundEmail
+from cordee.schedule import outbox_attachments_sweep as outbox_attachments_sweep_tick
 
 pytestmark = pytest.mark.django_db
 
@@ -267,6 +269,7 @@ def test_every_attempt_of_an_email_carries_the_same_message_id(settings, monkeyp
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
 
 
+@time_machine.travel("2026-03-02 10:00 +01:00", tick=False)
 def test_attachments_are_stored_as_files_with_their_sha256_and_sent_from_there(
     django_capture_on_commit_callbacks,
 ):
@@ -282,11 +285,11 @@ def test_attachments_are_stored_as_files_with_their_sha256_and_sent_from_there(
             "filename": "facture.pdf",
             "mimetype": "application/pdf",
             "sha256": digest,
-            "path": f"outbox/{digest[:2]}/{digest}",
+            "path": f"outbox/2026-03-02/{digest}",
             "size": len(PDF),
         }
     ]
-    with default_storage.open(f"outbox/{digest[:2]}/{digest}", "rb") as file:
+    with default_storage.open(f"outbox/2026-03-02/{digest}", "rb") as file:
         assert file.read() == PDF
     assert mail.outbox[0].attachments == [("facture.pdf", PDF, "application/pdf")]
 
@@ -307,7 +310,7 @@ def test_the_same_content_is_stored_once_and_base64_callers_still_work():
     assert first.attachments[0]["path"] == second.attachments[0]["path"]
     assert second.attachments[0]["filename"] == "b.pdf"
     assert "content_base64" not in second.attachments[0]
-    assert default_storage.listdir(f"outbox/{first.attachments[0]['sha256'][:2]}")[1] == [
+    assert default_storage.listdir(first.attachments[0]["path"].rsplit("/", 1)[0])[1] == [
         first.attachments[0]["sha256"]
     ]
 
@@ -451,3 +454,87 @@ def test_the_migration_moves_base64_attachments_of_existing_rows_into_files():
         stored,
     ]
     assert outbox.attachment_content(email.attachments[0]) == PDF
+
+
+# --- Attachment files of emails whose transaction rolled back --------------------------------------
+
+
+class RolledBack(Exception):
+    pass
+
+
+def enqueue_then_roll_back(content: bytes, key: str = "rolled-back") -> str:
+    """Enqueue an email with an attachment inside a transaction that fails: its file stays on disk."""
+    with pytest.raises(RolledBack), transaction.atomic():
+        email = enqueue(
+            key=key,
+            attachments=[{"filename": "devis.pdf", "mimetype": "application/pdf", "content": content}],
+        )
+        path = email.attachments[0]["path"]
+        raise RolledBack
+    assert not OutboundEmail.objects.filter(idempotency_key=key).exists()
+    return path
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_file_of_an_email_rolled_back_is_swept_once_its_day_is_past_the_grace(monkeypatch):
+    monkeypatch.setattr(outbox, "_enqueue_delivery", lambda email_id, delay=None: None)
+    with time_machine.travel("2026-03-02 10:00 +01:00", tick=False):
+        orphan = enqueue_then_roll_back(b"%PDF-1.7 devis jamais parti")
+        kept = enqueue(
+            key="committed",
+            attachments=[{"filename": "facture.pdf", "mimetype": "application/pdf", "content": PDF}],
+        ).attachments[0]["path"]
+    assert default_storage.exists(orphan) and default_storage.exists(kept)
+
+    with time_machine.travel("2026-03-03 23:00 +00:00", tick=False):
+        assert outbox.outbox_attachments_sweep() == 0  # the grace: a transaction of that day may still commit
+    assert default_storage.exists(orphan)
+
+    with time_machine.travel("2026-03-04 03:17 +00:00", tick=False):
+        assert outbox.outbox_attachments_sweep() == 1
+        assert outbox.outbox_attachments_sweep() == 0
+
+    assert not default_storage.exists(orphan)
+    assert (
+        outbox.attachment_content(OutboundEmail.objects.get(idempotency_key="committed").attachments[0])
+        == PDF
+    )
+    assert default_storage.exists(kept)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_shared_by_a_rolled_back_email_and_a_committed_one_is_kept(monkeypatch):
+    monkeypatch.setattr(outbox, "_enqueue_delivery", lambda email_id, delay=None: None)
+    with time_machine.travel("2026-03-02 10:00 +01:00", tick=False):
+        shared = enqueue_then_roll_back(PDF)
+        email = enqueue(
+            key="committed",
+            attachments=[{"filename": "facture.pdf", "mimetype": "application/pdf", "content": PDF}],
+        )
+    assert email.attachments[0]["path"] == shared
+
+    with time_machine.travel("2026-03-10 03:17 +00:00", tick=False):
+        assert outbox.outbox_attachments_sweep() == 0
+
+    assert outbox.attachment_content(email.attachments[0]) == PDF
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_looks_a_week_back_and_files_of_older_days_are_left():
+    with time_machine.travel("2026-03-02 10:00 +01:00", tick=False):
+        orphan = enqueue_then_roll_back(b"%PDF-1.7 ancien")
+
+    with time_machine.travel("2026-03-20 03:17 +00:00", tick=False):
+        assert outbox.outbox_attachments_sweep() == 0
+    assert default_storage.exists(orphan)
+
+
+def test_the_sweep_runs_daily_behind_its_lock():
+    with time_machine.travel("2026-03-02 10:00 +01:00", tick=False):
+        orphan = enqueue_then_roll_back(b"%PDF-1.7 devis")
+
+    with time_machine.travel("2026-03-05 03:17 +00:00", tick=False):
+        assert outbox_attachments_sweep_tick.call_local() == 1
+        assert outbox_attachments_sweep_tick.call_local() is None  # the day's run holds the lock
+    assert not default_storage.exists(orphan)

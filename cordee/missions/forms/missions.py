@@ -17,7 +17,9 @@ WEEKDAY_CHOICES = [(day, WEEKDAYS[day]) for day in RECAP_WEEKDAYS]
 
 
 def collective_users(collective):
-    return User.objects.filter(memberships__collective=collective).order_by("full_name", "email")
+    return User.objects.filter(
+        memberships__collective=collective, memberships__archived_at__isnull=True
+    ).order_by("full_name", "email")
 
 
 def _decimal_widget(step: str, placeholder: str = "") -> forms.NumberInput:

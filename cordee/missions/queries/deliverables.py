@@ -6,7 +6,6 @@ from cordee.collectives.time import collective_zone
 from cordee.missions.models import DelayNotice, Deliverable, Task
 from cordee.missions.services.deliverables import OnTimeRate, margin_business_days_of, on_time_rate
 from cordee.missions.services.health import deliverables_health
-from cordee.timesheets.models import TimeEntry
 
 
 def deliverable_list(*, mission, collective):
@@ -62,7 +61,8 @@ def deliverable_time_totals(*, deliverable) -> dict:
     estimated = Task.objects.filter(
         collective_id=deliverable.collective_id, deliverable=deliverable
     ).aggregate(total=Sum("estimate_hours"))["total"]
-    logged = TimeEntry.objects.filter(
+    # The time entry model reached through the reverse relation (missions never imports timesheets).
+    logged = deliverable.time_entries.model.objects.filter(
         Q(deliverable=deliverable) | Q(task__deliverable=deliverable), collective_id=deliverable.collective_id
     ).aggregate(total=Sum("hours"))["total"]
     return {"estimated": estimated, "logged": logged}

@@ -1,4 +1,7 @@
-"""Reads the mission pages and the collective dashboard need, each in a fixed number of queries."""
+"""Reads the mission pages and the collective dashboard need, each in a fixed number of queries.
+
+Time logged is read through the reverse relation `mission.time_entries`: timesheets builds on missions,
+missions never imports timesheets."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,7 +26,6 @@ from cordee.clients.models import Client, ClientContact
 from cordee.clients.queries import contact_role_order
 from cordee.collectives.time import collective_zone
 from cordee.missions.models import ClientRequest, Deliverable, Mission, MissionEvent, MissionMember, Task
-from cordee.timesheets.models import TimeEntry
 
 # Missions that are running come first in lists: active, paused, then drafts, then finished ones.
 STATUS_ORDER = (
@@ -207,9 +209,7 @@ def mission_team(mission: Mission) -> QuerySet[MissionMember]:
                 outer="user",
                 link="assignee",
             ),
-            logged_hours=_sum_subquery(
-                TimeEntry.objects.filter(mission=mission), "hours", outer="user", link="user"
-            ),
+            logged_hours=_sum_subquery(mission.time_entries.all(), "hours", outer="user", link="user"),
             is_lead=Case(
                 When(user_id=mission.lead_id, then=Value(0)), default=Value(1), output_field=IntegerField()
             ),
@@ -238,7 +238,7 @@ def mission_overview(mission: Mission) -> MissionOverview:
             task_count=_count_subquery(Task.objects.all()),
             open_task_count=_count_subquery(Task.objects.exclude(status=Task.Status.DONE)),
             estimated_hours=_sum_subquery(Task.objects.all(), "estimate_hours"),
-            logged_hours=_sum_subquery(TimeEntry.objects.all(), "hours"),
+            logged_hours=_sum_subquery(mission.time_entries.all(), "hours"),
             new_request_count=_count_subquery(ClientRequest.objects.filter(status=ClientRequest.Status.NEW)),
         )
         .values("task_count", "open_task_count", "estimated_hours", "logged_hours", "new_request_count")

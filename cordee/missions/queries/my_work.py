@@ -1,20 +1,19 @@
 """Reads of a member's own space across all their collectives: My work and their calendar feed.
 
+The week's time on My work is timesheets' (`user_week_summary`): the page, in the workspace, adds it.
+
 Only the member's items, only in collectives they still belong to, only on missions that are not closed.
 A fixed number of queries, whatever the number of collectives, missions and tasks.
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q
 
 from cordee.collectives.models import Membership
 from cordee.missions.models import CalendarFeedToken, Deliverable, Mission, Task
-from cordee.timesheets.calculations import week_param, week_start
-from cordee.timesheets.queries import user_week_by_mission
 
 SOON_DAYS = 7
 URGENT_LIMIT = 50  # late or due within SOON_DAYS: listed whole up to this many
@@ -70,9 +69,6 @@ class MyWork:
     late_count: int
     due_soon_count: int
     other_tasks: Page
-    week_param: str
-    week_by_mission: list[dict]
-    week_total: Decimal
     deliverables: list[Deliverable]
     feed: CalendarFeedToken | None
 
@@ -87,8 +83,8 @@ class MyWork:
 
 
 def my_work(*, user, today: date, page_number=None) -> MyWork:
-    """Everything My work shows: late and soon-due tasks, other open tasks (paginated), this week's time,
-    deliverables owned, and whether a calendar feed exists. "Today" is the member's (the site's time zone),
+    """What My work shows of missions: late and soon-due tasks, other open tasks (paginated), deliverables
+    owned, and whether a calendar feed exists. "Today" is the member's (the site's time zone),
     the same for all their collectives."""
     soon = today + timedelta(days=SOON_DAYS)
     tasks = my_open_tasks(user=user)
@@ -103,17 +99,12 @@ def my_work(*, user, today: date, page_number=None) -> MyWork:
     others = tasks.filter(Q(due_date__isnull=True) | Q(due_date__gt=soon)).order_by(
         F("due_date").asc(nulls_last=True), "mission__title", "position", "pk"
     )
-    monday = week_start(today)
-    week_rows = user_week_by_mission(user=user, monday=monday)
     return MyWork(
         today=today,
         urgent=urgent,
         late_count=counts["late"],
         due_soon_count=counts["due_soon"],
         other_tasks=Paginator(others, PAGE_SIZE).get_page(page_number),
-        week_param=week_param(monday),
-        week_by_mission=week_rows,
-        week_total=sum((row["hours"] for row in week_rows), Decimal("0")),
         deliverables=list(my_open_deliverables(user=user)),
         feed=CalendarFeedToken.objects.filter(user=user).first(),
     )

@@ -26,7 +26,6 @@ from cordee.missions.access import mission_for, mission_member_for
 from cordee.missions.models import Mission, MissionEvent, MissionMember, Task
 from cordee.missions.services.history import mission_event_record
 from cordee.opportunities.models import Opportunity
-from cordee.timesheets.models import TimeEntry
 
 # Recaps go out on business days: Monday (0) to Friday (4).
 RECAP_WEEKDAYS = (0, 1, 2, 3, 4)
@@ -649,9 +648,7 @@ def mission_member_remove(*, member: MissionMember, by) -> None:
             % {"name": name, "count": open_tasks},
             code="has_open_tasks",
         )
-    if TimeEntry.objects.filter(
-        collective_id=mission.collective_id, mission=mission, user_id=member.user_id
-    ).exists():
+    if mission.time_entries.filter(collective_id=mission.collective_id, user_id=member.user_id).exists():
         raise ValidationError(
             _(
                 "%(name)s has logged time on this mission: they stay on the team so that the time can be invoiced and split."

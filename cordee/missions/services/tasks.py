@@ -159,6 +159,7 @@ def _check_assignee(*, mission: Mission, assignee) -> None:
         user=assignee,
         user__is_active=True,
         user__memberships__collective=mission.collective_id,
+        user__memberships__archived_at__isnull=True,
     ).exists():
         raise ValidationError(
             {"assignee": _("Only a member of the mission's team can be given a task.")},
@@ -215,7 +216,10 @@ def task_role_holders(*, mission: Mission, role: str) -> list[MissionMember]:
     if not key:
         return []
     members = MissionMember.objects.filter(
-        mission=mission, user__is_active=True, user__memberships__collective=mission.collective_id
+        mission=mission,
+        user__is_active=True,
+        user__memberships__collective=mission.collective_id,
+        user__memberships__archived_at__isnull=True,
     ).select_related("user")
     return [member for member in members if role_key(member.role) == key]
 
@@ -599,7 +603,10 @@ def _digest_send_one(*, user_id: int, cutoff: datetime) -> bool:
             TaskAssignment.objects.filter(to_user_id=user_id, digest_sent_at=claimed_at)
             .exclude(changed_by_id=user_id)  # what they took themselves needs no email
             .filter(task__assignee_id=user_id)  # given to someone else since: not theirs any more
-            .filter(task__mission__collective__memberships__user_id=user_id)
+            .filter(
+                task__mission__collective__memberships__user_id=user_id,
+                task__mission__collective__memberships__archived_at__isnull=True,
+            )
             .select_related("task__mission__collective", "task__deliverable", "changed_by")
             .order_by("task__mission__collective__name", "task__mission__title", "task__position", "task_id")
         )

@@ -1,42 +1,24 @@
-"""The member's own space across their collectives: My work, and their private calendar feed."""
+"""The member's private calendar feed, managed from My work (the page itself is the workspace's: it adds
+the week's time from timesheets)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from cordee.core.ics import calendar_feed_response
-from cordee.missions.queries.my_work import my_work as my_work_overview
 from cordee.missions.services.calendar_feed import (
     calendar_feed_create,
     calendar_feed_ics,
     calendar_feed_owner,
     calendar_feed_revoke,
-    calendar_feed_url,
 )
 
-# The new feed's token waits here until My work shows it, once (only its hash is stored).
+# The new feed's token waits here until My work (cordee.workspace) shows it, once (only its hash is stored).
 NEW_FEED_SESSION_KEY = "calendar_feed_new_token"
-
-
-@login_required
-def my_work(request):
-    overview = my_work_overview(
-        user=request.user, today=timezone.localdate(), page_number=request.GET.get("page")
-    )
-    new_token = request.session.pop(NEW_FEED_SESSION_KEY, None)
-    new_feed_url = calendar_feed_url(new_token) if new_token and overview.feed else ""
-    context = {
-        "work": overview,
-        "new_feed_url": new_feed_url,
-        "new_feed_webcal_url": new_feed_url.replace("https://", "webcal://").replace("http://", "webcal://"),
-        "week_url": f"{reverse('timesheets:week')}?week={overview.week_param}",
-    }
-    return render(request, "missions/my_work/my_work.html", context)
 
 
 @login_required

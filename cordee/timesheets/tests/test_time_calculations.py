@@ -3,10 +3,10 @@ from decimal import Decimal
 
 import pytest
 
+from cordee.core.numbers import hours_plain
 from cordee.timesheets.calculations import (
     days_from_hours,
     hours_from_days,
-    hours_plain,
     is_quarter_hours,
     week_days,
     week_from_param,
