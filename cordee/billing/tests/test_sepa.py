@@ -9,6 +9,7 @@ import pytest
 import sepaxml
 import xmlschema
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from schwifty.exceptions import InvalidChecksumDigits
@@ -33,6 +34,13 @@ XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.09.xsd"
 LEAD_IBAN = "FR7630006000011234567890189"
 MEMBER_IBAN = "FR1420041010050500013M02606"
 GERMAN_IBAN = "DE89370400440532013000"
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Messages are read in English here (French is the default language; its catalogue is tested apart)."""
+    with translation.override("en"):
+        yield
 
 
 def debtor(**overrides) -> Debtor:
