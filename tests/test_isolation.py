@@ -8,7 +8,15 @@ page and token links (invitations) are the only exceptions, and they are listed 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cordee.billing.models import ActivityReport, BillingPlan, LegalSeller, Quote, RevenueSplit
+from cordee.billing.models import (
+    ActivityReport,
+    BillingPlan,
+    ExportJob,
+    LegalSeller,
+    PayoutBatch,
+    Quote,
+    RevenueSplit,
+)
 from cordee.clients.models import Client, ClientContact
 from cordee.collectives.models import Membership, Reference
 from cordee.communication.models import CollectiveEvent, DeliveryCall, Recap, RitualVideo
@@ -59,6 +67,8 @@ PARAMETER_MODELS = {
     "billing_plan_pk": BillingPlan,
     "split_pk": RevenueSplit,
     "email_pk": OutboundEmail,
+    "batch_pk": PayoutBatch,
+    "job_pk": ExportJob,
 }
 # URL name prefix → the model its bare `pk` points to.
 OBJECT_MODELS = {
@@ -225,6 +235,12 @@ def two_collectives():
             amount="1000.00",
             method=RevenueSplit.Method.TIME_RATE,
             status=RevenueSplit.Status.PROPOSED,
+        ),
+    }
+    b_objects |= {
+        PayoutBatch: PayoutBatch.objects.create(collective=b, seller=seller, execution_date="2099-01-01"),
+        ExportJob: ExportJob.objects.create(
+            collective=b, kind=ExportJob.Kind.JOURNAL, seller=seller, year=2026, requested_by=mission.lead
         ),
     }
     return member_of_a, b, b_objects

@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from cordee.billing.forms import apply_errors
 from cordee.billing.forms_payouts import ExportForm, PayoutBatchForm
@@ -204,10 +204,10 @@ def export_job(request, job_pk):
 
 
 @collective_view
-@require_POST
 def export_retry(request, job_pk):
+    """A failed export asked again (POST); the job's own check comes first, so a stranger gets a 404."""
     job = _job_or_404(request, job_pk)
-    if job.status == job.Status.FAILED:
+    if request.method == "POST" and job.status == job.Status.FAILED:
         try:
             job = exports.export_request(
                 by=request.user, seller_id=job.seller_id, kind=job.kind, year=job.year

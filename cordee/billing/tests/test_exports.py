@@ -330,3 +330,18 @@ def test_the_exports_page_makes_as_many_queries_with_more_jobs(client):
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_failed_export_is_asked_again_from_its_page(client):
+    world = payout_world()
+    world.lead.siret = ""
+    world.lead.save()
+    job = export_request(by=world.lead, seller_id=world.seller.pk, kind=ExportJob.Kind.JOURNAL, year=2026)
+    export_run(job.pk)
+    client.force_login(world.lead)
+    url = reverse("billing:export_retry", args=[world.collective.slug, job.pk])
+    assert client.get(url).status_code == 302  # a link followed by mistake changes nothing
+    assert ExportJob.objects.count() == 1
+    response = client.post(url)
+    retried = ExportJob.objects.exclude(pk=job.pk).get()
+    assert response["Location"] == reverse("billing:export_job", args=[world.collective.slug, retried.pk])
