@@ -26,6 +26,7 @@ NOT_CLIENT_FACING = {
     "billing/emails/quote_declined": "to the mission's lead: the client declined a quote in the portal",
     "billing/emails/split_approval_request": "to a member: a revenue split of their work waits for their approval",
     "billing/emails/split_approval_reminder": "to a member: the daily reminder of a split they have not answered",
+    "billing/emails/split_rejected": "to the mission's lead: a member rejected a revenue split",
     # Sent on the same action as the invitation the page shows (same layout, METHOD:CANCEL).
     "communication/emails/delivery_call_cancelled": "the cancellation of the delivery call previewed",
     "communication/emails/ritual_call_cancelled": "the cancellation of the weekly call previewed",

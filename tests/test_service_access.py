@@ -296,6 +296,7 @@ READ_ONLY = {
     "billing.services.sellers.seller_checklist": "pure",
     "billing.services.sellers.seller_identity": "pure: the snapshot of a seller",
     "billing.services.sellers.seller_missing": "pure",
+    "billing.services.revenue.member_threshold_warnings": "read",
     "billing.services.revenue.member_year_revenue": "read",
     "billing.services.revenue.members_year_revenue": "read",
     "billing.services.revenue.split_threshold_warnings": "read: warnings shown before a split binds",

@@ -153,6 +153,11 @@ class RevenueSplit(models.Model):
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
 
+    @property
+    def status_badge(self) -> str:
+        """The badge style of the status (the colours the other documents use)."""
+        return {self.Status.PROPOSED: "pending", self.Status.APPROVED: "active"}.get(self.status, self.status)
+
 
 class SplitShare(models.Model):
     """What one beneficiary of a split receives, with the figures it was computed from."""

@@ -72,6 +72,16 @@ def member_year_revenue(user, year: int) -> Decimal:
     return members_year_revenue([user.pk], year)[user.pk]
 
 
+def member_threshold_warnings(user, *, added: Decimal, year: int) -> list[ThresholdWarning]:
+    """The warnings for one member whose revenue of `year` would grow by `added` (a split, an invoice)."""
+    return threshold_warnings(
+        revenue_before=member_year_revenue(user, year),
+        added=added,
+        year=year,
+        kinds=applicable_kinds(legal_form=user.legal_form, vat_regime=user.vat_regime),
+    )
+
+
 @dataclass
 class MemberWarnings:
     user: object

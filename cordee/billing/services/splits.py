@@ -30,6 +30,8 @@ from cordee.billing.models import (
 )
 from cordee.billing.queries import invoiceable_deliverables
 from cordee.billing.services.plans import NOT_BILLABLE, bonus_amount
+from cordee.billing.services.reports import period_label
+from cordee.billing.services.revenue import split_threshold_warnings
 from cordee.billing.splitting import ComputedShare, MemberBasis, percents_from_time, split_compute
 from cordee.collectives.models import Membership
 from cordee.collectives.time import collective_zone
@@ -134,8 +136,7 @@ def split_sources(mission: Mission) -> list[SplitSource]:
                 SplitSource(
                     kind=Source.ACTIVITY_REPORT,
                     pk=report.pk,
-                    title=_("Activity %(start)s – %(end)s")
-                    % {"start": report.period_start.isoformat(), "end": report.period_end.isoformat()},
+                    title=_("Activity %(period)s") % {"period": period_label(report)},
                     amount=report.total_amount,
                     plan=plan,
                     activity_report=report,
@@ -172,19 +173,22 @@ def split_source_for(mission: Mission, kind: str, pk: int) -> SplitSource:
     raise ValidationError(_("This amount cannot be split: it is not invoiceable under the active plan."))
 
 
-def _rates(mission: Mission, plan: BillingPlan | None) -> dict[int, Decimal | None]:
-    """Each user's day rate: the plan's per-member rate, else the plan's mission rate, else the rate on the
-    mission's team, else the member's default day rate."""
+def _rates(mission: Mission, plan: BillingPlan | None) -> tuple[dict[int, Decimal | None], Decimal | None]:
+    """Each user's day rate, and the rate of anyone else: the plan's mission rate when it has one (for all),
+    else the plan's per-member rate, else the rate on the mission's team, else the member's default rate."""
+    if (
+        plan is not None
+        and plan.rate_mode == BillingPlan.RateMode.MISSION
+        and plan.mission_day_rate is not None
+    ):
+        return {}, plan.mission_day_rate
     team = {
         member.user_id: member.day_rate if member.day_rate is not None else member.user.default_day_rate
         for member in MissionMember.objects.filter(mission=mission).select_related("user")
     }
     if plan is not None and plan.rate_mode == BillingPlan.RateMode.PER_MEMBER:
-        per_member = dict(PlanMemberRate.objects.filter(plan=plan).values_list("user_id", "day_rate"))
-        return team | per_member
-    if plan is not None and plan.mission_day_rate is not None:
-        return {user_id: plan.mission_day_rate for user_id in team} | {0: plan.mission_day_rate}
-    return team
+        team |= dict(PlanMemberRate.objects.filter(plan=plan).values_list("user_id", "day_rate"))
+    return team, None
 
 
 def _entries_for(source: SplitSource, mission: Mission):
@@ -231,12 +235,12 @@ def split_basis(mission: Mission, source: SplitSource) -> list[MemberBasis]:
             rates[user_id] = to_decimal(line["day_rate"]) if line.get("day_rate") else None
             names[user_id] = line.get("name", "")
     else:
-        plan_rates = _rates(mission, source.plan)
+        plan_rates, other_rate = _rates(mission, source.plan)
         for row in (
             _entries_for(source, mission).order_by().values("user_id").annotate(hours=Sum("hours")).order_by()
         ):
             minutes[row["user_id"]] = int(row["hours"] * 60)
-            rates[row["user_id"]] = plan_rates.get(row["user_id"], plan_rates.get(0))
+            rates[row["user_id"]] = plan_rates.get(row["user_id"], other_rate)
     team_ids = set(MissionMember.objects.filter(mission=mission).values_list("user_id", flat=True))
     user_ids = set(minutes) | team_ids | {mission.lead_id}
     active = {
@@ -380,16 +384,12 @@ def split_member_ids(split: RevenueSplit) -> list[int]:
 # --- Changes -----------------------------------------------------------------------------------------
 
 
-def _source_of_mission(mission: Mission, kind: str, source_id: int) -> SplitSource:
-    return split_source_for(mission, kind, source_id)
-
-
 @transaction.atomic
 def split_propose(*, by, mission_id: int, kind: str, source_id: int, choice: SplitChoice) -> RevenueSplit:
     """The lead (or an admin) proposes the first split of an invoiceable amount; each member with a share
     is asked to approve it. The proposer's own share counts as approved."""
     mission = mission_for(by, mission_id, manage=True)
-    source = _source_of_mission(mission, kind, source_id)
+    source = split_source_for(mission, kind, source_id)
     if source.current is not None:
         raise ValidationError(_("This amount already has a split: change it instead."))
     return _create_version(by=by, mission=mission, source=source, choice=choice, supersedes=None)
@@ -416,7 +416,7 @@ def split_change(*, by, split_id: int, choice: SplitChoice) -> RevenueSplit:
         Source.DELIVERABLE: split.deliverable_id,
         Source.ACTIVITY_REPORT: split.activity_report_id,
     }.get(kind, split.plan_id)
-    source = _source_of_mission(mission, kind, source_id)
+    source = split_source_for(mission, kind, source_id)
     changed = RevenueSplit.objects.filter(pk=split.pk, status=split.status).update(
         status=RevenueSplit.Status.SUPERSEDED
     )
@@ -518,15 +518,24 @@ def _source_title(split: RevenueSplit) -> str:
     if split.source == Source.DELIVERABLE:
         return split.deliverable.title
     if split.source == Source.ACTIVITY_REPORT:
-        report = split.activity_report
-        return f"{report.period_start.isoformat()} – {report.period_end.isoformat()}"
+        return period_label(split.activity_report)
     return str(Source.BONUS.label)
 
 
 def _ask_for_approval(split: RevenueSplit, mission: Mission, user_ids: list[int]) -> None:
-    shares = split.shares.select_related("user").filter(kind=SplitShare.Kind.MEMBER, user_id__in=user_ids)
-    email_enqueue_many(
-        _approval_email(
+    """Ask each member to approve, with the revenue thresholds the split would take them near or over."""
+    shares = list(split.shares.select_related("user"))
+    warnings = {
+        item.user.pk: item.warnings
+        for item in split_threshold_warnings(
+            shares=shares, plan=split.plan, amount=split.amount, year=timezone.localdate().year
+        )
+    }
+    requests = []
+    for share in shares:
+        if share.kind != SplitShare.Kind.MEMBER or share.user_id not in user_ids:
+            continue
+        request = _approval_email(
             split,
             mission,
             share.user,
@@ -534,8 +543,9 @@ def _ask_for_approval(split: RevenueSplit, mission: Mission, user_ids: list[int]
             key=f"billing:split:{split.pk}:request:{share.user_id}",
             reminder=False,
         )
-        for share in shares
-    )
+        request.context["warnings"] = warnings.get(share.user_id, [])
+        requests.append(request)
+    email_enqueue_many(requests)
 
 
 def _approve_if_complete(split: RevenueSplit) -> bool:
@@ -590,18 +600,43 @@ def split_approve(*, by, split_id: int, comment: str = "") -> RevenueSplit:
 
 @transaction.atomic
 def split_reject(*, by, split_id: int, comment: str) -> RevenueSplit:
-    """A member with a share rejects the split, saying why; the lead proposes a new version."""
+    """A member with a share rejects the split, saying why; the lead is told by email and proposes a new
+    version."""
     split = _split_for_decision(by, split_id)
     if not (comment or "").strip():
         raise ValidationError(
             {"comment": _("Say what you would change, so the lead can propose a new version.")}
         )
-    SplitApproval.objects.create(
+    rejection = SplitApproval.objects.create(
         collective_id=split.collective_id,
         split=split,
         user=by,
         decision=SplitApproval.Decision.REJECT,
         comment=comment.strip()[:500],
+    )
+    mission = Mission.objects.select_related("collective", "lead").get(pk=split.mission_id)
+    lead = mission.lead
+    email_enqueue_many(
+        [
+            EmailRequest(
+                key=f"billing:split:{split.pk}:rejected:{rejection.pk}",
+                to=lead.email,
+                template="billing/emails/split_rejected",
+                context={
+                    "recipient": lead,
+                    "member": by,
+                    "comment": rejection.comment,
+                    "mission": mission,
+                    "collective": mission.collective,
+                    "split": split,
+                    "source_title": _source_title(split),
+                    "url": _split_url(split, mission),
+                },
+                language=lead.language or settings.LANGUAGE_CODE,
+                sender=mission.collective.notification_sender(),
+                collective=mission.collective,
+            )
+        ]
     )
     return split
 

@@ -2,12 +2,13 @@
 the approval flow and its versions, the access rule, the reminders, and the split page."""
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -360,6 +361,9 @@ def test_a_rejection_needs_a_reason_and_a_member_may_change_their_mind(setup):
         "reject",
         "approve",
     ]
+    (email,) = OutboundEmail.objects.filter(idempotency_key__startswith=f"billing:split:{split.pk}:rejected:")
+    assert email.to_email == setup.lead.email
+    assert "J'ai aussi fait la recette" in email.body_text
 
 
 def test_a_single_member_split_by_its_only_member_binds_at_once(setup):
@@ -467,6 +471,39 @@ def test_reminders_once_a_day_to_who_has_not_answered(setup):
     assert "attend" in reminders.first().body_text
 
 
+def test_the_reminder_tick_runs_a_constant_number_of_queries(setup):
+    def proposed_splits(count):
+        for _index in range(count):
+            deliverable = DeliverableFactory(mission=setup.mission, status=Deliverable.Status.DELIVERED)
+            split = RevenueSplit.objects.create(
+                collective=setup.collective,
+                mission=setup.mission,
+                source=Source.DELIVERABLE,
+                deliverable=deliverable,
+                amount=Decimal("100"),
+                method=Method.AGREED_BEFORE,
+                status=RevenueSplit.Status.PROPOSED,
+                proposed_at=timezone.now() - dt.timedelta(days=2),
+            )
+            for user in (setup.lead, setup.lea):
+                SplitShare.objects.create(
+                    collective=setup.collective, split=split, user=user, amount=Decimal("50")
+                )
+
+    def queries_of_a_tick():
+        OutboundEmail.objects.all().delete()
+        with CaptureQueriesContext(connection) as captured:
+            sent = split_reminders_send()
+        return sent, len(captured)
+
+    proposed_splits(2)
+    sent, small = queries_of_a_tick()
+    assert sent == 4
+    proposed_splits(6)
+    sent, large = queries_of_a_tick()
+    assert (sent, large) == (16, small)
+
+
 def test_the_reminder_tick_is_registered(setup):
     assert billing_split_reminders_tick.call_local() == 0
 
@@ -488,6 +525,21 @@ def test_member_year_revenue_reads_approved_splits(setup):
     )
     assert member_year_revenue(setup.lead, year) == Decimal("10000.00")
     assert member_year_revenue(setup.lea, year) == Decimal("6000.00")
+
+
+def test_the_member_and_the_split_page_are_warned_before_a_threshold_is_crossed(client, setup):
+    PlanDeliverable = setup.plan.deliverable_prices.model
+    PlanDeliverable.objects.filter(plan=setup.plan, deliverable=setup.deliverable).update(
+        price=Decimal("70000")
+    )
+    split = propose(setup)
+    email = OutboundEmail.objects.get(idempotency_key=f"billing:split:{split.pk}:request:{setup.lea.pk}")
+    assert "Attention : Votre chiffre d'affaires" in email.body_text
+    assert "vous perdez la franchise en base de TVA immédiatement" in email.body_text
+    client.force_login(setup.lead)
+    page = client.get(split_url(setup)).content.decode()
+    assert "over the increased VAT franchise threshold (41,250.00\xa0€)" in page
+    assert "you lose the VAT franchise at once" in page
 
 
 def test_a_split_that_takes_a_member_over_a_threshold_warns_before(setup):
@@ -514,6 +566,56 @@ def split_url(world):
     return reverse(
         "billing:split_deliverable", args=[world.collective.slug, world.mission.pk, world.deliverable.pk]
     )
+
+
+def test_a_validated_activity_period_is_split_by_its_frozen_lines(setup):
+    BillingPlan.objects.filter(pk=setup.plan.pk).update(status=BillingPlan.Status.SUPERSEDED)
+    plan = BillingPlan.objects.create(
+        collective=setup.collective,
+        mission=setup.mission,
+        version=2,
+        status=BillingPlan.Status.ACTIVE,
+        model=BillingPlan.Model.PAY_AS_YOU_GO,
+        mission_day_rate=Decimal("600"),
+        seller=setup.plan.seller,
+    )
+    report = setup.mission.activity_reports.create(
+        collective=setup.collective,
+        plan=plan,
+        period_start=dt.date(2026, 11, 1),
+        period_end=dt.date(2026, 11, 30),
+        status="validated",
+        lines=[
+            {
+                "user_id": setup.lead.pk,
+                "name": "Claire",
+                "hours": "3.50",
+                "days": "0.5",
+                "day_rate": "600",
+                "amount": "300.00",
+            },
+            {
+                "user_id": setup.lea.pk,
+                "name": "Léa",
+                "hours": "14",
+                "days": "2",
+                "day_rate": "600",
+                "amount": "1200.00",
+            },
+        ],
+        total_days=Decimal("2.5"),
+        total_amount=Decimal("1500.00"),
+    )
+    split = split_propose(
+        by=setup.lead,
+        mission_id=setup.mission.pk,
+        kind=Source.ACTIVITY_REPORT,
+        source_id=report.pk,
+        choice=SplitChoice(method=Method.TIME_RATE),
+    )
+    # The lead's project management is in the report's lines: each gets exactly their line.
+    assert amounts(split) == {"Claire Martin": Decimal("300.00"), "Léa Petit": Decimal("1200.00")}
+    assert split.activity_report_id == report.pk and split.plan_id == plan.pk
 
 
 def test_the_lead_previews_then_proposes_from_the_page(client, setup):
@@ -630,3 +732,55 @@ def test_the_split_page_runs_a_constant_number_of_queries(client, setup, django_
         with django_assert_num_queries(counts[url]):
             assert client.get(url).status_code == 200
     assert TimeEntry.objects.count() > 10
+
+
+# --- Concurrency (real threads; run on PostgreSQL too) -------------------------------------------------------
+
+
+def run_together(*calls):
+    barrier = threading.Barrier(len(calls))
+    results, refusals, errors = [], [], []
+
+    def worker(call):
+        try:
+            barrier.wait(timeout=10)
+            results.append(call())
+        except ValidationError as refusal:
+            refusals.append(refusal)
+        except Exception as error:  # noqa: BLE001 - reported by the assertions
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results, refusals, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_proposals_of_the_same_amount_at_the_same_moment_give_one(setup):
+    admin = AdminMembershipFactory(collective=setup.collective).user
+    results, refusals, errors = run_together(lambda: propose(setup), lambda: propose(setup, by=admin))
+    assert errors == []
+    assert (len(results), len(refusals)) == (1, 1)
+    assert RevenueSplit.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_last_two_approvals_at_the_same_moment_approve_the_split(setup):
+    third = MissionMemberFactory(mission=setup.mission, day_rate=Decimal("500")).user
+    split = propose(
+        setup,
+        Method.AGREED_BEFORE,
+        percents={setup.lead.pk: Decimal(40), setup.lea.pk: Decimal(30), third.pk: Decimal(30)},
+    )
+    results, refusals, errors = run_together(
+        lambda: split_approve(by=setup.lea, split_id=split.pk),
+        lambda: split_approve(by=third, split_id=split.pk),
+    )
+    assert (errors, refusals) == ([], [])
+    split.refresh_from_db()
+    assert split.status == RevenueSplit.Status.APPROVED
