@@ -23,6 +23,7 @@ from cordee.billing.services.exports import (
     export_request,
     export_run,
     invoices_csv,
+    journal_entries,
     journal_file,
     member_receipts,
     receipts_csv,
@@ -345,3 +346,12 @@ def test_a_failed_export_is_asked_again_from_its_page(client):
     response = client.post(url)
     retried = ExportJob.objects.exclude(pk=job.pk).get()
     assert response["Location"] == reverse("billing:export_job", args=[world.collective.slug, retried.pk])
+
+
+def test_a_builder_reports_its_progress_item_by_item():
+    world = payout_world()
+    for _ in range(3):
+        invoiced(world, {world.members[0]: Decimal("100.00")}, paid_on=date(2026, 5, 2))
+    steps = []
+    journal_entries(world.seller, 2026, lambda done, total: steps.append((done, total)))
+    assert steps == [(n, 6) for n in range(1, 7)]  # three sales, then three receipts
