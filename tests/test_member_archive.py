@@ -10,6 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from cordee.api.models import AccessToken
+from cordee.api.services.tokens import access_token_authenticate, access_token_create
 from cordee.collectives.access import membership_for
 from cordee.collectives.models import Membership
 from cordee.collectives.queries import collective_members
@@ -227,3 +229,26 @@ def membership_joins_without_the_archive_filter() -> list[str]:
 
 def test_every_join_through_memberships_leaves_former_members_out():
     assert membership_joins_without_the_archive_filter() == []
+
+
+def test_the_team_page_keeps_a_former_member_with_their_hours_marked_as_gone(former, mission, lead_client):
+    page = lead_client.get(
+        reverse("missions:team", args=[mission.collective.slug, mission.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+
+    assert former.user.display_name in page
+    assert page.count("Left the collective") == 1
+    assert "2 h logged" in page
+
+
+def test_the_api_token_of_a_former_member_stops_working(collective, lead, member_membership):
+    _token, raw = access_token_create(
+        by=member_membership.user, collective_id=collective.pk, name="Zapier", scope=AccessToken.Scope.READ
+    )
+    assert access_token_authenticate(raw) is not None
+
+    membership_remove(
+        membership=member_membership, by=Membership.objects.get(collective=collective, user=lead)
+    )
+
+    assert access_token_authenticate(raw) is None

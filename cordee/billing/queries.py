@@ -26,6 +26,8 @@ from cordee.timesheets.models import TimeEntry
 
 RECENT_WEEKS = 4
 ATTENTION_PERCENT = 80
+# What the dashboard's budget list shows of a mission, and the day length its percentages need.
+ATTENTION_MISSION_FIELDS = ("mission__title", "mission__client__name", "mission__collective__hours_per_day")
 
 
 def _plans(mission: Mission):
@@ -256,6 +258,7 @@ def billing_attention(collective_id: int) -> list[AttentionItem]:
             cap_days__gt=0,
         )
         .select_related("mission__collective", "mission__client")
+        .only("cap_days", *ATTENTION_MISSION_FIELDS)
         .annotate(hours=Coalesce(Subquery(hours), Value(Decimal("0")), output_field=DecimalField()))
     )
     for plan in capped:
@@ -276,6 +279,7 @@ def billing_attention(collective_id: int) -> list[AttentionItem]:
             collective_id=collective_id, plan__status=BillingPlan.Status.ACTIVE, estimate_days__gt=0
         )
         .select_related("plan__mission__collective", "plan__mission__client")
+        .only("estimate_days", *(f"plan__{name}" for name in ATTENTION_MISSION_FIELDS))
         .annotate(
             hours=Coalesce(Subquery(deliverable_hours), Value(Decimal("0")), output_field=DecimalField())
         )

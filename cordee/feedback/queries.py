@@ -8,6 +8,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cordee.accounts.queries import person_fields
 from cordee.collectives.time import collective_zone
 from cordee.feedback.models import FollowUpCall, Survey, SurveyInvitation, SurveyResponse
 from cordee.feedback.services import analytics
@@ -143,15 +144,9 @@ def _latest_round(field_name: str, *, answered: bool = False) -> Subquery:
 
 
 def missions_needing_attention(collective, *, now=None) -> list[analytics.MissionAttention]:
-    """The followed missions that need attention, with the reasons in words, in two queries."""
+    """The followed missions that need attention, with the reasons in words, in two queries (one when the
+    collective follows no mission)."""
     now = now or timezone.now()
-    answers_of_latest = (
-        SurveyResponse.objects.filter(survey=OuterRef("latest_survey_id"))
-        .order_by()
-        .values("survey")
-        .annotate(total=Count("pk"))
-        .values("total")
-    )
     pending = (
         FollowUpCall.objects.filter(
             response__survey__mission=OuterRef("pk"), state__in=PENDING_FOLLOW_UP_STATES
@@ -164,33 +159,28 @@ def missions_needing_attention(collective, *, now=None) -> list[analytics.Missio
     missions = list(
         Mission.objects.filter(collective=collective, status__in=FOLLOWED_STATUSES)
         .select_related("client", "lead")
+        .only("title", "client__name", *person_fields("lead"))
         .annotate(
             latest_survey_id=_latest_round("pk"),
             latest_due=_latest_round("due_date"),
             latest_closes_at=_latest_round("closes_at"),
             latest_answered_id=_latest_round("pk", answered=True),
-        )
-        .annotate(
-            latest_answers=Coalesce(Subquery(answers_of_latest, output_field=IntegerField()), Value(0)),
             pending_follow_ups=Coalesce(Subquery(pending, output_field=IntegerField()), Value(0)),
         )
         .order_by("title", "pk")
     )
-    # The scores of each mission's latest answered round, in one query whatever the answers.
-    latest_answered = (
-        Survey.objects.filter(
-            mission=OuterRef("survey__mission"), sent_at__isnull=False, responses__isnull=False
-        )
-        .order_by("-due_date", "-sent_at", "-pk")
-        .values("pk")[:1]
-    )
+    # The answers of each mission's latest round and of its latest answered round, in one query whatever
+    # the answers: counted for the first, their scores for the second.
+    round_ids = {mission.latest_survey_id for mission in missions} | {
+        mission.latest_answered_id for mission in missions
+    }
+    round_ids.discard(None)
     scores: dict[int, list[int]] = {}
-    for survey_id, score in SurveyResponse.objects.filter(
-        collective=collective,
-        survey__mission__status__in=FOLLOWED_STATUSES,
-        survey_id=Subquery(latest_answered),
-    ).values_list("survey_id", "score"):
-        scores.setdefault(survey_id, []).append(score)
+    if round_ids:
+        for survey_id, score in SurveyResponse.objects.filter(
+            collective=collective, survey_id__in=round_ids
+        ).values_list("survey_id", "score"):
+            scores.setdefault(survey_id, []).append(score)
     facts = [
         analytics.MissionFeedbackFacts(
             mission=mission,
@@ -198,27 +188,33 @@ def missions_needing_attention(collective, *, now=None) -> list[analytics.Missio
             pending_follow_ups=mission.pending_follow_ups,
             latest_round_due=mission.latest_due,
             latest_round_closes_at=mission.latest_closes_at,
-            latest_round_answers=mission.latest_answers,
+            latest_round_answers=len(scores.get(mission.latest_survey_id, [])),
         )
         for mission in missions
     ]
     return analytics.missions_needing_attention(facts, now=now)
 
 
-def dashboard_feedback(collective, *, now=None) -> DashboardFeedback:
+def dashboard_feedback(collective, *, now=None, has_surveys: bool = True) -> DashboardFeedback:
     """The dashboard block: NPS of the last 90 days, the monthly NPS of the last 12 months as a chart,
-    and up to five missions needing attention."""
+    and up to five missions needing attention.
+
+    `has_surveys=False` (the caller knows that the collective has no survey yet) reads nothing: without a
+    survey there is no answer, no follow-up call and no round left unanswered.
+    """
     now = now or timezone.now()
     recent = now - timedelta(days=DASHBOARD_DAYS)
-    rows = list(
-        SurveyResponse.objects.filter(
-            collective=collective, submitted_at__gte=now - timedelta(days=DASHBOARD_TREND_DAYS)
+    rows = []
+    if has_surveys:
+        rows = list(
+            SurveyResponse.objects.filter(
+                collective=collective, submitted_at__gte=now - timedelta(days=DASHBOARD_TREND_DAYS)
+            )
+            .order_by()
+            .values_list("submitted_at", "score")
         )
-        .order_by()
-        .values_list("submitted_at", "score")
-    )
     scores = [score for answered_at, score in rows if answered_at >= recent]
-    attention = missions_needing_attention(collective, now=now)
+    attention = missions_needing_attention(collective, now=now) if has_surveys else []
     return DashboardFeedback(
         nps=analytics.nps(scores),
         answers=len(scores),

@@ -3,14 +3,17 @@ each in a fixed number of queries whatever the number of rows."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cordee.accounts.queries import person_fields
+from cordee.billing.models import BillingPlan
 from cordee.billing.queries import billing_attention
 from cordee.collectives.models import Collective, Membership, Reference
 from cordee.collectives.queries import Checklist, collective_members, onboarding_checklist, page_completeness
 from cordee.collectives.time import collective_today
+from cordee.feedback.models import Survey
 from cordee.feedback.queries import dashboard_feedback
 from cordee.invitations.models import Invitation
 from cordee.missions.queries.missions import active_missions
@@ -19,6 +22,18 @@ from cordee.opportunities.models import Opportunity
 UPCOMING_OPPORTUNITIES = 5
 WAITING_OPPORTUNITIES = 5
 OPEN_STAGES = [Opportunity.Stage.NEW, Opportunity.Stage.QUALIFIED, Opportunity.Stage.PROPOSAL_SENT]
+# The columns the dashboard's lists show: an opportunity line and its owner, a member and their person.
+OPPORTUNITY_LINE_FIELDS = (
+    "company",
+    "contact_name",
+    "stage",
+    "need",
+    "next_action",
+    "next_action_date",
+    "created_at",
+    *person_fields("owner"),
+)
+MEMBER_LINE_FIELDS = ("role", "title", "archived_at", *person_fields("user"))
 
 
 def _count_subquery(queryset: QuerySet, outer_field: str = "collective") -> Coalesce:
@@ -124,12 +139,15 @@ def opportunities_waiting(collective: Collective, today) -> QuerySet[Opportunity
 def collective_overview(collective: Collective) -> CollectiveOverview:
     """Everything the collective dashboard shows, in a fixed number of queries whatever the numbers."""
     today = collective_today(collective)
-    waiting = list(opportunities_waiting(collective, today)[: WAITING_OPPORTUNITIES + 1])
-    members = list(collective_members(collective))
+    waiting = list(
+        opportunities_waiting(collective, today).only(*OPPORTUNITY_LINE_FIELDS)[: WAITING_OPPORTUNITIES + 1]
+    )
+    members = list(collective_members(collective).only(*MEMBER_LINE_FIELDS))
     # The open opportunities to act on first: dated next actions first, then the most recent requests.
     upcoming = list(
         Opportunity.objects.filter(collective=collective, stage__in=OPEN_STAGES)
         .select_related("owner")
+        .only(*OPPORTUNITY_LINE_FIELDS)
         .order_by(F("next_action_date").asc(nulls_last=True), "-created_at")[:UPCOMING_OPPORTUNITIES]
     )
     by_stage = dict(
@@ -142,21 +160,24 @@ def collective_overview(collective: Collective) -> CollectiveOverview:
     stage_counts = [
         StageCount(stage, label, by_stage.get(stage, 0)) for stage, label in Opportunity.Stage.choices
     ]
-    counts = Collective.objects.filter(pk=collective.pk).aggregate(
-        pending_invitations=Count(
-            "invitations",
-            filter=Q(
-                invitations__accepted_at__isnull=True,
-                invitations__revoked_at__isnull=True,
-                invitations__expires_at__gt=timezone.now(),
+    # The counts, and whether the feedback and budget blocks have anything to read: a collective without
+    # any survey or active billing plan skips their queries.
+    counts = (
+        Collective.objects.filter(pk=collective.pk)
+        .annotate(
+            pending_invitation_count=_count_subquery(_pending_invitations(), "pk"),
+            reference_count=_count_subquery(Reference.objects.all(), "pk"),
+            has_surveys=Exists(Survey.objects.filter(collective=OuterRef("pk"))),
+            has_active_plans=Exists(
+                BillingPlan.objects.filter(collective=OuterRef("pk"), status=BillingPlan.Status.ACTIVE)
             ),
-            distinct=True,
-        ),
-        references=Count("references", distinct=True),
+        )
+        .values("pending_invitation_count", "reference_count", "has_surveys", "has_active_plans")
+        .get()
     )
     page_checklist = page_completeness(
         collective,
-        reference_count=counts["references"],
+        reference_count=counts["reference_count"],
         members_without_title=sum(1 for member in members if not member.title),
     )
     return CollectiveOverview(
@@ -164,19 +185,19 @@ def collective_overview(collective: Collective) -> CollectiveOverview:
         stage_counts=stage_counts,
         open_opportunity_count=sum(item.count for item in stage_counts if item.stage in OPEN_STAGES),
         upcoming_opportunities=upcoming,
-        pending_invitation_count=counts["pending_invitations"],
-        reference_count=counts["references"],
+        pending_invitation_count=counts["pending_invitation_count"],
+        reference_count=counts["reference_count"],
         page_checklist=page_checklist,
         onboarding=onboarding_checklist(
             collective,
             member_count=len(members),
-            pending_invitation_count=counts["pending_invitations"],
+            pending_invitation_count=counts["pending_invitation_count"],
             page_complete=page_checklist.is_complete,
         ),
         active_missions=active_missions(collective),
         waiting_opportunities=waiting[:WAITING_OPPORTUNITIES],
         has_more_waiting_opportunities=len(waiting) > WAITING_OPPORTUNITIES,
         today=today,
-        feedback=dashboard_feedback(collective),
-        billing_attention=billing_attention(collective.pk),
+        feedback=dashboard_feedback(collective, has_surveys=counts["has_surveys"]),
+        billing_attention=billing_attention(collective.pk) if counts["has_active_plans"] else [],
     )

@@ -98,10 +98,11 @@ def test_the_number_of_queries_does_not_grow_with_members_and_opportunities(
         _collective_with(admin.collective, extra)
         client.force_login(admin.user)
         client.get(dashboard_url(admin.collective))  # warm-up
-        # 8 for the collective, 2 for the missions blocks (no mission here: their deliverables are not read),
-        # 3 for the client feedback block (NPS of 90 days, missions needing attention, their latest scores),
-        # 2 for the budgets block (plans near their cap, deliverables over their estimate).
-        with django_assert_num_queries(13) as captured:
+        # The user, their memberships, the waiting and the next opportunities, the members, the stage
+        # counts, the collective's counts (with whether it has surveys and active billing plans), the
+        # active missions (none here: their deliverables are not read). No survey and no active plan: the
+        # client feedback and budgets blocks read nothing.
+        with django_assert_num_queries(8) as captured:
             response = client.get(dashboard_url(admin.collective))
         assert len(response.context["overview"].members) == extra + 1
         counts.append(len(captured.captured_queries))

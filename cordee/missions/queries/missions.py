@@ -11,6 +11,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
     IntegerField,
     OuterRef,
     Q,
@@ -22,8 +23,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from cordee.accounts.queries import person_fields
 from cordee.clients.models import Client, ClientContact
 from cordee.clients.queries import contact_role_order
+from cordee.collectives.models import Membership
 from cordee.collectives.time import collective_zone
 from cordee.missions.models import ClientRequest, Deliverable, Mission, MissionEvent, MissionMember, Task
 
@@ -213,6 +216,10 @@ def mission_team(mission: Mission) -> QuerySet[MissionMember]:
             is_lead=Case(
                 When(user_id=mission.lead_id, then=Value(0)), default=Value(1), output_field=IntegerField()
             ),
+            # A member who left the collective stays on the team with what they did, marked as gone.
+            in_collective=Exists(
+                Membership.objects.filter(collective_id=mission.collective_id, user_id=OuterRef("user_id"))
+            ),
         )
         .order_by("is_lead", "user__full_name", "pk")
     )
@@ -273,6 +280,7 @@ def active_missions(collective, limit: int = 20) -> list[Mission]:
     missions = list(
         Mission.objects.filter(collective=collective, status=Mission.Status.ACTIVE)
         .select_related("client", "lead")
+        .only("title", "client__name", *person_fields("lead"))
         .order_by("-start_date", "-pk")[:limit]
     )
     attach_deadlines(missions, collective)

@@ -18,6 +18,17 @@ from cordee.missions.models import CalendarFeedToken, Deliverable, Mission, Task
 SOON_DAYS = 7
 URGENT_LIMIT = 50  # late or due within SOON_DAYS: listed whole up to this many
 PAGE_SIZE = 25
+# The columns a task line of My work shows (and its links use): up to 75 lines, with their mission,
+# collective and deliverable joined.
+TASK_LINE_FIELDS = (
+    "title",
+    "status",
+    "due_date",
+    "mission__title",
+    "mission__collective__slug",
+    "mission__collective__name",
+    "deliverable__title",
+)
 
 
 def _my_collective_ids(user):
@@ -87,7 +98,7 @@ def my_work(*, user, today: date, page_number=None) -> MyWork:
     owned, and whether a calendar feed exists. "Today" is the member's (the site's time zone),
     the same for all their collectives."""
     soon = today + timedelta(days=SOON_DAYS)
-    tasks = my_open_tasks(user=user)
+    tasks = my_open_tasks(user=user).only(*TASK_LINE_FIELDS)
     urgent_tasks = tasks.filter(due_date__lte=soon)
     counts = urgent_tasks.aggregate(
         late=Count("pk", filter=Q(due_date__lt=today)), due_soon=Count("pk", filter=Q(due_date__gte=today))

@@ -22,6 +22,7 @@ from cordee.collectives.time import collective_zone
 from cordee.core.access import AccessDenied
 from cordee.core.business_days import announced_date_for, business_days_between
 from cordee.core.deferred_text import DeferredText, format_day
+from cordee.core.history import history_of
 from cordee.core.outbox import email_enqueue
 from cordee.missions import signals
 from cordee.missions.access import deliverable_for, mission_for
@@ -259,12 +260,25 @@ def _record_announced_date_change(*, deliverable: Deliverable, previous_date: da
 
 @transaction.atomic
 def deliverable_delete(*, deliverable: Deliverable, by) -> None:
-    """Remove a deliverable that was not delivered; its tasks and time stay on the mission."""
+    """Remove a deliverable that was not delivered and has no history (no delay notice sent, no delivery
+    call, nothing billed); its tasks and time stay on the mission."""
     deliverable_for(by, deliverable.pk, manage=True)
+    # Locked: a delay notice or a call about to be recorded for it waits, then finds it gone (PostgreSQL).
+    deliverable = Deliverable.objects.select_for_update().get(pk=deliverable.pk)
     if deliverable.is_done:
         raise ValidationError(
             _("A delivered deliverable stays in the mission's record: it cannot be deleted."),
             code="delivered",
+        )
+    history = history_of(deliverable)
+    if history:
+        raise ValidationError(
+            _(
+                "This deliverable stays in the mission's record, which refers to it (%(history)s): change its "
+                "dates or status instead of deleting it."
+            )
+            % {"history": ", ".join(history)},
+            code="has_history",
         )
     deliverable.delete()
 

@@ -292,6 +292,26 @@ class TestStatus:
         task.refresh_from_db()
         assert task.deliverable is None
 
+    def test_a_deliverable_the_client_heard_about_is_not_deleted(self, mission, lead):
+        """A delay notice went to the client: the deliverable stays in the record, the notice with it."""
+        deliverable = DeliverableFactory(mission=mission)
+        ClientContactFactory(client=mission.client)
+        delay_notice_send(
+            deliverable=deliverable,
+            new_date=deliverable.announced_date + dt.timedelta(days=7),
+            reason="Le prestataire de paiement a du retard.",
+            by=lead,
+            today=dt.date(2026, 3, 2),
+        )
+
+        with pytest.raises(ValidationError) as refused:
+            deliverable_delete(deliverable=deliverable, by=lead)
+
+        assert refused.value.code == "has_history"
+        assert "delay notices" in refused.value.messages[0]
+        assert Deliverable.objects.filter(pk=deliverable.pk).exists()
+        assert DelayNotice.objects.filter(deliverable=deliverable).count() == 1
+
 
 class TestOnTime:
     def test_delivered_on_the_announced_day_in_the_collectives_time_zone(self, mission):
