@@ -9,7 +9,9 @@ from huey.contrib.djhuey import db_periodic_task
 
 from cordee.api.services.webhooks import webhooks_tick as webhooks_run
 from cordee.billing.services.plans import cap_alerts_send
+from cordee.billing.services.reminders import reminders_due
 from cordee.billing.services.splits import split_reminders_send
+from cordee.billing.tasks import invoice_reminders_task
 from cordee.communication.services.recaps import recaps_auto_send_due, recaps_due
 from cordee.communication.services.ritual_videos import ritual_video_reminders_due
 from cordee.communication.tasks import (
@@ -136,3 +138,12 @@ def billing_split_reminders_tick() -> int:
     proposal; the outbox key per split version, member and day makes ticks and workers safe.
     See `cordee.billing.services.splits.split_reminders_send`."""
     return split_reminders_send()
+
+
+@db_periodic_task(crontab(minute="35"))
+@periodic_lock("billing-reminders-tick", period=timedelta(hours=1))
+def billing_reminders_tick() -> int:
+    """Remind unpaid invoices at each level of their collective's ladder, a mission's invoices together in
+    one email; the unique reminder row per batch and level makes ticks and workers safe.
+    See `cordee.billing.services.reminders`."""
+    return hand_out(invoice_reminders_task, reminders_due())

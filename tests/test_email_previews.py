@@ -153,4 +153,5 @@ def test_the_feedback_emails_are_on_the_page():
         "report_sent",
         "cap_alert_client",
         "overage_request",
+        "invoice_reminder",
     ]

@@ -10,12 +10,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cordee.billing.models import (
     ActivityReport,
+    BankStatement,
     BillingPlan,
     ExportJob,
     LegalSeller,
     PayoutBatch,
     Quote,
     RevenueSplit,
+    StatementLine,
 )
 from cordee.clients.models import Client, ClientContact
 from cordee.collectives.models import Membership, Reference
@@ -66,6 +68,8 @@ PARAMETER_MODELS = {
     "report_pk": ActivityReport,
     "billing_plan_pk": BillingPlan,
     "split_pk": RevenueSplit,
+    "statement_pk": BankStatement,
+    "line_pk": StatementLine,
     "email_pk": OutboundEmail,
     "batch_pk": PayoutBatch,
     "job_pk": ExportJob,
@@ -235,6 +239,21 @@ def two_collectives():
             amount="1000.00",
             method=RevenueSplit.Method.TIME_RATE,
             status=RevenueSplit.Status.PROPOSED,
+        ),
+    }
+    statement = BankStatement.objects.create(
+        collective=b, seller=seller, format="camt053", filename="b.xml", sha256="b" * 64, content=b"<x/>"
+    )
+    b_objects |= {
+        BankStatement: statement,
+        StatementLine: StatementLine.objects.create(
+            collective=b,
+            seller=seller,
+            statement=statement,
+            line_key="b" * 64,
+            booking_date="2026-04-15",
+            amount="1200.00",
+            reference="FAC-2026-00001",
         ),
     }
     b_objects |= {

@@ -29,16 +29,26 @@ from django.utils import timezone
 from cordee.api.models import AccessToken, WebhookDelivery, WebhookEndpoint
 from cordee.api.services import tokens, webhooks
 from cordee.billing.models import (
+    BankStatement,
     BillingPlan,
+    Invoice,
+    InvoiceBatch,
     LegalSeller,
     NumberSeries,
+    Payment,
     PayoutBatch,
     Quote,
+    ReminderLadder,
+    ReminderLevel,
     RevenueSplit,
     SplitShare,
+    StatementLine,
 )
 from cordee.billing.services import exports, payouts, quotes, reports, sellers, splits
+from cordee.billing.services import payments as billing_payments
 from cordee.billing.services import plans as billing_plans
+from cordee.billing.services import reminders as billing_reminders
+from cordee.billing.services import statements as billing_statements
 from cordee.clients import services as clients
 from cordee.collectives import services as collectives
 from cordee.communication.models import DeliveryCall, Recap
@@ -277,6 +287,24 @@ READ_ONLY = {
     "billing.services.payouts.payout_sellers": "read",
     "billing.services.payouts.seller_admin_for": "the access function of a seller's account and books",
     "billing.services.previews.email_previews": "preview list",
+    "billing.services.payment_previews.email_previews": "preview list",
+    "billing.services.payments.can_record_payments": "the rule of invoice_for_payment, for a membership already checked",
+    "billing.services.payments.invoice_balance": "pure",
+    "billing.services.payments.invoice_for_payment": "the access function of payments (refuses outsiders itself)",
+    "billing.services.payments.payment_status_for": "pure",
+    "billing.services.payments.seller_account_for": "the access function of a seller's bank account",
+    "billing.services.reminders.default_levels": "constant",
+    "billing.services.reminders.ladder_levels": "read",
+    "billing.services.reminders.reminder_context": "email context",
+    "billing.services.reminders.reminder_lines": "pure",
+    "billing.services.reminders.reminder_recipients": "read",
+    "billing.services.reminders.reminders_due": "read",
+    "billing.services.statements.compact_iban": "pure",
+    "billing.services.statements.normalized": "pure",
+    "billing.services.statements.open_invoices": "read",
+    "billing.services.statements.statement_parse": "pure: reads the bytes given",
+    "billing.services.statements.statements_recent": "read",
+    "billing.services.statements.suggestion_for": "pure",
     "billing.services.plans.approved_overage_days": "read",
     "billing.services.plans.billable_days_limit": "read",
     "billing.services.plans.bonus_amount": "pure",
@@ -356,6 +384,9 @@ SYSTEM = {
     "timesheets.services.time_entries_lock": "step of invoicing, which checks its own access",
     "billing.services.links.portal_link_to": "step of the billing emails built by checked services",
     "billing.services.plans.cap_alerts_send": "periodic job",
+    "billing.services.payments.invoice_paid_refresh": "step of the checked payment and credit-note services",
+    "billing.services.reminders.reminder_send": "step of the periodic reminders job",
+    "billing.services.statements.statement_import": "worker task of statement_upload (checked)",
     "billing.services.splits.split_reminders_send": "periodic job",
     "billing.services.sellers.number_issue": "step of quote_send (checked), inside its transaction",
     "billing.services.exports.export_run": "the worker building an export that export_request (checked) queued",
@@ -578,6 +609,80 @@ def _payout_batch(w: World) -> None:
     _entity_seller(w)
     w.objects["payout_batch"] = PayoutBatch.objects.create(
         collective=w.collective, seller=w.objects["entity_seller"], execution_date=later(), created_by=w.admin
+    )
+
+
+def _issued_invoice(w: World) -> None:
+    """An issued invoice of the lead's business in a batch of the mission."""
+    seller, _created = LegalSeller.objects.get_or_create(
+        collective=w.collective, kind=LegalSeller.Kind.MEMBER, user=w.lead
+    )
+    plan = BillingPlan.objects.create(
+        collective=w.collective,
+        mission=w.mission,
+        version=1,
+        status=BillingPlan.Status.ACTIVE,
+        model=BillingPlan.Model.MILESTONE,
+        seller=seller,
+    )
+    batch = InvoiceBatch.objects.create(
+        collective=w.collective, mission=w.mission, plan=plan, label="Livraison"
+    )
+    w.objects["invoice"] = Invoice.objects.create(
+        collective=w.collective,
+        plan=plan,
+        seller=seller,
+        client=w.mission.client,
+        mission=w.mission,
+        batch=batch,
+        number="CM-2026-00001",
+        issued_on=timezone.localdate() - dt.timedelta(days=40),
+        due_on=timezone.localdate() - dt.timedelta(days=10),
+        status=Invoice.Status.ISSUED,
+        document_type="380",
+        seller_snapshot={"late_penalty_rate": "10.15"},
+        total_incl_tax=Decimal("1200.00"),
+    )
+
+
+def _invoice_payment(w: World) -> None:
+    _issued_invoice(w)
+    invoice = w.objects["invoice"]
+    w.objects["payment"] = Payment.objects.create(
+        collective=w.collective, invoice=invoice, paid_on=timezone.localdate(), amount=Decimal("100.00")
+    )
+    Invoice.objects.filter(pk=invoice.pk).update(amount_paid=Decimal("100.00"), payment_status="partly_paid")
+
+
+def _statement_line(w: World) -> None:
+    _issued_invoice(w)
+    invoice = w.objects["invoice"]
+    statement = BankStatement.objects.create(
+        collective=w.collective,
+        seller=invoice.seller,
+        format="camt053",
+        filename="s.xml",
+        sha256="a" * 64,
+        content=b"<x/>",
+        status=BankStatement.Status.DONE,
+    )
+    w.objects["line"] = StatementLine.objects.create(
+        collective=w.collective,
+        seller=invoice.seller,
+        statement=statement,
+        line_key="k" * 64,
+        booking_date=timezone.localdate(),
+        amount=Decimal("1200.00"),
+        reference="CM-2026-00001",
+        suggested_invoice=invoice,
+        status=StatementLine.Status.SUGGESTED,
+    )
+
+
+def _reminder_level(w: World) -> None:
+    ladder = ReminderLadder.objects.create(collective=w.collective)
+    w.objects["level"] = ReminderLevel.objects.create(
+        collective=w.collective, ladder=ladder, offset_days=7, text_fr="Relance", text_en="Reminder"
     )
 
 
@@ -827,6 +932,82 @@ RECIPES = {
         MANAGER,
         lambda w, u: reports.activity_report_send(by=u, report_id=w.objects["report"].pk),
         prepare=_draft_report,
+    ),
+    # billing: payments by the invoice's issuer, the mission's lead or an admin; a bank account's lines by
+    # its owner or an admin; the reminder ladder by admins
+    "billing.services.payments.payment_record": Recipe(
+        MANAGER,
+        lambda w, u: billing_payments.payment_record(
+            by=u, invoice_id=w.objects["invoice"].pk, paid_on=timezone.localdate(), amount="100.00"
+        ),
+        prepare=_issued_invoice,
+    ),
+    "billing.services.payments.payment_reverse": Recipe(
+        MANAGER,
+        lambda w, u: billing_payments.payment_reverse(
+            by=u, payment_id=w.objects["payment"].pk, reason="Erreur"
+        ),
+        prepare=_invoice_payment,
+    ),
+    "billing.services.payments.statement_line_confirm": Recipe(
+        AUTHOR,
+        lambda w, u: billing_payments.statement_line_confirm(by=u, line_id=w.objects["line"].pk),
+        prepare=_statement_line,
+    ),
+    "billing.services.payments.statement_line_split": Recipe(
+        AUTHOR,
+        lambda w, u: billing_payments.statement_line_split(
+            by=u,
+            line_id=w.objects["line"].pk,
+            allocations=[billing_payments.Allocation(w.objects["invoice"].pk, Decimal("1200.00"))],
+        ),
+        prepare=_statement_line,
+    ),
+    "billing.services.payments.statement_line_ignore": Recipe(
+        AUTHOR,
+        lambda w, u: billing_payments.statement_line_ignore(by=u, line_id=w.objects["line"].pk),
+        prepare=_statement_line,
+    ),
+    "billing.services.statements.statement_upload": Recipe(
+        AUTHOR,
+        lambda w, u: billing_statements.statement_upload(
+            by=u,
+            seller_id=w.objects["invoice"].seller_id,
+            filename="s.csv",
+            content="Date;Libellé;Crédit\n01/04/2026;VIR;10,00\n".encode(),
+            format="csv",
+            mapping={"date": "Date", "reference": "Libellé", "credit": "Crédit"},
+        ),
+        prepare=_issued_invoice,
+    ),
+    "billing.services.reminders.ladder_for": Recipe(
+        ADMIN, lambda w, u: billing_reminders.ladder_for(by=u, collective_id=w.collective.pk)
+    ),
+    "billing.services.reminders.ladder_level_update": Recipe(
+        ADMIN,
+        lambda w, u: billing_reminders.ladder_level_update(
+            by=u,
+            level_id=w.objects["level"].pk,
+            offset_days=8,
+            text_fr="Relance",
+            text_en="Reminder",
+            enabled=True,
+        ),
+        prepare=_reminder_level,
+    ),
+    "billing.services.reminders.invoice_reminders_pause": Recipe(
+        MANAGER,
+        lambda w, u: billing_reminders.invoice_reminders_pause(
+            by=u, invoice_id=w.objects["invoice"].pk, paused=True
+        ),
+        prepare=_issued_invoice,
+    ),
+    "billing.services.reminders.invoice_dispute_set": Recipe(
+        MANAGER,
+        lambda w, u: billing_reminders.invoice_dispute_set(
+            by=u, invoice_id=w.objects["invoice"].pk, disputed=True
+        ),
+        prepare=_issued_invoice,
     ),
     # billing: a revenue split is proposed and changed by the lead or an admin, approved or rejected by each
     # member with a share (the plain member has one; the outsider and a member who left are refused)

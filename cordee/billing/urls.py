@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cordee.billing import views, views_payouts, views_splits
+from cordee.billing import views, views_payments, views_payouts, views_splits
 
 app_name = "billing"
 
@@ -21,6 +21,26 @@ urlpatterns = [
     path(mission + "reports/<int:report_pk>/", views.report_detail, name="report"),
     path(mission + "reports/<int:report_pk>/send/", views.report_send_view, name="report_send"),
     path(mission + "overage/", views.overage_create, name="overage_create"),
+    path(mission + "payments/", views_payments.mission_payments, name="mission_payments"),
+    path("collectives/<slug:slug>/billing/payments/", views_payments.payments, name="payments"),
+    path(
+        "collectives/<slug:slug>/billing/payments/statements/<int:statement_pk>/",
+        views_payments.statement_detail,
+        name="statement",
+    ),
+    path(
+        "collectives/<slug:slug>/billing/payments/lines/<int:line_pk>/",
+        views_payments.line_decide,
+        name="line_decide",
+    ),
+    path(
+        "collectives/<slug:slug>/billing/payments/charts/",
+        views_payments.payment_charts,
+        name="payment_charts",
+    ),
+    path(
+        "collectives/<slug:slug>/billing/reminders/", views_payments.reminder_ladder, name="reminder_ladder"
+    ),
     path(
         mission + "splits/deliverables/<int:deliverable_pk>/",
         views_splits.split_deliverable,

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0003_invoices'),
+        ('billing', '0004_payments'),
         ('collectives', '0004_text_length_limits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,0 +1,162 @@
+"""Getting paid in real Chromium: the lead imports the bank statement of their account (CAMT.053), the
+import runs in the worker with its progress, the matching screen suggests an invoice for each payment and
+the lead confirms them: one invoice is paid, one partly paid; the charts show what is still owed; the
+reminder ladder then reminds the rest, all of the mission's unpaid invoices in one email."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cordee.billing.models import BankStatement, Invoice, StatementLine
+from cordee.billing.tests.payment_helpers import issued_invoice, member_seller, mission_batch, teammate
+from cordee.core.models import OutboundEmail
+from cordee.core.tests.factories import AdminMembershipFactory
+from cordee.missions.tests.factories import ClientContactFactory, MissionFactory
+from cordee.schedule import billing_reminders_tick
+
+from .conftest import PHONE, new_page
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "correct horse battery"
+CAMT = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+<GrpHdr><MsgId>STMT-E2E</MsgId><CreDtTm>{day}T06:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>S-E2E</Id><Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id></Acct>
+<Ntry><Amt Ccy="EUR">3600.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>{day}</Dt></BookgDt>
+<AcctSvcrRef>E2E-1</AcctSvcrRef><NtryDtls><TxDtls><RltdPties><Dbtr><Nm>MAISON LENOIR SAS</Nm></Dbtr></RltdPties>
+<RmtInf><Ustrd>VIR FACTURE CM-2026-00001</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+<Ntry><Amt Ccy="EUR">1000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>{day}</Dt></BookgDt>
+<AcctSvcrRef>E2E-2</AcctSvcrRef><NtryDtls><TxDtls><RltdPties><Dbtr><Nm>MAISON LENOIR SAS</Nm></Dbtr></RltdPties>
+<RmtInf><Ustrd>ACOMPTE CM 2026 00002</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+<Ntry><Amt Ccy="EUR">42.10</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>{day}</Dt></BookgDt>
+<AcctSvcrRef>E2E-3</AcctSvcrRef><AddtlNtryInf>FRAIS TENUE DE COMPTE</AddtlNtryInf></Ntry>
+</Stmt></BkToCstmrStmt></Document>
+"""
+
+
+def test_payment_flow(live_server, browser, page, journey, tmp_path):
+    base = live_server.url
+    today = timezone.localdate()
+    lead = AdminMembershipFactory(
+        user__email="claire@atelier.fr",
+        user__full_name="Claire Martin",
+        collective__name="Atelier Rive Gauche",
+        collective__slug="atelier",
+    )
+    collective = lead.collective
+    mission = MissionFactory(
+        title="Refonte de la boutique", collective=collective, lead=lead.user, client__name="Maison Lenoir"
+    )
+    finance = ClientContactFactory(
+        client=mission.client,
+        full_name="Agnès Petit",
+        email="compta@maison-lenoir.fr",
+        role="finance",
+        language="fr",
+    )
+    lead_seller = member_seller(collective, lead.user)
+    _paul, paul_seller = teammate(collective, full_name="Paul Durand", business_name="Paul Durand Dev")
+    batch = mission_batch(mission)
+    issued_on, due_on = today - timedelta(days=37), today - timedelta(days=7)
+    paid, partly, other = (
+        issued_invoice(
+            mission=mission,
+            seller=seller,
+            batch=batch,
+            number=number,
+            total=total,
+            issued_on=issued_on,
+            due_on=due_on,
+        )
+        for seller, number, total in (
+            (lead_seller, "CM-2026-00001", "3600.00"),
+            (lead_seller, "CM-2026-00002", "2400.00"),
+            (paul_seller, "PD-2026-00001", "1800.00"),
+        )
+    )
+    statement_file = tmp_path / "releve-avril.xml"
+    statement_file.write_text(CAMT.format(day=today.isoformat()))
+
+    # 1. The lead signs in and opens "Getting paid" from the billing page.
+    page.goto(base + "/accounts/login/")
+    page.fill("[name=login]", "claire@atelier.fr")
+    page.fill("[name=password]", PASSWORD)
+    page.click("main form [type=submit]")
+    page.wait_for_url(re.compile(r"/dashboard/"))
+    page.goto(f"{base}/collectives/atelier/billing/payments/")
+    journey.snap(page, "payments-empty")
+
+    # 2. A file that is not a CAMT.053 statement is refused with a clear message; nothing is stored.
+    wrong = tmp_path / "notification.xml"
+    wrong.write_text(CAMT.replace("camt.053.001.02", "camt.054.001.02"))
+    page.select_option("[name=seller]", str(lead_seller.pk))
+    page.check("input[name=format][value=camt053]")
+    page.set_input_files("[name=file]", str(wrong))
+    page.click("main form[enctype] [type=submit]")
+    page.locator(".errorlist", has_text="camt.054").wait_for()
+    assert not BankStatement.objects.exists()
+
+    # 3. The real statement: imported by the worker, its progress shown until done.
+    page.select_option("[name=seller]", str(lead_seller.pk))
+    page.check("input[name=format][value=camt053]")
+    page.set_input_files("[name=file]", str(statement_file))
+    page.click("main form[enctype] [type=submit]")
+    page.wait_for_url(re.compile(r"/billing/payments/statements/\d+/"))
+    page.locator("#statement-progress-bar[value='100']").wait_for()
+    journey.snap(page, "statement-imported")
+    assert StatementLine.objects.count() == 2  # the bank fees (a debit) are left out
+
+    # 4. The matching screen: both payments have a suggested invoice.
+    page.click("#statement-progress a.button")
+    page.wait_for_url(re.compile(r"/billing/payments/"))
+    first = StatementLine.objects.get(bank_reference__startswith="E2E-1")
+    second = StatementLine.objects.get(bank_reference__startswith="E2E-2")
+    assert (first.suggested_invoice, second.suggested_invoice) == (paid, partly)
+    journey.snap(page, "matching-screen")
+    page.locator(f"#line-{first.pk} button[value=confirm]").click()
+    page.locator(f"#line-{second.pk}").wait_for()
+    page.locator(f"#line-{second.pk} button[value=confirm]").click()
+    page.get_by_text("Rien à vérifier").or_(page.get_by_text("Nothing to review")).wait_for()
+    journey.snap(page, "matching-done")
+    paid.refresh_from_db()
+    partly.refresh_from_db()
+    assert (paid.payment_status, partly.payment_status) == (
+        Invoice.PaymentStatus.PAID,
+        Invoice.PaymentStatus.PARTLY_PAID,
+    )
+
+    # 5. The same statement again adds nothing.
+    page.select_option("[name=seller]", str(lead_seller.pk))
+    page.check("input[name=format][value=camt053]")
+    page.set_input_files("[name=file]", str(statement_file))
+    page.click("main form[enctype] [type=submit]")
+    page.locator(".errorlist", has_text=re.compile("déjà été importé|already imported")).wait_for()
+    assert BankStatement.objects.count() == 1 and StatementLine.objects.count() == 2
+
+    # 6. The mission's invoices and payments, then the charts.
+    page.goto(f"{base}/collectives/atelier/missions/{mission.pk}/billing/payments/")
+    journey.snap(page, "mission-payments")
+    page.goto(f"{base}/collectives/atelier/billing/payments/charts/")
+    assert page.locator("svg.pay-chart").count() == 2
+    journey.snap(page, "charts")
+
+    # 7. The ladder reminds the rest: one email with the partly paid and the unpaid invoices, at +7 days.
+    billing_reminders_tick()
+    (reminder,) = OutboundEmail.objects.filter(idempotency_key__startswith="billing:reminder:")
+    assert reminder.to_email == finance.email
+    assert "CM-2026-00002" in reminder.body_text and "PD-2026-00001" in reminder.body_text
+    assert "CM-2026-00001" not in reminder.body_text
+    assert "7 jours de retard" in reminder.body_text
+    billing_reminders_tick()
+    assert OutboundEmail.objects.filter(idempotency_key__startswith="billing:reminder:").count() == 1
+
+    # 8. On a phone, the matching screen and the charts stay usable.
+    phone = new_page(browser, PHONE)
+    phone.context.add_cookies(page.context.cookies())
+    phone.goto(f"{base}/collectives/atelier/billing/payments/charts/")
+    journey.snap(phone, "charts-phone")
+    phone.context.close()
+    assert other.payment_status == Invoice.PaymentStatus.OPEN
