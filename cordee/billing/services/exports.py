@@ -6,6 +6,7 @@ Who may export a seller's books: the member for their own business, the collecti
 entity (the same rule as paying out from its account).
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -28,6 +29,7 @@ from cordee.core.access import AccessDenied
 from cordee.core.csv import csv_bytes
 
 EXPORT_LEASE = timedelta(minutes=10)
+PAYOUT_REFERENCE = re.compile(r"\bCORDEE-PAYOUT-\d+\b")
 FIRST_YEAR = 2000
 Progress = Callable[[int, int], None]
 
@@ -142,7 +144,8 @@ def journal_file(seller: LegalSeller, year: int, progress: Progress | None = Non
 
 def member_receipts(seller: LegalSeller, year: int, progress: Progress | None = None) -> list[Receipt]:
     """A member business's receipts of the year by payment date: its clients' payments, and the payouts
-    of the seller it invoiced (lead or entity)."""
+    of the seller it invoiced (lead or entity). A payout whose reference a recorded payment carries (the
+    member matched it on their own bank statement) is that payment, listed once."""
     first, last = _year_range(year)
     payments = list(
         Payment.objects.filter(invoice__seller=seller, paid_on__range=(first, last), reversed_at__isnull=True)
@@ -161,6 +164,13 @@ def member_receipts(seller: LegalSeller, year: int, progress: Progress | None = 
             .select_related("batch__seller__user")
             .order_by("batch__paid_at", "pk")
         )
+    recorded = {
+        reference
+        for payment in payments
+        if payment.invoice.buyer_seller_id
+        for reference in PAYOUT_REFERENCE.findall(payment.reference)
+    }
+    payouts = [payout for payout in payouts if payout.end_to_end_id not in recorded]
     total = len(payments) + len(payouts)
     receipts = []
     for payment in payments:

@@ -17,7 +17,7 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from cordee.billing.fec import HEADERS
-from cordee.billing.models import BillingPlan, ExportJob
+from cordee.billing.models import BillingPlan, ExportJob, Invoice, Payment
 from cordee.billing.services.exports import (
     export_job_for,
     export_request,
@@ -156,7 +156,16 @@ def test_a_members_payouts_are_receipts_in_their_book():
     assert len(receipts) == 1
     assert receipts[0].amount == Decimal("750.00")
     assert receipts[0].client == world.seller.display_name
-    assert receipts[0].reference == f"CORDEE-PAYOUT-{batch.payouts.get().pk}"
+    reference = f"CORDEE-PAYOUT-{batch.payouts.get().pk}"
+    assert receipts[0].reference == reference
+    # The member matches the transfer on their own statement: the recorded payment is the one receipt.
+    member_invoice = Invoice.objects.get(buyer_seller=world.seller, seller=world.member_sellers[helene.pk])
+    client_paid(world, member_invoice, date(2026, 6, 16), amount=Decimal("750.00"))
+    Payment.objects.filter(invoice=member_invoice).update(reference=f"VIR SEPA {reference} ATELIER")
+    receipts = member_receipts(world.member_sellers[helene.pk], 2026)
+    assert [(r.amount, r.reference) for r in receipts] == [
+        (Decimal("750.00"), f"VIR SEPA {reference} ATELIER")
+    ]
 
 
 def test_every_csv_goes_through_the_one_writer_and_a_formula_client_is_defused():
