@@ -40,6 +40,7 @@ from cordee.billing.models import (
 from cordee.billing.pdf import sha256_hex
 from cordee.billing.queries import invoiceable_deliverables
 from cordee.billing.services.links import portal_link_to
+from cordee.billing.services.payments import invoice_paid_refresh
 from cordee.billing.services.sellers import (
     COMPANY_FORMS,
     SOLE_TRADER_FORMS,
@@ -813,7 +814,8 @@ def credit_note_issue(
     *, by, invoice_id: int, amount_excl_tax: Decimal | None = None, reason: str = ""
 ) -> Invoice:
     """A credit note on an issued invoice, issued at once: for its whole remaining amount (the invoice is
-    then cancelled) or a part of it (its balance goes down). Never more than what is left to credit."""
+    then cancelled) or a part of it (its balance goes down). Never more than what is left to credit.
+    The invoice's payment status is then recomputed on its locked row (R-1.8)."""
     original = _invoice_for_change(by, invoice_id)
     if original.is_credit_note or original.status != Invoice.Status.ISSUED:
         raise ValidationError(_("Only an issued invoice that is not cancelled can be credited."))
@@ -876,6 +878,7 @@ def credit_note_issue(
         original.cancelled_at = timezone.now()
         fields += ["status", "cancelled_at"]
     original.save(update_fields=fields)
+    invoice_paid_refresh(original)  # what the client owes changed: a partly paid invoice may now be paid
     if credit.client_id and original.sent_at:
         _credit_note_email(credit, original)
     return credit

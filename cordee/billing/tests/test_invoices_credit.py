@@ -2,6 +2,7 @@
 seller's credit-note series, cancels the invoice when it credits all of it, reduces its balance otherwise,
 and is never larger than what is left."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,8 @@ from django.utils.formats import date_format
 
 from cordee.billing.models import Invoice, NumberSeries
 from cordee.billing.services.invoices import credit_note_issue, invoice_batch_draft, invoice_issue
+from cordee.billing.services.payments import payment_record
+from cordee.billing.services.reminders import reminders_due
 from cordee.billing.tests.invoicing import ready_to_invoice
 from cordee.core.access import AccessDenied
 
@@ -121,3 +124,34 @@ def test_a_cancelled_milestone_can_be_invoiced_again_once_all_its_invoices_are_c
     )
 
     assert batch.invoices.count() == 2
+
+
+def test_a_credit_note_settling_a_partly_paid_invoice_makes_it_paid(world):
+    """Invoice 1 000 € incl. VAT, 600 € paid, a credit note of 400 € incl. VAT: nothing is owed, the
+    invoice is paid and no reminder goes out for it."""
+    invoicing = ready_to_invoice(world, member_amount=Decimal("833.33"))  # 833.33 + 166.67 VAT
+    member = invoicing.member
+    batch = invoicing.draft()
+    invoice = invoice_issue(by=member, invoice_id=invoicing.invoice_of(batch, member).pk)
+    assert invoice.total_incl_tax == Decimal("1000.00")
+    Invoice.objects.filter(pk=invoice.pk).update(due_on=invoice.issued_on)
+    payment_record(by=member, invoice_id=invoice.pk, paid_on=invoice.issued_on, amount="600.00")
+    invoice.refresh_from_db()
+    assert invoice.payment_status == "partly_paid"
+    assert invoice.batch_id in {
+        batch_id for batch_id, _ in reminders_due(invoice.issued_on + timedelta(days=7))
+    }
+
+    credit = credit_note_issue(by=member, invoice_id=invoice.pk, amount_excl_tax=Decimal("333.33"))
+
+    assert credit.total_incl_tax == Decimal("400.00")
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid, invoice.amount_credited) == (
+        "issued",
+        Decimal("600.00"),
+        Decimal("400.00"),
+    )
+    assert (invoice.payment_status, invoice.balance_due) == ("paid", Decimal("0.00"))
+    assert invoice.batch_id not in {
+        batch_id for batch_id, _ in reminders_due(invoice.issued_on + timedelta(days=7))
+    }
