@@ -1,70 +1,87 @@
 """Each member's revenue of a calendar year, and the threshold warnings it leads to (INVOICING_FR.md R-1.16;
 the thresholds themselves are dated data in `cordee.billing.thresholds`).
 
-The thresholds count *encashed* revenue (excluding VAT, by payment date). Until payments are recorded, the
-revenue of a year is what approved splits give the member in that year (by approval date): the closest
-figure that exists. `members_year_revenue` is the one place that reads it; the payments work replaces its
-body with the member's payments received in the year, and every warning follows.
+The thresholds count *encashed* revenue (excluding VAT, by payment date): `members_year_revenue` is the one
+place that reads it, and every warning (split screen, split emails) follows it.
 """
 
-import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
+from django.db.models import Sum
 
 from cordee.accounts.models import User
-from cordee.billing.models import BillingPlan, RevenueSplit, SplitShare
+from cordee.billing.models import BillingPlan, Invoice, LegalSeller, Payment, Payout, PayoutBatch, SplitShare
 from cordee.billing.thresholds import ThresholdWarning, applicable_kinds, threshold_warnings
-from cordee.core.money import ZERO
+from cordee.core.money import ZERO, round_cents
 
 
-def _year_bounds(year: int, time_zone: str = "Europe/Paris") -> tuple[datetime, datetime]:
-    """The calendar year as a half-open range of aware datetimes (French revenue years are Paris years)."""
-    zone = zoneinfo.ZoneInfo(time_zone)
-    return (
-        datetime.combine(date(year, 1, 1), time.min, tzinfo=zone),
-        datetime.combine(date(year + 1, 1, 1), time.min, tzinfo=zone),
-    )
+def _excl_tax(amount: Decimal, total_excl_tax: Decimal, total_incl_tax: Decimal) -> Decimal:
+    """The part excluding VAT of `amount` paid on an invoice (in proportion of the invoice's totals)."""
+    if not total_incl_tax:
+        return round_cents(amount)
+    return round_cents(amount * total_excl_tax / total_incl_tax)
 
 
 def members_year_revenue(user_ids, year: int) -> dict[int, Decimal]:
-    """Each user's revenue of the calendar `year` (excluding VAT), in two queries whatever their number.
+    """Each user's encashed revenue of the calendar `year`, excluding VAT, in three queries whatever their
+    number. What counts:
 
-    Today: the approved splits of the year. A member's share counts for them, except when the lead
-    re-invoices everything: the seller of such a plan counts the whole amount (it is all their turnover),
-    and the others count their share (they invoice the seller). To be replaced by payments received.
+    - the payments recorded on the invoices their legal seller issued (to a client, or to the lead or the
+      collective's entity that re-invoices), dated in the year and not reversed; a payment counts excluding
+      VAT in proportion of its invoice's totals. When the lead re-invoices everything, the client's payments
+      of the lead's invoice are all the lead's turnover;
+    - the payouts the seller that collected the client's money paid them (lead re-invoicing or the entity:
+      batch marked paid, by its transfer date), for their invoices to that seller, excluding VAT in proportion
+      of those invoices. Payouts only settle what was not paid on the invoice itself, so nothing counts twice.
+
+    Credit notes lower what is owed, not what was encashed: a refund to the client is not recorded in
+    Cordée, so nothing is subtracted for it. Draft splits, approved splits and unpaid invoices do not count.
     """
     user_ids = list(user_ids)
-    start, end = _year_bounds(year)
-    approved = Q(
-        split__status=RevenueSplit.Status.APPROVED, split__approved_at__gte=start, split__approved_at__lt=end
-    )
-    reinvoiced = Q(split__plan__invoicing_mode=BillingPlan.InvoicingMode.LEAD_REINVOICES)
     totals = dict.fromkeys(user_ids, ZERO)
-    shares = (
-        SplitShare.objects.filter(approved, kind=SplitShare.Kind.MEMBER, user_id__in=user_ids)
-        .exclude(reinvoiced & Q(user_id=F("split__plan__seller__user_id")))
-        .values("user_id")
-        .annotate(total=Sum("amount"))
-    )
-    for row in shares:
-        totals[row["user_id"]] += row["total"]
-    whole = (
-        RevenueSplit.objects.filter(
-            status=RevenueSplit.Status.APPROVED,
-            approved_at__gte=start,
-            approved_at__lt=end,
-            plan__invoicing_mode=BillingPlan.InvoicingMode.LEAD_REINVOICES,
-            plan__seller__user_id__in=user_ids,
+    if not user_ids:
+        return totals
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    paid = (
+        Payment.objects.filter(
+            paid_on__gte=first,
+            paid_on__lte=last,
+            reversed_at__isnull=True,
+            invoice__document_type=Invoice.DocumentType.INVOICE,
+            invoice__seller__kind=LegalSeller.Kind.MEMBER,
+            invoice__seller__user_id__in=user_ids,
         )
-        .values("plan__seller__user_id")
+        .exclude(invoice__status=Invoice.Status.DRAFT)
+        .values("invoice__seller__user_id", "invoice__total_excl_tax", "invoice__total_incl_tax")
         .annotate(total=Sum("amount"))
+        .order_by()
     )
-    for row in whole:
-        totals[row["plan__seller__user_id"]] += row["total"]
-    return totals
+    for row in paid:
+        totals[row["invoice__seller__user_id"]] += _excl_tax(
+            row["total"], row["invoice__total_excl_tax"], row["invoice__total_incl_tax"]
+        )
+    payouts = list(
+        Payout.objects.filter(
+            batch__status=PayoutBatch.Status.PAID,
+            batch__execution_date__gte=first,
+            batch__execution_date__lte=last,
+            member_id__in=user_ids,
+        ).values_list("member_id", "references")
+    )
+    invoice_ids = {reference["invoice_id"] for _member, references in payouts for reference in references}
+    invoice_totals = {
+        pk: (excl, incl)
+        for pk, excl, incl in Invoice.objects.filter(pk__in=invoice_ids).values_list(
+            "pk", "total_excl_tax", "total_incl_tax"
+        )
+    }
+    for member_id, references in payouts:
+        for reference in references:
+            excl, incl = invoice_totals.get(reference["invoice_id"], (ZERO, ZERO))
+            totals[member_id] += _excl_tax(Decimal(reference["amount"]), excl, incl)
+    return {user_id: round_cents(total) for user_id, total in totals.items()}
 
 
 def member_year_revenue(user, year: int) -> Decimal:
