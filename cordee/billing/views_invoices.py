@@ -29,6 +29,7 @@ from cordee.billing.services.invoices import (
     invoice_issue,
     invoice_pdf_checked,
 )
+from cordee.billing.services.payments import can_record_payments, invoice_balance
 from cordee.collectives.permissions import collective_view
 from cordee.core.access import AccessDenied
 from cordee.missions.permissions import mission_view
@@ -117,6 +118,8 @@ def invoice_detail(request, invoice_pk):
     except AccessDenied as denied:
         messages.error(request, str(denied))
     lines = list(invoice.lines.order_by("position", "pk"))
+    payable = invoice.status != Invoice.Status.DRAFT and invoice.document_type == Invoice.DocumentType.INVOICE
+    invoice.mission = request.mission  # the same mission (filtered on it): no query to read its lead
     return render(
         request,
         "billing/invoice.html",
@@ -130,6 +133,12 @@ def invoice_detail(request, invoice_pk):
             if not invoice.is_draft
             else None,
             "may_issue": _may_issue(request, invoice),
+            "payable": payable,
+            "payments": list(invoice.payments.order_by("paid_on", "pk")) if payable else [],
+            "balance": invoice_balance(invoice) if payable else None,
+            "may_record_payment": payable
+            and invoice.status == Invoice.Status.ISSUED
+            and can_record_payments(request.user, invoice, request.membership),
         },
         status=400 if request.method == "POST" else 200,
     )

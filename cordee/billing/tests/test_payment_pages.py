@@ -16,7 +16,7 @@ from cordee.billing.models import BankStatement, Invoice, Payment, StatementLine
 from cordee.billing.services.payments import payment_record
 from cordee.billing.tests.payment_helpers import issued_invoice, member_seller, mission_batch, teammate
 from cordee.core.tests.factories import MembershipFactory
-from cordee.missions.tests.factories import ClientFactory, MissionFactory
+from cordee.missions.tests.factories import ClientFactory, MissionFactory, MissionMemberFactory
 
 DATA = Path(__file__).parent / "data"
 ISSUED = date(2026, 3, 16)
@@ -307,3 +307,40 @@ def test_pages_run_a_constant_number_of_queries(
     for url in urls:
         with django_assert_num_queries(counts[url]):
             assert client.get(url).status_code == 200
+
+
+def test_the_invoice_page_shows_its_payments_its_balance_and_where_to_record_one(client, world, invoices):
+    invoice = invoices[0]
+    url = reverse("billing:invoice", args=[world.collective.slug, world.mission.pk, invoice.pk])
+    client.force_login(world.lead)
+
+    def page_queries():
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(url)
+        assert page.status_code == 200
+        return page.content.decode(), len(captured)
+
+    page, no_payment = page_queries()
+    assert "No payment recorded yet." in page
+    assert "balance due: 3,600.00\xa0€" in page
+    payment_record(
+        by=world.lead, invoice_id=invoice.pk, paid_on=date(2026, 4, 2), amount="1000.00", reference="VIR-4411"
+    )
+    page, one = page_queries()
+    assert "VIR-4411" in page and "Bank transfer" in page and "1,000.00\xa0€" in page
+    assert "balance due: 2,600.00\xa0€" in page and "Partly paid" in page
+    record = reverse("billing:mission_payments", args=[world.collective.slug, world.mission.pk])
+    assert f'href="{record}#invoice-{invoice.pk}"' in page
+    for day in range(3, 7):
+        payment_record(by=world.lead, invoice_id=invoice.pk, paid_on=date(2026, 4, day), amount="100.00")
+    page, five = page_queries()
+    assert "balance due: 2,200.00\xa0€" in page
+    assert one == five
+
+    # A member of the collective who neither sold nor leads reads the payments but gets no button.
+    reader = MembershipFactory(collective=world.collective).user
+    MissionMemberFactory(mission=world.mission, user=reader)
+    client.force_login(reader)
+    page = client.get(url).content.decode()
+    assert "VIR-4411" in page
+    assert f"{record}#invoice-{invoice.pk}" not in page
