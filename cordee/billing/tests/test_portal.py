@@ -13,10 +13,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from cordee.billing.models import ActivityReport, BillingPlan, Invoice, InvoiceBatch, OverageRequest, Quote
+from cordee.billing.services.payments import payment_record
 from cordee.billing.services.plans import PlanInput, overage_request, plan_save
 from cordee.billing.services.quotes import quote_accept
 from cordee.billing.services.reports import activity_report_draft, activity_report_send
 from cordee.billing.tests.conftest import portal_sign_in, sent_quote
+from cordee.billing.tests.payment_helpers import issued_invoice, member_seller, mission_batch
 from cordee.core.models import OutboundEmail
 from cordee.missions.tests.factories import (
     ClientContactFactory,
@@ -27,6 +29,8 @@ from cordee.missions.tests.factories import (
 from cordee.portal.services import portal_link_create
 
 pytestmark = pytest.mark.django_db
+
+ISSUED_ON = date(2026, 4, 1)
 
 
 def walk(patterns, namespace=""):
@@ -308,3 +312,30 @@ def test_a_next_page_outside_the_portal_is_ignored(client, world):
     client.get(path + "?next=https://evil.example/portal/")
     client.get(path + "?next=/collectives/")
     assert client.post(path)["Location"] == reverse("portal:home")
+
+
+def test_the_portal_lists_each_invoices_payment_status_and_what_is_left_to_pay(client, world):
+    seller = member_seller(world.collective, world.lead)
+    batch = mission_batch(world.mission)
+    partly, paid = (
+        issued_invoice(
+            mission=world.mission, seller=seller, batch=batch, number=number, total=total, issued_on=ISSUED_ON
+        )
+        for number, total in (("CM-2026-00001", "1000.00"), ("CM-2026-00002", "500.00"))
+    )
+    payment_record(by=world.lead, invoice_id=partly.pk, paid_on=ISSUED_ON, amount="600.00")
+    payment_record(by=world.lead, invoice_id=paid.pk, paid_on=ISSUED_ON, amount="500.00")
+    world.contact.language = "en"
+    world.contact.save()
+    portal_sign_in(client, world.contact)
+    url = reverse("billing_portal:invoices", args=[world.mission.pk])
+
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Partly paid" in page and "Left to pay: 400.00\xa0€" in page
+    assert "Nothing left to pay." in page
+
+    world.contact.language = "fr"
+    world.contact.save()
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Reste à payer\xa0: 400,00\xa0€" in page
+    assert "Plus rien à payer." in page
