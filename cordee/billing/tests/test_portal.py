@@ -339,3 +339,20 @@ def test_the_portal_lists_each_invoices_payment_status_and_what_is_left_to_pay(c
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Reste à payer\xa0: 400,00\xa0€" in page
     assert "Plus rien à payer." in page
+
+
+def test_the_portal_billing_page_lists_the_quotes_beside_the_invoices(client, world):
+    """The mission's page links to its billing, where the sent quotes (status, page) sit next to the
+    invoices' link."""
+    quote = sent_quote(world)
+    world.contact.language = "en"
+    world.contact.save()
+    portal_sign_in(client, world.contact)
+    billing = reverse("billing_portal:billing", args=[world.mission.pk])
+    assert (
+        f'href="{billing}"' in client.get(reverse("portal:mission", args=[world.mission.pk])).content.decode()
+    )
+    page = client.get(billing).content.decode()
+    assert f'href="{reverse("billing_portal:invoices", args=[world.mission.pk])}"' in page
+    assert f'href="{reverse("billing_portal:quote", args=[quote.pk])}">Quote {quote.number}</a>' in page
+    assert f'<span class="badge badge--{quote.status}">{quote.get_status_display()}</span>' in page
