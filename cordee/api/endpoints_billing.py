@@ -5,55 +5,21 @@ collective like the other resources. Issuing, sending and recording payments sta
 
 from typing import Literal
 
-from django.db.models import DateTimeField, Max, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from ninja import Query
 
 from cordee.api import schemas, schemas_billing
 from cordee.api.api import api, page
-from cordee.api.endpoints import ChangedMissionListParams, _scoped, _since
+from cordee.api.endpoints import ChangedMissionListParams, _since
 from cordee.api.schemas import Code, Id
 from cordee.api.schemas_billing import Day
-from cordee.billing.models import Invoice, Payment, Quote, RevenueSplit, SplitApproval, SplitShare
-
-# The stored files are served by their own operations, never inside a list.
-FILE_FIELDS = ("pdf", "xml")
-
-
-def _latest(queryset: QuerySet, field: str) -> Subquery:
-    """The latest `field` of the rows of `queryset` (filtered on OuterRef), as a subquery."""
-    return Subquery(
-        queryset.order_by().values(field).annotate(latest=Max(field)).values("latest")[:1],
-        output_field=DateTimeField(),
-    )
-
-
-def _changed_at(created: str, *moments) -> Greatest:
-    """The latest of the moments, each read as the creation when it is null (SQLite's GREATEST is null
-    when any argument is)."""
-    return Greatest(created, *(Coalesce(moment, created, output_field=DateTimeField()) for moment in moments))
-
-
-def _issued(request) -> QuerySet:
-    payments = Payment.objects.filter(invoice=OuterRef("pk"))
-    credit_notes = Invoice.objects.filter(corrects=OuterRef("pk")).exclude(status=Invoice.Status.DRAFT)
-    return (
-        _scoped(request, Invoice)
-        .exclude(status=Invoice.Status.DRAFT)
-        .defer(*FILE_FIELDS)
-        .annotate(
-            changed_at=_changed_at(
-                "created_at",
-                "issued_at",
-                "sent_at",
-                "cancelled_at",
-                _latest(payments, "created_at"),
-                _latest(payments, "reversed_at"),
-                _latest(credit_notes, "issued_at"),
-            )
-        )
-    )
+from cordee.api.services.billing import (
+    issued_invoice_detail,
+    issued_invoices,
+    proposed_splits,
+    recorded_payments,
+    sent_quotes,
+)
 
 
 class InvoiceListParams(ChangedMissionListParams):
@@ -69,7 +35,7 @@ class InvoiceListParams(ChangedMissionListParams):
 def invoices_list(request, params: Query[InvoiceListParams]):
     """Issued invoices and credit notes (drafts never), filtered by mission, status, payment, seller, type
     and issue dates (inclusive)."""
-    queryset = _since(_issued(request), params, field="changed_at")
+    queryset = _since(issued_invoices(request.collective.pk), params, field="changed_at")
     filters = {
         "mission_id": params.mission_id,
         "status": params.status,
@@ -91,15 +57,7 @@ def invoices_list(request, params: Query[InvoiceListParams]):
 def invoice_read(request, invoice_id: Id):
     """One issued invoice or credit note: lines, totals, VAT per rate, the seller and buyer as issued, what
     was paid and credited, and its credit notes."""
-    credit_notes = (
-        Invoice.objects.exclude(status=Invoice.Status.DRAFT)
-        .only("pk", "number", "issued_on", "total_incl_tax", "corrects_id")
-        .order_by("pk")
-    )
-    queryset = _issued(request).prefetch_related(
-        "lines", Prefetch("credit_notes", queryset=credit_notes, to_attr="issued_credit_notes")
-    )
-    return get_object_or_404(queryset, pk=invoice_id)
+    return get_object_or_404(issued_invoice_detail(request.collective.pk), pk=invoice_id)
 
 
 class QuoteListParams(ChangedMissionListParams):
@@ -109,18 +67,7 @@ class QuoteListParams(ChangedMissionListParams):
 @api.get("/quotes", response=schemas.list_responses(schemas_billing.QuoteOut), tags=["billing"])
 def quotes_list(request, params: Query[QuoteListParams]):
     """Quotes once sent (drafts never): sent, accepted, declined or revised."""
-    revisions = Quote.objects.filter(supersedes=OuterRef("pk"))
-    queryset = (
-        _scoped(request, Quote)
-        .exclude(status=Quote.Status.DRAFT)
-        .defer("pdf", "accepted_ip", "accepted_user_agent")
-        .annotate(
-            changed_at=_changed_at(
-                "created_at", "sent_at", "accepted_at", "declined_at", _latest(revisions, "sent_at")
-            )
-        )
-    )
-    queryset = _since(queryset, params, field="changed_at")
+    queryset = _since(sent_quotes(request.collective.pk), params, field="changed_at")
     if params.mission_id is not None:
         queryset = queryset.filter(mission_id=params.mission_id)
     if params.status:
@@ -137,12 +84,7 @@ class PaymentListParams(ChangedMissionListParams):
 @api.get("/payments", response=schemas.list_responses(schemas_billing.PaymentOut), tags=["billing"])
 def payments_list(request, params: Query[PaymentListParams]):
     """Payments recorded against issued invoices, reversed ones included (with `reversed_at`)."""
-    queryset = (
-        _scoped(request, Payment)
-        .exclude(invoice__status=Invoice.Status.DRAFT)
-        .annotate(changed_at=_changed_at("created_at", "reversed_at"))
-    )
-    queryset = _since(queryset, params, field="changed_at")
+    queryset = _since(recorded_payments(request.collective.pk), params, field="changed_at")
     filters = {
         "invoice__mission_id": params.mission_id,
         "invoice_id": params.invoice_id,
@@ -160,26 +102,7 @@ class SplitListParams(ChangedMissionListParams):
 @api.get("/splits", response=schemas.list_responses(schemas_billing.SplitOut), tags=["billing"])
 def splits_list(request, params: Query[SplitListParams]):
     """Revenue splits once proposed (drafts never), with their shares and each member's decision."""
-    approvals = SplitApproval.objects.filter(split=OuterRef("pk"))
-    revisions = RevenueSplit.objects.filter(supersedes=OuterRef("pk"))
-    queryset = (
-        _scoped(request, RevenueSplit)
-        .exclude(status=RevenueSplit.Status.DRAFT)
-        .annotate(
-            changed_at=_changed_at(
-                "created_at",
-                "proposed_at",
-                "approved_at",
-                _latest(approvals, "decided_at"),
-                _latest(revisions, "created_at"),
-            )
-        )
-        .prefetch_related(
-            Prefetch("shares", queryset=SplitShare.objects.order_by("pk")),
-            Prefetch("approvals", queryset=SplitApproval.objects.order_by("decided_at", "pk")),
-        )
-    )
-    queryset = _since(queryset, params, field="changed_at")
+    queryset = _since(proposed_splits(request.collective.pk), params, field="changed_at")
     if params.mission_id is not None:
         queryset = queryset.filter(mission_id=params.mission_id)
     if params.status:
