@@ -31,6 +31,7 @@ class MemberBasis:
     day_rate: Decimal | None = None
     weight: Decimal | None = None
     percent: Decimal | None = None
+    is_member: bool = True  # False: they left the collective (their time stays in the history)
 
     @property
     def hours(self) -> Decimal:

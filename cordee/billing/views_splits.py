@@ -145,7 +145,10 @@ def _split_page(request, kind: str, source_pk: int):
         else None,
     }
     if request.htmx and action == "preview":
-        return render(request, "billing/split.html#preview", context, status=status)
+        # The fragment replaces the preview in place, with the reasons when there is none (htmx swaps a
+        # 200 only).
+        context["preview_errors"] = [message for errors in form.errors.values() for message in errors]
+        return render(request, "billing/split.html#preview", context)
     return render(request, "billing/split.html", context, status=status)
 
 

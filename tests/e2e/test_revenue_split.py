@@ -117,6 +117,11 @@ def test_revenue_split(live_server, browser, page, journey):
     ).inner_text() or "5 700,00" in phone.locator("main").inner_text().replace("\u202f", " ").replace(
         "\xa0", " "
     )
+    # Every share's amount and approval is in view on the phone, without scrolling sideways.
+    for cell in phone.locator(".split-shares tbody td.num").all():
+        box = cell.bounding_box()
+        assert box["x"] + box["width"] <= PHONE["width"], cell.inner_text()
+    assert phone.locator(".split-shares__decision .badge").first.is_visible()
     journey.snap(phone, "split-approval-phone")
     phone.click("button[value=approve]")
     phone.wait_for_selector(".message--success")

@@ -260,6 +260,7 @@ def split_basis(mission: Mission, source: SplitSource) -> list[MemberBasis]:
                 name=user.display_name if user else names.get(user_id, "") or _("A former member"),
                 minutes=minutes.get(user_id, 0),
                 day_rate=rates.get(user_id),
+                is_member=user is not None,
             )
         )
     return sorted(basis, key=lambda member: (-member.minutes, member.name.lower(), member.user_id))
@@ -288,7 +289,10 @@ def _members_for(choice: SplitChoice, basis: list[MemberBasis]) -> list[MemberBa
     if choice.method not in Method.values:
         raise ValidationError({"method": _("Choose how to split the amount.")})
     if choice.method == Method.TIME_RATE:
-        return [member for member in basis if member.minutes > 0]
+        members = [member for member in basis if member.minutes > 0]
+        for member in members:
+            _check_still_member(member)
+        return members
     values = choice.weights if choice.method == Method.BONUS_WEIGHTS else choice.percents
     known = {member.user_id: member for member in basis}
     members = []
@@ -298,6 +302,7 @@ def _members_for(choice: SplitChoice, basis: list[MemberBasis]) -> list[MemberBa
         member = known.get(int(user_id))
         if member is None:
             raise ValidationError(_("Only members of the collective on this mission can have a share."))
+        _check_still_member(member)
         if choice.method == Method.BONUS_WEIGHTS:
             member = MemberBasis(
                 user_id=member.user_id, name=member.name, minutes=member.minutes, weight=value
@@ -310,6 +315,19 @@ def _members_for(choice: SplitChoice, basis: list[MemberBasis]) -> list[MemberBa
     if not members:
         raise ValidationError(_("Give at least one member a share."))
     return members
+
+
+def _check_still_member(member: MemberBasis) -> None:
+    """Everyone with a share approves the split: someone who left the collective cannot, so they cannot
+    have a share (settle with them apart, and split the rest by agreed shares)."""
+    if not member.is_member:
+        raise ValidationError(
+            _(
+                "%(name)s left the collective and cannot approve a split: settle their part with them, then "
+                "split the rest by agreed shares."
+            )
+            % {"name": member.name}
+        )
 
 
 def split_preview(

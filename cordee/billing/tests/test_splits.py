@@ -427,10 +427,24 @@ def test_only_the_members_concerned_decide(setup):
             split_approve(by=user, split_id=split.pk)
         with pytest.raises(AccessDenied):
             split_reject(by=user, split_id=split.pk, comment="Non")
-    setup.lea.memberships.all().delete()  # Léa left the collective
+    setup.lea.memberships.update(archived_at=timezone.now(), archive_reason="left")  # Léa left
     with pytest.raises(AccessDenied):
         split_approve(by=setup.lea, split_id=split.pk)
     assert SplitApproval.objects.count() == 1  # the lead's own approval only
+
+
+def test_a_member_who_left_cannot_be_given_a_share(setup):
+    setup.lea.memberships.update(archived_at=timezone.now(), archive_reason="left")
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as error:
+            propose(setup)  # time × rate: Léa's 12 hours are still logged
+        assert "left the collective" in " ".join(error.value.messages)
+        with pytest.raises(ValidationError):
+            propose(
+                setup, Method.AGREED_BEFORE, percents={setup.lead.pk: Decimal(50), setup.lea.pk: Decimal(50)}
+            )
+    split = propose(setup, Method.AGREED_BEFORE, percents={setup.lead.pk: Decimal(100)})
+    assert split.status == RevenueSplit.Status.APPROVED
 
 
 # --- Emails and reminders ----------------------------------------------------------------------------------
@@ -639,6 +653,19 @@ def test_the_lead_previews_then_proposes_from_the_page(client, setup):
         "Claire Martin": Decimal("3000.00"),
         "Léa Petit": Decimal("7000.00"),
     }
+
+
+def test_a_preview_in_place_says_why_it_cannot_be_computed(client, setup):
+    client.force_login(setup.lead)
+    response = client.post(
+        split_url(setup),
+        {"method": "agreed_before", f"percent_{setup.lea.pk}": "60", "action": "preview"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert response.status_code == 200  # htmx swaps it in
+    assert 'id="split-preview"' in body and "add up to 60%" in body
+    assert not RevenueSplit.objects.exists()
 
 
 def test_the_form_keeps_what_was_typed_and_says_why(client, setup):
