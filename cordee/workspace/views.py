@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import ngettext
 
 from cordee.collectives.permissions import collective_view
 from cordee.collectives.queries import onboarding_checklist
@@ -65,7 +66,7 @@ SLUG_PLACEHOLDER = "slug-placeholder-0f9e"
 
 def _prepare_task_items(overview) -> None:
     """What each task line of My work shows, prepared here so that the template stays a plain loop (up to
-    75 lines: no `reverse()` or date format per line)."""
+    75 lines: no `reverse()`, date format or counted translation per line)."""
     board = reverse("missions:board", args=[SLUG_PLACEHOLDER, ID_PLACEHOLDER])
     status_labels = dict(Task.Status.choices)
     board_urls = {}
@@ -82,6 +83,14 @@ def _prepare_task_items(overview) -> None:
             task.due_iso = task.due_date.isoformat()
             task.due_label = date_format(task.due_date, "DATE_FORMAT")
         task.urgency = urgent
+        if urgent is not None and urgent.is_late:
+            task.urgency_label = ngettext(
+                "Late by %(counter)s day", "Late by %(counter)s days", urgent.days_late
+            ) % {"counter": urgent.days_late}
+        elif urgent is not None and urgent.days_left > 0:
+            task.urgency_label = ngettext("In %(counter)s day", "In %(counter)s days", urgent.days_left) % {
+                "counter": urgent.days_left
+            }
         return task
 
     overview.urgent_tasks = [prepare(item.task, item) for item in overview.urgent]
