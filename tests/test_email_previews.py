@@ -153,5 +153,7 @@ def test_the_feedback_emails_are_on_the_page():
         "report_sent",
         "cap_alert_client",
         "overage_request",
+        "invoices_sent",
+        "credit_note_sent",
         "invoice_reminder",
     ]

@@ -12,6 +12,8 @@ from cordee.billing.models import (
     ActivityReport,
     BankStatement,
     BillingPlan,
+    Invoice,
+    InvoiceBatch,
     LegalSeller,
     Quote,
     RevenueSplit,
@@ -69,6 +71,8 @@ PARAMETER_MODELS = {
     "statement_pk": BankStatement,
     "line_pk": StatementLine,
     "email_pk": OutboundEmail,
+    "invoice_pk": Invoice,
+    "batch_pk": InvoiceBatch,
 }
 # URL name prefix → the model its bare `pk` points to.
 OBJECT_MODELS = {
@@ -235,6 +239,18 @@ def two_collectives():
             amount="1000.00",
             method=RevenueSplit.Method.TIME_RATE,
             status=RevenueSplit.Status.PROPOSED,
+        ),
+    }
+    batch = InvoiceBatch.objects.create(collective=b, mission=mission, plan=billing_plan, label="Livrable")
+    b_objects |= {
+        InvoiceBatch: batch,
+        Invoice: Invoice.objects.create(
+            collective=b,
+            mission=mission,
+            plan=billing_plan,
+            batch=batch,
+            seller=seller,
+            client=mission.client,
         ),
     }
     statement = BankStatement.objects.create(

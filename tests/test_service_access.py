@@ -30,9 +30,11 @@ from cordee.api.models import AccessToken, WebhookDelivery, WebhookEndpoint
 from cordee.api.services import tokens, webhooks
 from cordee.billing.models import (
     BankStatement,
+    BillingMandate,
     BillingPlan,
     Invoice,
     InvoiceBatch,
+    InvoiceLine,
     LegalSeller,
     NumberSeries,
     Payment,
@@ -43,9 +45,9 @@ from cordee.billing.models import (
     SplitShare,
     StatementLine,
 )
+from cordee.billing.services import invoices, quotes, reports, sellers, splits
 from cordee.billing.services import payments as billing_payments
 from cordee.billing.services import plans as billing_plans
-from cordee.billing.services import quotes, reports, sellers, splits
 from cordee.billing.services import reminders as billing_reminders
 from cordee.billing.services import statements as billing_statements
 from cordee.clients import services as clients
@@ -313,6 +315,19 @@ READ_ONLY = {
     "billing.services.sellers.seller_checklist": "pure",
     "billing.services.sellers.seller_identity": "pure: the snapshot of a seller",
     "billing.services.sellers.seller_missing": "pure",
+    "billing.services.invoices.active_mandate": "read",
+    "billing.services.invoices.credited_excl_tax": "read",
+    "billing.services.invoices.due_date": "pure",
+    "billing.services.invoices.invoice_filename": "pure",
+    "billing.services.invoices.invoice_missing_mentions": "pure: the mentions an invoice would lack",
+    "billing.services.invoices.invoice_pdf_checked": "read: the stored PDF, after its SHA-256 check",
+    "billing.services.invoices.invoice_xml_checked": "read: the stored XML, after its SHA-256 check",
+    "billing.services.invoices.line_vat": "pure",
+    "billing.services.invoices.portal_batch": "read, limited to the contact's own client",
+    "billing.services.invoices.portal_invoice": "read, limited to the contact's own client",
+    "billing.services.invoices.portal_invoices": "read, limited to the contact's own client",
+    "billing.services.invoices.series_gap_report": "read (the operator's admin)",
+    "billing.services.invoices.tax_breakdown": "pure",
     "billing.services.revenue.member_threshold_warnings": "read",
     "billing.services.revenue.member_year_revenue": "read",
     "billing.services.revenue.members_year_revenue": "read",
@@ -380,6 +395,7 @@ SYSTEM = {
     "billing.services.statements.statement_import": "worker task of statement_upload (checked)",
     "billing.services.splits.split_reminders_send": "periodic job",
     "billing.services.sellers.number_issue": "step of quote_send (checked), inside its transaction",
+    "billing.services.invoices.invoice_render_files": "step of invoice_issue (checked), inside its transaction",
 }
 
 # The actor is not a member: a client contact in their portal session or holding an emailed token.
@@ -713,6 +729,63 @@ def _sent_quote(w: World) -> None:
     _quote(w, status=Quote.Status.SENT)
 
 
+def _lead_draft_invoice(w: World, status=Invoice.Status.DRAFT) -> None:
+    """A draft invoice of the lead's business to the client (issued: then numbered)."""
+    _active_plan(w)
+    plan = w.objects["billing_plan"]
+    batch = InvoiceBatch.objects.create(
+        collective=w.collective, mission=w.mission, plan=plan, label="Livrable"
+    )
+    invoice = Invoice.objects.create(
+        collective=w.collective,
+        mission=w.mission,
+        plan=plan,
+        batch=batch,
+        seller=plan.seller,
+        client=w.mission.client,
+        supplied_on=timezone.localdate(),
+        total_excl_tax=Decimal("1000.00"),
+        total_incl_tax=Decimal("1000.00"),
+    )
+    InvoiceLine.objects.create(
+        collective=w.collective,
+        invoice=invoice,
+        description="Livrable",
+        quantity=Decimal("1"),
+        unit_price=Decimal("1000"),
+        vat_category="E",
+        net_amount=Decimal("1000.00"),
+    )
+    if status != Invoice.Status.DRAFT:
+        Invoice.objects.filter(pk=invoice.pk).update(
+            status=status, number="FAC-2026-00001", issued_on=timezone.localdate()
+        )
+        invoice.refresh_from_db()
+    w.objects["invoice"], w.objects["invoice_batch"] = invoice, batch
+
+
+def _lead_issued_invoice(w: World) -> None:
+    _lead_draft_invoice(w, status=Invoice.Status.ISSUED)
+
+
+def _lead_mandate(w: World) -> None:
+    """The lead's mandate for the member's business to issue the lead's invoices."""
+    lead_seller = LegalSeller.objects.create(
+        collective=w.collective, kind=LegalSeller.Kind.MEMBER, user=w.lead
+    )
+    member_seller = LegalSeller.objects.create(
+        collective=w.collective, kind=LegalSeller.Kind.MEMBER, user=w.member
+    )
+    w.objects["mandate"] = BillingMandate.objects.create(
+        collective=w.collective,
+        seller=lead_seller,
+        issuer=member_seller,
+        signed_on=timezone.localdate(),
+        scope="Factures",
+    )
+    w.objects["member_seller"] = member_seller
+
+
 def _draft_report(w: World) -> None:
     """A draft report of the last week (the world's time is logged today), drafted by the admin: the lead
     may have left the collective already."""
@@ -954,6 +1027,58 @@ RECIPES = {
             by=u, invoice_id=w.objects["invoice"].pk, disputed=True
         ),
         prepare=_issued_invoice,
+    ),
+    # billing: invoices are drafted and sent by the mission's lead or an admin, issued and credited by their
+    # seller (here the lead's business); a member records their own billing mandate and ends it
+    "billing.services.invoices.invoice_batch_draft": Recipe(
+        MANAGER,
+        lambda w, u: invoices.invoice_batch_draft(
+            by=u, mission_id=w.mission.pk, deliverable_id=w.deliverable.pk
+        ),
+        prepare=_active_plan,
+    ),
+    "billing.services.invoices.invoice_draft_update": Recipe(
+        MANAGER,
+        lambda w, u: invoices.invoice_draft_update(
+            by=u, invoice_id=w.objects["invoice"].pk, values={"purchase_order": "PO-1"}
+        ),
+        prepare=_lead_draft_invoice,
+    ),
+    "billing.services.invoices.invoice_issue": Recipe(
+        AUTHOR,
+        lambda w, u: invoices.invoice_issue(by=u, invoice_id=w.objects["invoice"].pk),
+        prepare=_lead_draft_invoice,
+    ),
+    "billing.services.invoices.credit_note_issue": Recipe(
+        AUTHOR,
+        lambda w, u: invoices.credit_note_issue(by=u, invoice_id=w.objects["invoice"].pk),
+        prepare=_lead_issued_invoice,
+    ),
+    "billing.services.invoices.invoice_batch_send": Recipe(
+        MANAGER,
+        lambda w, u: invoices.invoice_batch_send(by=u, batch_id=w.objects["invoice_batch"].pk),
+        prepare=_lead_draft_invoice,
+    ),
+    "billing.services.invoices.invoice_batch_discard": Recipe(
+        MANAGER,
+        lambda w, u: invoices.invoice_batch_discard(by=u, batch_id=w.objects["invoice_batch"].pk),
+        prepare=_lead_issued_invoice,
+    ),
+    "billing.services.invoices.billing_mandate_record": Recipe(
+        MEMBER,
+        lambda w, u: invoices.billing_mandate_record(
+            by=u,
+            collective_id=w.collective.pk,
+            issuer_id=w.objects["mandate"].seller_id,
+            signed_on=timezone.localdate(),
+            scope="Factures",
+        ),
+        prepare=_lead_mandate,
+    ),
+    "billing.services.invoices.billing_mandate_archive": Recipe(
+        AUTHOR,
+        lambda w, u: invoices.billing_mandate_archive(by=u, mandate_id=w.objects["mandate"].pk),
+        prepare=_lead_mandate,
     ),
     # billing: a revenue split is proposed and changed by the lead or an admin, approved or rejected by each
     # member with a share (the plain member has one; the outsider and a member who left are refused)

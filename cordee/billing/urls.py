@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cordee.billing import views, views_payments, views_splits
+from cordee.billing import views, views_invoices, views_payments, views_splits
 
 app_name = "billing"
 
@@ -20,6 +20,23 @@ urlpatterns = [
     path(mission + "reports/<int:report_pk>/", views.report_detail, name="report"),
     path(mission + "reports/<int:report_pk>/send/", views.report_send_view, name="report_send"),
     path(mission + "overage/", views.overage_create, name="overage_create"),
+    path("collectives/<slug:slug>/billing/mandates/", views_invoices.mandates, name="mandates"),
+    path(mission + "invoices/new/", views_invoices.invoice_batch_create, name="invoice_batch_create"),
+    path(mission + "invoices/<int:invoice_pk>/", views_invoices.invoice_detail, name="invoice"),
+    path(
+        mission + "invoices/<int:invoice_pk>/issue/", views_invoices.invoice_issue_view, name="invoice_issue"
+    ),
+    path(mission + "invoices/<int:invoice_pk>/pdf/", views_invoices.invoice_pdf, name="invoice_pdf"),
+    path(
+        mission + "invoice-batches/<int:batch_pk>/send/",
+        views_invoices.invoice_batch_send_view,
+        name="invoice_batch_send",
+    ),
+    path(
+        mission + "invoice-batches/<int:batch_pk>/discard/",
+        views_invoices.invoice_batch_discard_view,
+        name="invoice_batch_discard",
+    ),
     path(mission + "payments/", views_payments.mission_payments, name="mission_payments"),
     path("collectives/<slug:slug>/billing/payments/", views_payments.payments, name="payments"),
     path(

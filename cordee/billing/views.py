@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cordee.billing import queries
+from cordee.billing import queries, queries_invoices
 from cordee.billing.forms import (
     BonusMeasureForm,
     EntitySellerForm,
@@ -145,6 +145,7 @@ def mission_billing(request):
             ),
             "overage_form": OverageForm(),
             "bonus_form": BonusMeasureForm(),
+            "invoicing": queries_invoices.mission_invoicing(mission, billing.active),
             "split_sources": split_sources(mission),
         },
     )

@@ -157,6 +157,10 @@ class Invoice(models.Model):
     batch = models.ForeignKey(
         InvoiceBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
     )
+    # The approved revenue split the invoice was drafted from: it can no longer change once invoiced.
+    split = models.ForeignKey(
+        "billing.RevenueSplit", on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
     # What is invoiced: a milestone, or the period of an activity report.
     deliverable = models.ForeignKey(
         "missions.Deliverable", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from cordee.billing.models import ActivityReport, BillingPlan, OverageRequest, Quote
+from cordee.billing.models import ActivityReport, BillingPlan, Invoice, InvoiceBatch, OverageRequest, Quote
 from cordee.communication.services.kickoff import portal_login_url
 from cordee.communication.services.previews import PreviewKind
 from cordee.missions.models import Mission
@@ -17,6 +17,8 @@ QUOTE_SENT = "billing/emails/quote_sent"
 REPORT_SENT = "billing/emails/report_sent"
 CAP_ALERT_CLIENT = "billing/emails/cap_alert_client"
 OVERAGE_REQUEST = "billing/emails/overage_request"
+INVOICES_SENT = "billing/emails/invoices_sent"
+CREDIT_NOTE_SENT = "billing/emails/credit_note_sent"
 EXAMPLE_CAP_DAYS = Decimal("20")
 EXAMPLE_THRESHOLD = 80
 
@@ -115,6 +117,85 @@ def _preview_overage(mission: Mission, contact, params: dict) -> tuple[str, dict
     }
 
 
+def _example_invoice(mission: Mission, seller_name: str, serial: int, amount: str, **values) -> Invoice:
+    today = timezone.localdate()
+    return Invoice(
+        collective_id=mission.collective_id,
+        mission=mission,
+        number=f"FAC-{today.year}-{serial:05d}",
+        issued_on=today,
+        due_on=today + timedelta(days=30),
+        seller_snapshot={"name": seller_name},
+        total_incl_tax=Decimal(amount),
+        status=Invoice.Status.ISSUED,
+        **values,
+    )
+
+
+def _preview_invoices(mission: Mission, contact, params: dict) -> tuple[str, dict]:
+    batch = (
+        InvoiceBatch.objects.filter(
+            collective_id=mission.collective_id, mission=mission, sent_at__isnull=False
+        )
+        .order_by("-sent_at", "-pk")
+        .first()
+    )
+    if batch is not None:
+        invoices = list(
+            Invoice.objects.filter(
+                batch=batch, client__isnull=False, document_type=Invoice.DocumentType.INVOICE
+            )
+            .defer("pdf", "xml")
+            .order_by("pk")
+        )
+    else:
+        batch = InvoiceBatch(
+            collective_id=mission.collective_id, mission=mission, label=gettext_lazy("(The milestone)")
+        )
+        invoices = [
+            _example_invoice(mission, mission.lead.display_name, 12, "1200.00"),
+            _example_invoice(mission, gettext_lazy("(Another member)"), 4, "960.00"),
+        ]
+    return INVOICES_SENT, {
+        **_base(mission, contact),
+        "batch": batch,
+        "invoices": invoices,
+        "total": sum((invoice.total_incl_tax for invoice in invoices), Decimal("0.00")),
+        "lead": mission.lead,
+    }
+
+
+def _preview_credit_note(mission: Mission, contact, params: dict) -> tuple[str, dict]:
+    credit = (
+        Invoice.objects.filter(
+            collective_id=mission.collective_id,
+            mission=mission,
+            client__isnull=False,
+            document_type=Invoice.DocumentType.CREDIT_NOTE,
+        )
+        .exclude(status=Invoice.Status.DRAFT)
+        .select_related("corrects")
+        .defer("pdf", "xml", "corrects__pdf", "corrects__xml")
+        .order_by("-issued_on", "-pk")
+        .first()
+    )
+    if credit is not None:
+        original = credit.corrects
+    else:
+        original = _example_invoice(mission, mission.lead.display_name, 12, "1200.00")
+        original.status = Invoice.Status.CANCELLED
+        credit = _example_invoice(
+            mission, mission.lead.display_name, 3, "1200.00", document_type=Invoice.DocumentType.CREDIT_NOTE
+        )
+        credit.number = credit.number.replace("FAC", "AV")
+    return CREDIT_NOTE_SENT, {
+        **_base(mission, contact),
+        "credit": credit,
+        "original": original,
+        "lead": mission.lead,
+    }
+
+
 def email_previews() -> list[PreviewKind]:
     return [
         PreviewKind(
@@ -155,5 +236,24 @@ def email_previews() -> list[PreviewKind]:
             ),
             _preview_overage,
             template=OVERAGE_REQUEST,
+        ),
+        PreviewKind(
+            "invoices_sent",
+            gettext_lazy("Invoices sent together"),
+            gettext_lazy(
+                "When the invoices of a milestone or a period go to the client's finance contact, in one email "
+                "with every PDF (the last ones sent, or an example)."
+            ),
+            _preview_invoices,
+            template=INVOICES_SENT,
+        ),
+        PreviewKind(
+            "credit_note_sent",
+            gettext_lazy("Credit note"),
+            gettext_lazy(
+                "When a member corrects an invoice already sent with a credit note (the last one, or an example)."
+            ),
+            _preview_credit_note,
+            template=CREDIT_NOTE_SENT,
         ),
     ]

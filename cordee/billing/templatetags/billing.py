@@ -30,6 +30,13 @@ def quantity(value) -> str:
     return number_format(number.quantize(Decimal(1).scaleb(-places)), places, force_grouping=True)
 
 
+@register.filter
+def iban(value) -> str:
+    """An IBAN in groups of four characters, as printed on a RIB: "FR76 3000 6000 …"."""
+    compact = "".join(str(value or "").split()).upper()
+    return " ".join(compact[index : index + 4] for index in range(0, len(compact), 4))
+
+
 # --- The burn chart ----------------------------------------------------------------------------------
 # Server-rendered SVG like the NPS chart: no JavaScript, no inline style (CSP), an image with a title and
 # a description for assistive technologies; the page repeats the figures in text next to it.

@@ -1,6 +1,7 @@
 """The client's billing pages in the portal: isolation, the "Bon pour accord" over HTTP, what the client sees
 of the budget, and constant query counts."""
 
+import hashlib
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -9,8 +10,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from cordee.billing.models import ActivityReport, BillingPlan, OverageRequest, Quote
+from cordee.billing.models import ActivityReport, BillingPlan, Invoice, InvoiceBatch, OverageRequest, Quote
 from cordee.billing.services.plans import PlanInput, overage_request, plan_save
 from cordee.billing.services.quotes import quote_accept
 from cordee.billing.services.reports import activity_report_draft, activity_report_send
@@ -68,7 +70,35 @@ def full_world(world):
     )
     activity_report_send(by=world.lead, report_id=report.pk)
     overage = overage_request(by=world.lead, mission_id=world.mission.pk, days=Decimal("2"), reason="Plus")
-    return {"quote_pk": quote, "report_pk": report, "overage_pk": overage, "mission_pk": world.mission}
+    batch = InvoiceBatch.objects.create(
+        collective=world.collective,
+        mission=world.mission,
+        plan=quote.plan,
+        label="Livrable",
+        sent_at=timezone.now(),
+    )
+    pdf = b"%PDF-1.7 facture"
+    invoice = Invoice.objects.create(
+        collective=world.collective,
+        mission=world.mission,
+        plan=quote.plan,
+        batch=batch,
+        seller=quote.seller,
+        client=world.client,
+        status=Invoice.Status.ISSUED,
+        number="FAC-2026-00001",
+        issued_on=timezone.localdate(),
+        pdf=pdf,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+    )
+    return {
+        "quote_pk": quote,
+        "report_pk": report,
+        "overage_pk": overage,
+        "mission_pk": world.mission,
+        "invoice_pk": invoice,
+        "batch_pk": batch,
+    }
 
 
 def test_every_billing_portal_page_is_behind_a_portal_session():
@@ -79,6 +109,9 @@ def test_every_billing_portal_page_is_behind_a_portal_session():
         "billing_portal:quote_pdf",
         "billing_portal:report",
         "billing_portal:overage_answer",
+        "billing_portal:invoices",
+        "billing_portal:batch",
+        "billing_portal:invoice_pdf",
     }
     for name, pattern in walk(get_resolver().url_patterns):
         if name.startswith("billing_portal:"):

@@ -207,7 +207,9 @@ def test_other_areas_add_their_emails(client, mission, contacts, people, monkeyp
 
     response = client.get(url("preview", mission), {"email": "an_area_email"})
 
-    assert [kind.key for kind in response.context["kinds"]][-2:] == ["overage_request", "an_area_email"]
+    keys = [kind.key for kind in response.context["kinds"]]
+    assert keys[-1] == "an_area_email"
+    assert "overage_request" in keys[:-1]
     assert response.context["kind"].label == "An area's email"
 
 

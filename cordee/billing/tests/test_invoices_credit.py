@@ -1,0 +1,123 @@
+"""Credit notes (R-1.7, R-1.8): a credit note (381) references the invoice it corrects, is numbered in the
+seller's credit-note series, cancels the invoice when it credits all of it, reduces its balance otherwise,
+and is never larger than what is left."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.formats import date_format
+
+from cordee.billing.models import Invoice, NumberSeries
+from cordee.billing.services.invoices import credit_note_issue, invoice_batch_draft, invoice_issue
+from cordee.billing.tests.invoicing import ready_to_invoice
+from cordee.core.access import AccessDenied
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def member_invoice(world):
+    """The VAT-registered member's issued invoice: 800 € + 20 % VAT."""
+    invoicing = ready_to_invoice(world)
+    batch = invoicing.draft()
+    invoice = invoice_issue(by=invoicing.member, invoice_id=invoicing.invoice_of(batch, invoicing.member).pk)
+    invoice.invoicing = invoicing
+    return invoice
+
+
+def test_a_full_credit_note_cancels_the_invoice(member_invoice):
+    member = member_invoice.invoicing.member
+
+    credit = credit_note_issue(by=member, invoice_id=member_invoice.pk, reason="Livrable refusé")
+
+    year = member_invoice.issued_on.year
+    assert (credit.document_type, credit.status, credit.number) == ("381", "issued", f"AV-{year}-00001")
+    assert credit.corrects_id == member_invoice.pk
+    assert (credit.total_excl_tax, credit.total_tax, credit.total_incl_tax) == (
+        Decimal("800.00"),
+        Decimal("160.00"),
+        Decimal("960.00"),
+    )
+    with translation.override("fr"):  # documents are in French
+        issued_on = date_format(member_invoice.issued_on, "DATE_FORMAT")
+    assert credit.lines.get().description == (
+        f"Avoir sur la facture {member_invoice.number} du {issued_on}\u00a0: Livrable refusé"
+    )
+    assert f"<ram:IssuerAssignedID>{member_invoice.number}</ram:IssuerAssignedID>".encode() in bytes(
+        credit.xml
+    )
+    original = Invoice.objects.get(pk=member_invoice.pk)
+    assert (original.status, original.amount_credited, original.balance_due) == (
+        "cancelled",
+        Decimal("960.00"),
+        Decimal("0.00"),
+    )
+    # The invoice series did not move: credit notes have their own (R-1.7).
+    assert NumberSeries.objects.get(seller=original.seller, document_type="invoice").last_number == 1
+
+
+def test_partial_credit_notes_reduce_the_balance_until_the_last_cancels(member_invoice):
+    member = member_invoice.invoicing.member
+
+    first = credit_note_issue(by=member, invoice_id=member_invoice.pk, amount_excl_tax=Decimal("300"))
+    original = Invoice.objects.get(pk=member_invoice.pk)
+    assert (original.status, original.balance_due) == ("issued", Decimal("600.00"))
+    assert first.total_incl_tax == Decimal("360.00")
+
+    with pytest.raises(ValidationError, match="cannot exceed what is left of the invoice: 500.00"):
+        credit_note_issue(by=member, invoice_id=member_invoice.pk, amount_excl_tax=Decimal("500.01"))
+    credit_note_issue(by=member, invoice_id=member_invoice.pk, amount_excl_tax=Decimal("500"))
+
+    original = Invoice.objects.get(pk=member_invoice.pk)
+    assert (original.status, original.balance_due) == ("cancelled", Decimal("0.00"))
+    with pytest.raises(ValidationError, match="not cancelled"):
+        credit_note_issue(by=member, invoice_id=member_invoice.pk, amount_excl_tax=Decimal("1"))
+
+
+def test_a_credit_note_larger_than_its_invoice_issues_nothing(member_invoice):
+    member = member_invoice.invoicing.member
+
+    for amount in (Decimal("800.01"), Decimal("0"), Decimal("-5")):
+        with pytest.raises(ValidationError):
+            credit_note_issue(by=member, invoice_id=member_invoice.pk, amount_excl_tax=amount)
+
+    assert not Invoice.objects.filter(document_type="381").exists()
+    assert (
+        NumberSeries.objects.get(seller=member_invoice.seller, document_type="credit_note").last_number == 0
+    )
+    assert Invoice.objects.get(pk=member_invoice.pk).status == "issued"
+
+
+def test_only_the_seller_credits_their_invoice(member_invoice):
+    with pytest.raises(AccessDenied):
+        credit_note_issue(by=member_invoice.invoicing.lead, invoice_id=member_invoice.pk)
+    with pytest.raises(ValidationError, match="Only an issued invoice"):
+        credit_note_issue(
+            by=member_invoice.invoicing.member,
+            invoice_id=credit_note_issue(by=member_invoice.invoicing.member, invoice_id=member_invoice.pk).pk,
+        )
+
+
+def test_a_cancelled_milestone_can_be_invoiced_again_once_all_its_invoices_are_credited(member_invoice):
+    invoicing = member_invoice.invoicing
+    lead_invoice = invoice_issue(
+        by=invoicing.lead, invoice_id=Invoice.objects.get(seller__user=invoicing.lead).pk
+    )
+    credit_note_issue(by=invoicing.member, invoice_id=member_invoice.pk)
+    with pytest.raises(ValidationError, match="already invoiced"):
+        invoicing.draft()
+    credit_note_issue(by=invoicing.lead, invoice_id=lead_invoice.pk)
+
+    batch = invoice_batch_draft(
+        by=invoicing.lead, mission_id=invoicing.mission.pk, deliverable_id=invoicing.deliverable.pk
+    )
+
+    assert batch.invoices.count() == 2
