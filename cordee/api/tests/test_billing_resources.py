@@ -212,3 +212,34 @@ def test_a_member_of_the_collective_reads_billing_with_their_own_token(client, m
     member = MembershipFactory(collective=mission.collective)
     api = ApiClient(client, make_token(member.user, mission.collective)[1])
     assert len(_ids(api, "/invoices")) == 2
+
+
+@pytest.mark.parametrize(
+    ("kind", "media_type", "content"),
+    [("pdf", "application/pdf", billing_data.PDF), ("xml", "application/xml", billing_data.XML)],
+)
+def test_the_stored_files_are_served_while_their_sha256_matches(read_api, mission, kind, media_type, content):
+    invoice = billing_data.invoice_with_lines(mission, number="F-2026-1")
+    response = read_api.get(f"/invoices/{invoice.pk}/{kind}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == media_type
+    assert response.content == content
+    assert f'filename="facture-F-2026-1.{kind}"' in response["Content-Disposition"]
+    assert (
+        read_api.get(
+            f"/invoices/{invoice.pk}/{kind}", headers={"If-None-Match": response["ETag"]}
+        ).status_code
+        == 304
+    )
+
+    Invoice.objects.filter(pk=invoice.pk).update(**{kind: content + b" altered"})
+    refused = read_api.get(f"/invoices/{invoice.pk}/{kind}")
+    assert refused.status_code == 409
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["type"].endswith("/file-tampered")
+    assert content not in refused.content
+
+    draft = billing_data.draft_invoice(mission)
+    assert read_api.get(f"/invoices/{draft.pk}/{kind}").status_code == 404
+    theirs = billing_data.invoice_with_lines(MissionFactory(), number="F-2026-1")
+    assert read_api.get(f"/invoices/{theirs.pk}/{kind}").status_code == 404

@@ -1,24 +1,29 @@
 """Billing's transitions become webhook events, delivered once to a real receiver over HTTP."""
 
+import re
 from datetime import date
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 
 from cordee.api.models import WebhookDelivery, WebhookEndpoint
 from cordee.api.services.webhooks import webhook_endpoint_create
 from cordee.api.tests.receiver import Receiver
 from cordee.billing import signals as billing_signals
 from cordee.billing.models import Invoice, Quote
+from cordee.billing.services.invoices import credit_note_issue, invoice_batch_send, invoice_issue
 from cordee.billing.services.payments import invoice_paid_refresh, payment_record, payment_reverse
 from cordee.billing.services.plans import PortalRefused
 from cordee.billing.services.quotes import quote_accept
 from cordee.billing.tests.conftest import sent_quote, world  # noqa: F401 - the billing world fixture
+from cordee.billing.tests.invoicing import ready_to_invoice
 from cordee.billing.tests.payment_helpers import issued_invoice, member_seller, mission_batch
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 Event = WebhookEndpoint.Event
+MONEY = re.compile(r"^-?[0-9]+\.[0-9]{2}$")
 BILLING_EVENTS = [
     Event.INVOICE_ISSUED,
     Event.INVOICE_SENT,
@@ -128,3 +133,41 @@ def test_drafts_emit_nothing(world, endpoint, receiver):  # noqa: F811
     billing_signals.invoice_payment_refreshed.send(sender=Invoice, invoice=draft)
     assert receiver.received == []
     assert WebhookDelivery.objects.count() == 0
+
+
+def test_issue_send_and_credit_through_the_services_each_give_one_event(world, endpoint, receiver):  # noqa: F811
+    invoicing = ready_to_invoice(world)
+    batch = invoicing.draft()
+    assert events(receiver) == []  # drafts: nothing
+    lead_invoice = invoicing.invoice_of(batch, world.lead)
+    member_invoice = invoicing.invoice_of(batch, invoicing.member)
+    invoice_issue(by=world.lead, invoice_id=lead_invoice.pk)
+    invoice_issue(by=invoicing.member, invoice_id=member_invoice.pk)
+    assert events(receiver) == ["invoice.issued", "invoice.issued"]
+    assert sorted(receiver.ids) == sorted(
+        [f"msg_invoice_{lead_invoice.pk}_issued", f"msg_invoice_{member_invoice.pk}_issued"]
+    )
+    issued = receiver.received[0]["verified"]["data"]
+    assert issued["number"] and MONEY.match(issued["total_incl_tax"])
+    with pytest.raises(ValidationError):
+        invoice_issue(by=world.lead, invoice_id=lead_invoice.pk)  # issued once only
+
+    invoice_batch_send(by=world.lead, batch_id=batch.pk)
+    assert events(receiver)[2:] == ["invoice.sent", "invoice.sent"]
+    with pytest.raises(ValidationError):
+        invoice_batch_send(by=world.lead, batch_id=batch.pk)
+    lead_invoice.refresh_from_db()
+    billing_signals.invoices_sent.send(sender=Invoice, invoices=[lead_invoice])  # told twice: dropped
+    assert len(receiver.received) == 4
+
+    credit = credit_note_issue(by=invoicing.member, invoice_id=member_invoice.pk, reason="Livrable refusé")
+    assert events(receiver)[4:] == ["credit_note.issued"]
+    data = receiver.received[4]["verified"]["data"]
+    assert (data["invoice_id"], data["corrects_id"], data["document_type"]) == (
+        credit.pk,
+        member_invoice.pk,
+        "381",
+    )
+    assert receiver.ids[4] == f"msg_credit_note_{credit.pk}_issued"
+    assert WebhookDelivery.objects.count() == 5
+    assert set(WebhookDelivery.objects.values_list("state", flat=True)) == {WebhookDelivery.State.DELIVERED}
