@@ -1,5 +1,7 @@
 """What happens in the lower apps becomes webhook events: each receiver reads a row the app saved."""
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -132,20 +134,27 @@ PAID_IN_FULL = (Invoice.PaymentStatus.PAID, Invoice.PaymentStatus.OVERPAID)
 
 @receiver(billing_signals.invoice_payment_refreshed, dispatch_uid="api-webhooks-invoice-paid")
 def invoice_payment_refreshed(sender, invoice: Invoice, **kwargs):
-    """`invoice.paid` when the invoice is paid in full. The message id names the last payment counted:
-    recomputing an invoice already paid adds nothing, while paying again after a reversal is a new event."""
+    """`invoice.paid` when the invoice is paid in full (or beyond). The message id names the payment with
+    which the counted payments first covered what is due: recomputing a paid invoice, or an extra payment
+    that makes it overpaid, or reversing that extra, is the same message (dropped); paying it again after
+    the covering payment was reversed is a new event."""
     if invoice.is_draft or invoice.payment_status not in PAID_IN_FULL:
         return
-    last_payment = (
+    due = invoice.total_incl_tax - invoice.amount_credited
+    covered_by, paid = None, Decimal("0")
+    for payment_id, amount in (
         Payment.objects.filter(invoice_id=invoice.pk, reversed_at__isnull=True)
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
+        .order_by("pk")
+        .values_list("pk", "amount")
+    ):
+        paid += amount
+        if paid >= due:
+            covered_by = payment_id
+            break
     _emit_on_commit(
         collective_id=invoice.collective_id,
         event_type=Event.INVOICE_PAID,
-        message_id=f"msg_invoice_{invoice.pk}_paid_{last_payment or 0}",
+        message_id=f"msg_invoice_{invoice.pk}_paid_{covered_by or 0}",
         data=_invoice_data(invoice),
     )
 

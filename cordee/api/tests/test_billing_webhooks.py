@@ -108,6 +108,14 @@ def test_an_invoice_paid_in_full_is_one_event_and_recomputing_it_adds_none(world
 
     invoice.refresh_from_db()
     invoice_paid_refresh(invoice)  # the same state recomputed: the same message, dropped
+    extra = payment_record(by=world.lead, invoice_id=invoice.pk, paid_on=date(2026, 4, 13), amount="50.00")
+    invoice.refresh_from_db()
+    assert invoice.payment_status == "overpaid"  # still paid: no second event
+    assert events(receiver) == ["invoice.paid"]
+    assert WebhookDelivery.objects.count() == 1
+    payment_reverse(by=world.lead, payment_id=extra.pk, reason="Trop-perçu remboursé")
+    invoice.refresh_from_db()
+    assert invoice.payment_status == "paid"  # paid all along: still one event
     assert events(receiver) == ["invoice.paid"]
 
     payment_reverse(by=world.lead, payment_id=last.pk, reason="Doublon de la banque")
