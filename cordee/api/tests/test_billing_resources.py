@@ -1,11 +1,15 @@
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
+from cordee.api import schemas_billing
 from cordee.api.tests import billing_data
 from cordee.api.tests.conftest import ApiClient, make_token
 from cordee.billing.models import Invoice, Payment, Quote, RevenueSplit
@@ -243,3 +247,13 @@ def test_the_stored_files_are_served_while_their_sha256_matches(read_api, missio
     assert read_api.get(f"/invoices/{draft.pk}/{kind}").status_code == 404
     theirs = billing_data.invoice_with_lines(MissionFactory(), number="F-2026-1")
     assert read_api.get(f"/invoices/{theirs.pk}/{kind}").status_code == 404
+
+
+@given(amount=st.decimals(min_value=Decimal("-99999999.99"), max_value=Decimal("99999999.99"), places=2))
+def test_money_serialises_to_the_exact_amount_with_two_decimals(amount):
+    dumped = schemas_billing.TaxOut(category="S", rate=Decimal("20"), base=amount, tax=amount).model_dump(
+        mode="json"
+    )
+    assert MONEY.match(dumped["base"])
+    assert Decimal(dumped["base"]) == amount
+    assert isinstance(dumped["tax"], str)
