@@ -12,9 +12,11 @@ from cordee.billing.models import (
     ActivityReport,
     BankStatement,
     BillingPlan,
+    ExportJob,
     Invoice,
     InvoiceBatch,
     LegalSeller,
+    PayoutBatch,
     Quote,
     RevenueSplit,
     StatementLine,
@@ -73,6 +75,8 @@ PARAMETER_MODELS = {
     "email_pk": OutboundEmail,
     "invoice_pk": Invoice,
     "batch_pk": InvoiceBatch,
+    "payout_batch_pk": PayoutBatch,
+    "job_pk": ExportJob,
 }
 # URL name prefix → the model its bare `pk` points to.
 OBJECT_MODELS = {
@@ -266,6 +270,12 @@ def two_collectives():
             booking_date="2026-04-15",
             amount="1200.00",
             reference="FAC-2026-00001",
+        ),
+    }
+    b_objects |= {
+        PayoutBatch: PayoutBatch.objects.create(collective=b, seller=seller, execution_date="2099-01-01"),
+        ExportJob: ExportJob.objects.create(
+            collective=b, kind=ExportJob.Kind.JOURNAL, seller=seller, year=2026, requested_by=mission.lead
         ),
     }
     return member_of_a, b, b_objects

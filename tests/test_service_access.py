@@ -38,6 +38,7 @@ from cordee.billing.models import (
     LegalSeller,
     NumberSeries,
     Payment,
+    PayoutBatch,
     Quote,
     ReminderLadder,
     ReminderLevel,
@@ -45,7 +46,7 @@ from cordee.billing.models import (
     SplitShare,
     StatementLine,
 )
-from cordee.billing.services import invoices, quotes, reports, sellers, splits
+from cordee.billing.services import exports, invoices, payouts, quotes, reports, sellers, splits
 from cordee.billing.services import payments as billing_payments
 from cordee.billing.services import plans as billing_plans
 from cordee.billing.services import reminders as billing_reminders
@@ -277,6 +278,22 @@ READ_ONLY = {
     "timesheets.services.hours_errors": "validation",
     "timesheets.services.is_team_member": "read",
     "timesheets.services.week_cells": "read, for the user given",
+    "billing.services.exports.export_job_for": "read: an export, for the member who asked for it (checked)",
+    "billing.services.exports.export_jobs": "read: the member's own exports",
+    "billing.services.exports.export_sellers": "read",
+    "billing.services.exports.invoices_csv": "builds an export job's file, saves nothing",
+    "billing.services.exports.invoices_header": "pure",
+    "billing.services.exports.journal_entries": "read: the entries of an export job's journal",
+    "billing.services.exports.journal_file": "builds an export job's file, saves nothing",
+    "billing.services.exports.member_receipts": "read: the rows of an export job's receipts book",
+    "billing.services.exports.receipts_csv": "builds an export job's file, saves nothing",
+    "billing.services.exports.receipts_pdf": "builds an export job's file, saves nothing",
+    "billing.services.payouts.member_holder": "pure",
+    "billing.services.payouts.member_statement": "read, for the member or an admin (checked inside)",
+    "billing.services.payouts.owed_by_seller": "read, for a seller a page or a checked service resolved",
+    "billing.services.payouts.payout_batch_file": "read: the stored file, for the seller's admin (checked inside)",
+    "billing.services.payouts.payout_sellers": "read",
+    "billing.services.payouts.seller_admin_for": "the access function of a seller's account and books",
     "billing.services.previews.email_previews": "preview list",
     "billing.services.payment_previews.email_previews": "preview list",
     "billing.services.payments.can_record_payments": "the rule of invoice_for_payment, for a membership already checked",
@@ -396,6 +413,7 @@ SYSTEM = {
     "billing.services.splits.split_reminders_send": "periodic job",
     "billing.services.sellers.number_issue": "step of quote_send (checked), inside its transaction",
     "billing.services.invoices.invoice_render_files": "step of invoice_issue (checked), inside its transaction",
+    "billing.services.exports.export_run": "the worker building an export that export_request (checked) queued",
 }
 
 # The actor is not a member: a client contact in their portal session or holding an emailed token.
@@ -608,6 +626,14 @@ def _entity_seller(w: World) -> None:
         collective=w.collective, seller=seller, document_type=NumberSeries.DocumentType.QUOTE, prefix="DEV"
     )
     w.objects["entity_seller"] = seller
+
+
+def _payout_batch(w: World) -> None:
+    """A draft payout batch from the collective's entity's account."""
+    _entity_seller(w)
+    w.objects["payout_batch"] = PayoutBatch.objects.create(
+        collective=w.collective, seller=w.objects["entity_seller"], execution_date=later(), created_by=w.admin
+    )
 
 
 def _issued_invoice(w: World) -> None:
@@ -874,6 +900,42 @@ RECIPES = {
     ),
     # billing: the collective's entity is changed by its admins; a mission's plan, quotes and activity
     # reports by its lead or an admin
+    # billing: payouts from the entity's account and exports of its books, by the collective's admins (a
+    # member's business: that member only)
+    "billing.services.payouts.payout_batch_create": Recipe(
+        ADMIN,
+        lambda w, u: payouts.payout_batch_create(
+            by=u, seller_id=w.objects["entity_seller"].pk, execution_date=later()
+        ),
+        prepare=_entity_seller,
+    ),
+    "billing.services.payouts.payout_batch_approve": Recipe(
+        ADMIN,
+        lambda w, u: payouts.payout_batch_approve(by=u, batch_id=w.objects["payout_batch"].pk),
+        prepare=_payout_batch,
+    ),
+    "billing.services.payouts.payout_batch_export": Recipe(
+        ADMIN,
+        lambda w, u: payouts.payout_batch_export(by=u, batch_id=w.objects["payout_batch"].pk),
+        prepare=_payout_batch,
+    ),
+    "billing.services.payouts.payout_batch_mark_paid": Recipe(
+        ADMIN,
+        lambda w, u: payouts.payout_batch_mark_paid(by=u, batch_id=w.objects["payout_batch"].pk),
+        prepare=_payout_batch,
+    ),
+    "billing.services.payouts.payout_batch_cancel": Recipe(
+        ADMIN,
+        lambda w, u: payouts.payout_batch_cancel(by=u, batch_id=w.objects["payout_batch"].pk),
+        prepare=_payout_batch,
+    ),
+    "billing.services.exports.export_request": Recipe(
+        ADMIN,
+        lambda w, u: exports.export_request(
+            by=u, seller_id=w.objects["entity_seller"].pk, kind="journal", year=timezone.localdate().year
+        ),
+        prepare=_entity_seller,
+    ),
     "billing.services.sellers.member_seller_for": Recipe(
         MEMBER,
         lambda w, u: sellers.member_seller_for(by=u, collective_id=w.collective.pk, user_id=w.lead.pk),

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from cordee.billing import views, views_invoices, views_payments, views_splits
+from cordee.billing import views, views_invoices, views_payments, views_payouts, views_splits
 
 app_name = "billing"
 
 mission = "collectives/<slug:slug>/missions/<int:mission_pk>/billing/"
+area = "collectives/<slug:slug>/billing/"
 
 urlpatterns = [
     path("collectives/<slug:slug>/billing/", views.sellers, name="sellers"),
@@ -65,4 +66,16 @@ urlpatterns = [
     path(mission + "splits/reports/<int:report_pk>/", views_splits.split_report, name="split_report"),
     path(mission + "splits/bonus/<int:billing_plan_pk>/", views_splits.split_bonus, name="split_bonus"),
     path(mission + "splits/<int:split_pk>/decide/", views_splits.split_decide, name="split_decide"),
+    path(area + "payouts/", views_payouts.payouts_page, name="payouts"),
+    path(area + "payouts/<int:payout_batch_pk>/", views_payouts.payout_batch, name="payout_batch"),
+    path(
+        area + "payouts/<int:payout_batch_pk>/file/",
+        views_payouts.payout_batch_file,
+        name="payout_batch_file",
+    ),
+    path(area + "statement/", views_payouts.member_statement, name="member_statement"),
+    path(area + "exports/", views_payouts.exports_page, name="exports"),
+    path(area + "exports/<int:job_pk>/", views_payouts.export_job, name="export_job"),
+    path(area + "exports/<int:job_pk>/retry/", views_payouts.export_retry, name="export_retry"),
+    path(area + "exports/<int:job_pk>/download/", views_payouts.export_download, name="export_download"),
 ]

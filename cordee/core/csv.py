@@ -1,4 +1,5 @@
-"""The one writer of CSV files for spreadsheets: every export goes through `csv_response`.
+"""The one writer of CSV files for spreadsheets: every export goes through `csv_response` (a download) or
+`csv_bytes` (a file a background job stores).
 
 UTF-8 with a byte-order mark and `;` separators, as Excel expects in France. Every text cell is defused:
 a spreadsheet would run a cell that starts with = + - @ (or a tab or carriage return, even after spaces)
@@ -7,6 +8,7 @@ CSV injection). Numbers and dates written by the application are left as they ar
 """
 
 import csv
+import io
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -31,13 +33,24 @@ def spreadsheet_cell(value) -> str | int | Decimal:
     return text
 
 
+def _write(stream, header: Iterable, rows: Iterable[Iterable]) -> None:
+    stream.write("\ufeff")
+    writer = csv.writer(stream, delimiter=SEPARATOR, lineterminator="\r\n")
+    writer.writerow([spreadsheet_cell(cell) for cell in header])
+    for row in rows:
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
+
+
+def csv_bytes(header: Iterable, rows: Iterable[Iterable]) -> bytes:
+    """The same file as `csv_response`, as UTF-8 bytes (with its byte-order mark)."""
+    stream = io.StringIO()
+    _write(stream, header, rows)
+    return stream.getvalue().encode("utf-8")
+
+
 def csv_response(filename: str, header: Iterable, rows: Iterable[Iterable]) -> HttpResponse:
     """A CSV download: a header row, then the rows, each cell through `spreadsheet_cell`."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=SEPARATOR, lineterminator="\r\n")
-    writer.writerow([spreadsheet_cell(cell) for cell in header])
-    for row in rows:
-        writer.writerow([spreadsheet_cell(cell) for cell in row])
+    _write(response, header, rows)
     return response

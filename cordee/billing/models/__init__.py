@@ -1,6 +1,7 @@
 """Billing's models, one module per area: sellers, plans, quotes and activity reports (`plans`), revenue
 splits (`splits`), invoices, credit notes, billing mandates and the batches sent together (`invoices`),
-payments, bank statements and the reminder ladder (`payments`).
+payments, bank statements and the reminder ladder (`payments`), payout batches, payouts and export jobs
+(`payouts`).
 
 Each area's names are re-exported here, one import line per module (the package's public names)."""
 
@@ -14,6 +15,7 @@ from .payments import (
     ReminderLevel,
     StatementLine,
 )
+from .payouts import ExportJob, Payout, PayoutBatch
 from .plans import (
     DOCUMENT_NUMBER_PATTERN,
     MAX_PAYMENT_DAYS,

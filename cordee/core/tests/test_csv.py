@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 
-from cordee.core.csv import csv_response, spreadsheet_cell
+from cordee.core.csv import csv_bytes, csv_response, spreadsheet_cell
 
 
 @pytest.mark.parametrize(
@@ -49,6 +49,13 @@ def test_a_csv_response_has_a_bom_semicolons_and_every_cell_defused():
         ["'=HYPERLINK(1)", "7"],
         ["Bob; Alice", "-1"],
     ]
+
+
+def test_csv_bytes_is_the_same_file_as_the_download():
+    header, rows = ["=Name", "Score"], [["=HYPERLINK(1)", 7], ["Bob; Alice", -1]]
+    content = csv_bytes(header, rows)
+    assert content.startswith(b"\xef\xbb\xbf")
+    assert content == csv_response("export.csv", header, rows).content
 
 
 def test_every_csv_export_of_the_code_goes_through_the_one_writer():
