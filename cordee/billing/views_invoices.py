@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,6 +31,7 @@ from cordee.billing.services.invoices import (
     invoice_pdf_checked,
 )
 from cordee.billing.services.payments import can_record_payments, invoice_balance
+from cordee.billing.services.revenue import member_threshold_warnings
 from cordee.collectives.permissions import collective_view
 from cordee.core.access import AccessDenied
 from cordee.missions.permissions import mission_view
@@ -139,8 +141,18 @@ def invoice_detail(request, invoice_pk):
             "may_record_payment": payable
             and invoice.status == Invoice.Status.ISSUED
             and can_record_payments(request.user, invoice, request.membership),
+            "threshold_warnings": _threshold_warnings(invoice),
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+def _threshold_warnings(invoice: Invoice) -> list:
+    """Before a member's draft is issued: the revenue thresholds its amount would bring them near or over."""
+    if not invoice.is_draft or invoice.is_credit_note or not invoice.seller.is_member:
+        return []
+    return member_threshold_warnings(
+        invoice.seller.user, added=invoice.total_excl_tax, year=timezone.localdate().year
     )
 
 

@@ -7,8 +7,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from cordee.billing.models import BillingPlan, Invoice, Payment, Payout, PayoutBatch
@@ -165,3 +167,21 @@ def test_the_revenue_of_many_members_takes_the_same_queries(world):
         return len(captured)
 
     assert queries(members(1)) == queries(members(5)) == 3
+
+
+def test_a_draft_invoice_warns_its_member_seller_before_it_is_issued(world, client, settings):
+    settings.LANGUAGE_CODE = "en"
+    lea, lea_seller = teammate(world.collective, full_name="Léa Martin", **FRANCHISE)
+    pay(invoice_of(world, lea_seller, "LM-2026-00001", "37500.00", "37500.00"), "37500.00", date(2026, 3, 10))
+    draft = invoice_of(world, lea_seller, "LM-2026-00002", "3750.00", "3750.00")
+    Invoice.objects.filter(pk=draft.pk).update(status=Invoice.Status.DRAFT, number="", issued_on=None)
+    url = reverse("billing:invoice", args=[world.collective.slug, world.mission.pk, draft.pk])
+    client.force_login(lea)
+
+    with time_machine.travel(date(2026, 6, 2)):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "Revenue thresholds" in page
+        assert str(lea_seller.display_name) in page
+        # Once issued, the page no longer warns: the amount is already part of the year.
+        Invoice.objects.filter(pk=draft.pk).update(status=Invoice.Status.ISSUED, number="LM-2026-00002")
+        assert "Revenue thresholds" not in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
