@@ -92,7 +92,7 @@ def burn_chart(budget, *, chart_id="burn-chart", title=""):
         "",
         '<text x="{}" y="{}" text-anchor="middle" class="burn-chart__label">{}</text>',
         (
-            (x(index), HEIGHT - BOTTOM + 18, date_format(point.week, "j b"))
+            (x(index), HEIGHT - BOTTOM + 18, date_format(point.week, "j N"))
             for index, point in enumerate(all_points)
             if index % step == 0 or index == count - 1
         ),
