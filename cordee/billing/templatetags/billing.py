@@ -90,9 +90,14 @@ def burn_chart(budget, *, chart_id="burn-chart", title=""):
     step = max(1, -(-count // MAX_LABELS))
     labels = format_html_join(
         "",
-        '<text x="{}" y="{}" text-anchor="middle" class="burn-chart__label">{}</text>',
+        '<text x="{}" y="{}" text-anchor="{}" class="burn-chart__label">{}</text>',
         (
-            (x(index), HEIGHT - BOTTOM + 18, date_format(point.week, "j N"))
+            (
+                x(index),
+                HEIGHT - BOTTOM + 18,
+                "end" if index == count - 1 and count > 1 else "middle",
+                date_format(point.week, "j N"),
+            )
             for index, point in enumerate(all_points)
             if index % step == 0 or index == count - 1
         ),
