@@ -92,6 +92,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 READ_ONLY = {
     "api.services.webhooks.url_problem": "a check of an address, before a member's endpoint is saved",
+    "api.services.billing.issued_invoices": "read, filtered on the API token's collective",
+    "api.services.billing.issued_invoice_detail": "read, filtered on the API token's collective",
+    "api.services.billing.issued_invoice_files": "read, filtered on the API token's collective",
+    "api.services.billing.sent_quotes": "read, filtered on the API token's collective",
+    "api.services.billing.recorded_payments": "read, filtered on the API token's collective",
+    "api.services.billing.proposed_splits": "read, filtered on the API token's collective",
     "missions.services.health.deliverable_health_deferred": "a pure computation of a health sentence",
     "accounts.services.country_codes": "constant",
     "accounts.services.profile_values_clean": "validation of form values",
@@ -371,7 +377,9 @@ SYSTEM = {
     "missions.services.tasks.task_assignment_digest_recipients": "periodic job: finds the recipients due",
     "missions.services.tasks.task_assignment_digest_send": "periodic job: one recipient of the batch",
     "api.services.webhooks.webhook_deliver": "the worker sending a claimed delivery",
-    "api.services.webhooks.webhook_event_emit": "reaction to a saved history row, opportunity or survey answer",
+    "api.services.webhooks.webhook_event_emit": (
+        "reaction to a saved history row, opportunity or survey answer, or a billing transition's signal"
+    ),
     "api.services.webhooks.webhooks_tick": "periodic job",
     "communication.services.events.event_invitations_send": "step of collective_event_create/update",
     "communication.services.kickoff.portal_url_for": "step of kickoff_send (a portal link for its email)",

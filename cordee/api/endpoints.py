@@ -52,9 +52,9 @@ def _scoped(request, model) -> QuerySet:
     return model.objects.filter(collective_id=request.collective.pk)
 
 
-def _since(queryset: QuerySet, params) -> QuerySet:
+def _since(queryset: QuerySet, params, *, field: str = "updated_at") -> QuerySet:
     if params.updated_since is not None:
-        queryset = queryset.filter(updated_at__gte=params.updated_since)
+        queryset = queryset.filter(**{f"{field}__gte": params.updated_since})
     return queryset
 
 

@@ -46,6 +46,11 @@ class WebhookEndpoint(models.Model):
         DELIVERABLE_DELIVERED = "deliverable.delivered", _("Deliverable delivered")
         DELAY_NOTICE_SENT = "delay_notice.sent", _("Delay notice sent")
         SURVEY_ANSWERED = "survey.answered", _("Survey answered")
+        INVOICE_ISSUED = "invoice.issued", _("Invoice issued")
+        INVOICE_SENT = "invoice.sent", _("Invoice sent to the client")
+        INVOICE_PAID = "invoice.paid", _("Invoice paid")
+        CREDIT_NOTE_ISSUED = "credit_note.issued", _("Credit note issued")
+        QUOTE_ACCEPTED = "quote.accepted", _("Quote accepted")
 
     class DisabledReason(models.TextChoices):
         FAILURES = "failures", _("Too many failed deliveries in a row")

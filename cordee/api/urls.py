@@ -2,6 +2,7 @@ from django.urls import path
 
 from cordee.api import (
     endpoints,  # noqa: F401 - registers the resources on the API
+    endpoints_billing,  # noqa: F401 - registers billing's resources on the API
     views,
 )
 from cordee.api.api import api

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cordee.api.management.commands.openapi import OPENAPI_FILE
+from cordee.api.tests import billing_data
 from cordee.api.tests.conftest import make_token
 from cordee.missions.tests.factories import MissionFactory, TaskFactory
 from cordee.timesheets.models import TimeEntry
@@ -76,3 +77,23 @@ def test_a_generated_client_creates_a_task_logs_time_and_pages_through_tasks(
             break
     assert len(titles) == 5
     assert titles[-1] == "Relire les maquettes"
+
+
+def test_a_generated_client_reads_invoices_with_money_as_strings(
+    live_server, transactional_db, generated_client
+):
+    from cordee_client.api.billing import invoice_read, invoices_list, splits_list  # noqa: PLC0415
+
+    mission = MissionFactory()
+    [invoice] = billing_data.billing_rows(mission)
+    _token, raw = make_token(mission.lead, mission.collective)
+    client = generated_client.AuthenticatedClient(base_url=live_server.url, token=raw)
+
+    page = invoices_list.sync(client=client, document_type="380")
+    assert [item.number for item in page.items] == [invoice.number]
+    detail = invoice_read.sync(client=client, invoice_id=invoice.pk)
+    assert detail.total_incl_tax == "1440.60"
+    assert [line.net_amount for line in detail.lines] == ["1000.00", "200.50"]
+    assert [credit.total_incl_tax for credit in detail.credit_notes] == ["50.00"]
+    [split] = splits_list.sync(client=client).items
+    assert split.approvals_awaited == 1

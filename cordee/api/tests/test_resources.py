@@ -3,7 +3,9 @@ from datetime import date
 import pytest
 from django.test import override_settings
 
+from cordee.api.tests import billing_data
 from cordee.api.tests.conftest import ApiClient, make_token
+from cordee.billing.models import Payment
 from cordee.core.tests.factories import MembershipFactory, OpportunityFactory
 from cordee.missions.models import MissionEvent, Task
 from cordee.missions.tests.factories import (
@@ -29,6 +31,9 @@ def test_every_list_reads_only_the_tokens_collective(write_api, mission):
     OpportunityFactory(collective=other.collective)
     ClientContactFactory(client=mission.client)
     ClientContactFactory(client=other.client)
+    billing_data.billing_rows(mission)
+    [other_invoice] = billing_data.billing_rows(other)
+    payment_ids = set(Payment.objects.filter(collective=mission.collective).values_list("pk", flat=True))
 
     for path in (
         "/members",
@@ -40,6 +45,10 @@ def test_every_list_reads_only_the_tokens_collective(write_api, mission):
         "/tasks",
         "/time-entries",
         "/requests",
+        "/invoices",
+        "/quotes",
+        "/payments",
+        "/splits",
     ):
         response = write_api.get(path)
         assert response.status_code == 200, path
@@ -47,10 +56,13 @@ def test_every_list_reads_only_the_tokens_collective(write_api, mission):
         items = response.json()["items"]
         for item in items:
             assert item.get("mission_id", mission.pk) == mission.pk, path
+        if path == "/payments":
+            assert {item["id"] for item in items} == payment_ids
     assert write_api.get(f"/missions/{other.pk}").status_code == 404
     assert write_api.get(f"/tasks/{other.tasks.first().pk}").status_code == 404
     assert write_api.get(f"/clients/{other.client.pk}").status_code == 404
     assert write_api.get(f"/missions/{other.pk}/feedback").status_code == 404
+    assert write_api.get(f"/invoices/{other_invoice.pk}").status_code == 404
 
 
 def test_cursor_pages_cover_the_list_once_and_refuse_tampering(write_api, mission):

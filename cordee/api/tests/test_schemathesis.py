@@ -7,6 +7,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from cordee.api.management.commands.openapi import OPENAPI_FILE
+from cordee.api.tests import billing_data
 from cordee.api.tests.conftest import make_token
 from cordee.missions.tests.factories import DeliverableFactory, MissionFactory, TaskFactory, TimeEntryFactory
 
@@ -25,11 +26,12 @@ def token(transactional_db):
     DeliverableFactory(mission=mission)
     TaskFactory.create_batch(3, mission=mission)
     TimeEntryFactory(mission=mission)
+    billing_data.billing_rows(mission, count=2)
     return make_token(mission.lead, mission.collective)[1]
 
 
 def test_the_schema_lists_every_operation():
-    assert len(OPERATIONS) == 21
+    assert len(OPERATIONS) == 28
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)

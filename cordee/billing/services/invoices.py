@@ -51,6 +51,7 @@ from cordee.billing.services.sellers import (
     seller_missing,
 )
 from cordee.billing.services.splits import approved_split_for
+from cordee.billing.signals import invoice_issued, invoices_sent
 from cordee.clients.models import ClientContact
 from cordee.collectives.access import membership_for
 from cordee.core.access import AccessDenied
@@ -782,6 +783,7 @@ def _freeze(invoice: Invoice, lines: list[InvoiceLine], *, by, today: date) -> I
     invoice.full_clean(exclude=["pdf", "xml", "seller", "mission", "plan", "collective"])
     invoice.save()
     _lock_covered_time(invoice, invoice.issued_at)
+    invoice_issued.send(sender=Invoice, invoice=invoice)
     return invoice
 
 
@@ -988,6 +990,7 @@ def invoice_batch_send(*, by, batch_id: int) -> InvoiceBatch:
     for invoice in invoices:
         invoice.sent_at = now
         invoice.save(update_fields=["sent_at"])
+    invoices_sent.send(sender=Invoice, invoices=invoices)
     return batch
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from cordee.accounts.models import User
 from cordee.billing.models import ClientCredit, Invoice, LegalSeller, Payment, StatementLine
+from cordee.billing.signals import invoice_payment_refreshed
 from cordee.collectives.access import membership_for
 from cordee.core.access import AccessDenied
 from cordee.core.money import ZERO, money_sum, round_cents, to_decimal
@@ -93,6 +94,7 @@ def invoice_paid_refresh(invoice: Invoice) -> None:
         invoice.total_incl_tax - invoice.amount_credited, invoice.amount_paid
     )
     invoice.save(update_fields=["amount_paid", "payment_status"])
+    invoice_payment_refreshed.send(sender=Invoice, invoice=invoice)
 
 
 def _clean_payment(invoice: Invoice, *, paid_on, amount, statement_line) -> Decimal:

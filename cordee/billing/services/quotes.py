@@ -30,6 +30,7 @@ from cordee.billing.services.sellers import (
     seller_identity,
     seller_missing,
 )
+from cordee.billing.signals import quote_accepted
 from cordee.billing.templatetags.billing import euros, quantity
 from cordee.clients.models import ClientContact
 from cordee.core.money import line_amount, money_sum, percent_of, round_cents
@@ -441,6 +442,7 @@ def quote_accept(
     )
     BillingPlan.objects.filter(pk=quote.plan_id).update(status=BillingPlan.Status.ACTIVE, activated_at=now)
     quote.refresh_from_db()
+    quote_accepted.send(sender=Quote, quote=quote)
     mission = quote.mission
     email_enqueue(
         key=f"billing:quote:{quote.pk}:accepted",

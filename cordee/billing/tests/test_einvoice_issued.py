@@ -14,7 +14,8 @@ from django.db import transaction
 from cordee.billing import einvoice, einvoice_check
 from cordee.billing.einvoice import franchise_line_values
 from cordee.billing.einvoice_check import EInvoiceInvalid
-from cordee.billing.models import BillingMandate, Invoice, InvoiceLine, LegalSeller, NumberSeries
+from cordee.billing.models import BillingMandate, BillingPlan, Invoice, InvoiceLine, LegalSeller, NumberSeries
+from cordee.billing.services.invoices import credit_note_issue
 from cordee.billing.services.plans import plan_save
 from cordee.billing.services.sellers import (
     client_identity,
@@ -24,6 +25,7 @@ from cordee.billing.services.sellers import (
     seller_identity,
 )
 from cordee.billing.tests.conftest import make_ready, payg_input
+from cordee.billing.tests.invoicing import issue_all, mandate, ready_to_invoice
 from cordee.billing.tests.test_einvoice import GOLDEN_DIR, ISSUED_ON, french_euros, pdf_text, xml_text
 from cordee.core.money import line_amount, percent_of
 from cordee.core.tests.factories import MembershipFactory
@@ -325,3 +327,27 @@ def test_the_nature_of_the_operation_is_the_first_letter_of_bt_23(schematrons, w
     assert xml_text(bytes(invoice.xml), "//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID") == [
         "M1"
     ]
+
+
+# --- Through the issuing service (`services.invoices`) --------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", list(BillingPlan.InvoicingMode))
+def test_every_invoice_the_service_issues_passes_every_check(schematrons, world, mode):
+    """Each invoicing mode, and a credit note: the files `invoice_issue` and `credit_note_issue` store pass
+    the XSD, EN 16931 and BR-FR rules and the PDF/A-3 checks; written to var/invoices/golden/service-*."""
+    invoicing = ready_to_invoice(world, mode)
+    if mode == BillingPlan.InvoicingMode.MANDATE:
+        mandate(invoicing)
+    batch = invoicing.draft()
+    issued = issue_all(batch, {"manager": world.lead})
+    issued.append(credit_note_issue(by=world.lead, invoice_id=issued[0].pk, reason="Livrable refusé"))
+    GOLDEN_DIR.mkdir(parents=True, exist_ok=True)
+    for index, invoice in enumerate(issued, start=1):
+        pdf, xml = bytes(invoice.pdf), bytes(invoice.xml)
+        (GOLDEN_DIR / f"service-{mode}-{index}-{invoice.number}.pdf").write_bytes(pdf)
+        assert [str(failure) for failure in einvoice_check.xml_failures(xml) if failure.blocking] == []
+        einvoice_check.pdf_check(pdf)
+        summation = "//ram:SpecifiedTradeSettlementHeaderMonetarySummation/"
+        assert xml_text(xml, summation + "ram:GrandTotalAmount") == [str(invoice.total_incl_tax)]
+        assert french_euros(invoice.total_incl_tax) in pdf_text(pdf)
