@@ -141,6 +141,10 @@ def test_invoice_flow(live_server, browser, page, journey):
     page.wait_for_selector(".message--success")
     batch = InvoiceBatch.objects.get()
     assert [invoice.number for invoice in batch.invoices.all()] == ["", ""]
+    # The burn chart's last week label ends inside the drawing instead of being cut at its edge.
+    chart = page.locator("svg.burn-chart").bounding_box()
+    last_label = page.locator("svg.burn-chart text.burn-chart__label").last.bounding_box()
+    assert last_label["x"] + last_label["width"] <= chart["x"] + chart["width"] + 1, (last_label, chart)
     journey.snap(page, "invoices-drafted")
 
     # 3. Each member issues their own invoice, in their own name, series and VAT regime.
@@ -149,6 +153,9 @@ def test_invoice_flow(live_server, browser, page, journey):
         who.goto(f"{billing}invoices/{draft.pk}/")
         who.click("button:has-text('Émettre la facture')")
         who.wait_for_selector(".message--success")
+    # The VAT breakdown prints the rate the French way ("TVA 20 % sur"), never "20.00 %".
+    totals = lea_page.locator("table.quote-totals").inner_text()
+    assert re.search(r"TVA 20\s%\ssur", totals, re.IGNORECASE) and "20.00" not in totals, totals
     journey.snap(lea_page, "member-invoice-issued")
     invoices = list(batch.invoices.order_by("pk"))
     assert [invoice.number for invoice in invoices] == [f"FAC-{today.year}-00001"] * 2

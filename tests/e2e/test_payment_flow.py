@@ -141,6 +141,14 @@ def test_payment_flow(live_server, browser, page, journey, tmp_path):
     journey.snap(page, "mission-payments")
     page.goto(f"{base}/collectives/atelier/billing/payments/charts/")
     assert page.locator("svg.pay-chart").count() == 2
+    # French month abbreviations (juil., sept.), never the English "Jul"/"Sep" of Django's "M" format.
+    month_labels = " ".join(page.locator("svg.pay-chart--receipts text, main table th").all_text_contents())
+    month_labels += " " + " ".join(
+        page.locator("main td[data-label]").evaluate_all("cells => cells.map(c => c.dataset.label)")
+    )
+    assert "déc." in month_labels and not re.search(
+        r"\b(Jan|Feb|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b", month_labels
+    )
     journey.snap(page, "charts")
 
     # 7. The ladder reminds the rest: one email with the partly paid and the unpaid invoices, at +7 days.
@@ -157,6 +165,15 @@ def test_payment_flow(live_server, browser, page, journey, tmp_path):
     phone = new_page(browser, PHONE)
     phone.context.add_cookies(page.context.cookies())
     phone.goto(f"{base}/collectives/atelier/billing/payments/charts/")
+    # The chart labels stay legible once the drawing shrinks to the phone: at least 9 px on screen.
+    label_height = phone.locator("svg.pay-chart--receipts text.pay-chart__label").first.bounding_box()[
+        "height"
+    ]
+    assert label_height >= 9, label_height
+    # The y-axis amount is not cut at the chart's left edge.
+    chart_box = phone.locator("svg.pay-chart--receipts").bounding_box()
+    axis_box = phone.locator("svg.pay-chart--receipts > text.pay-chart__label").first.bounding_box()
+    assert axis_box["x"] >= chart_box["x"], (axis_box, chart_box)
     journey.snap(phone, "charts-phone")
     phone.context.close()
     assert other.payment_status == Invoice.PaymentStatus.OPEN

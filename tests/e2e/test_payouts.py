@@ -54,6 +54,15 @@ def test_a_payout_batch_is_exported_and_the_journal_downloaded(live_server, page
         xmlschema.XMLSchema(XSD).validate(content.decode())
         assert b"<CtrlSum>1480.50</CtrlSum>" in content
         journey.snap(page, "batch-exported")
+        # On a phone the amount transferred stays in view: holder, IBAN and label move under the member.
+        page.set_viewport_size({"width": 390, "height": 844})
+        amount = page.locator("table.payout-lines tbody td.num").first.bounding_box()
+        assert amount["x"] + amount["width"] <= 390, amount
+        assert page.locator("table.payout-lines .payout-lines__detail").first.is_visible()
+        assert "FR14 2004 1010" in page.locator("table.payout-lines .payout-lines__detail").first.inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        journey.snap(page, "batch-exported-phone")
+        page.set_viewport_size({"width": 1280, "height": 860})
         page.click("button:has-text('Marquer payé')")
         page.wait_for_selector("text=Le lot est marqué payé.")
         assert PayoutBatch.objects.get().status == PayoutBatch.Status.PAID

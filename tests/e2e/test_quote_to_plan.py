@@ -181,6 +181,13 @@ def test_quote_to_plan(live_server, browser, page, journey):
     phone.goto(f"{base}/portal/missions/{mission.pk}/billing/")
     portal_budget = phone.locator("main").inner_text()
     assert "5 jours consommés sur un plafond de 20 jours" in portal_budget.replace("\xa0", " ")
+    # The burn chart's week labels do not run into each other on a phone.
+    boxes = [label.bounding_box() for label in phone.locator("svg.burn-chart text.burn-chart__label").all()]
+    for left, right in zip(boxes, boxes[1:], strict=False):
+        assert left["x"] + left["width"] <= right["x"], (left, right)
+    chart = phone.locator("svg.burn-chart").bounding_box()
+    for tick in phone.locator("svg.burn-chart .burn-chart__tick text").all():
+        assert tick.bounding_box()["x"] >= chart["x"], (tick.bounding_box(), chart)
     journey.snap(phone, "portal-budget-phone")
     page.goto(billing)
     chart = page.locator("svg.burn-chart")

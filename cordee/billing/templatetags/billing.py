@@ -83,18 +83,31 @@ def burn_chart(budget, *, chart_id="burn-chart", title=""):
         '<g class="burn-chart__tick"><line x1="{}" x2="{}" y1="{}" y2="{}" class="burn-chart__grid"/>'
         '<text x="{}" y="{}" text-anchor="end" dominant-baseline="middle">{}</text></g>',
         (
-            (LEFT, WIDTH - RIGHT, y(tick), y(tick), LEFT - 8, y(tick), number_format(round(tick, 1), 1))
+            (
+                LEFT,
+                WIDTH - RIGHT,
+                y(tick),
+                y(tick),
+                LEFT - 8,
+                y(tick),
+                number_format(round(tick, 1), 0 if round(tick, 1) == round(tick) else 1),
+            )
             for tick in ticks
         ),
     )
     step = max(1, -(-count // MAX_LABELS))
     labels = format_html_join(
         "",
-        '<text x="{}" y="{}" text-anchor="middle" class="burn-chart__label">{}</text>',
+        '<text x="{}" y="{}" text-anchor="{}" class="burn-chart__label">{}</text>',
         (
-            (x(index), HEIGHT - BOTTOM + 18, date_format(point.week, "j b"))
+            (
+                x(index),
+                HEIGHT - BOTTOM + 18,
+                "end" if index == count - 1 and count > 1 else "middle",
+                date_format(point.week, "j N"),
+            )
             for index, point in enumerate(all_points)
-            if index % step == 0 or index == count - 1
+            if (index % step == 0 and count - 1 - index >= step) or index == count - 1
         ),
     )
     line = (

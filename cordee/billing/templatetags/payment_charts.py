@@ -104,8 +104,8 @@ def ageing_chart(rows, *, chart_id="ageing-chart"):
 @register.simple_tag
 def receipts_chart(months, series, *, chart_id="receipts-chart"):
     """Bars per month, one per member's business, of the money received."""
-    height = 240
-    bottom = 36
+    height = 256
+    bottom = 56
     plot_height = height - TOP - bottom
     top = max([amount for item in series for amount in item.amounts] + [Decimal(1)])
     group = (WIDTH - 60 - RIGHT) / max(1, len(months))
@@ -115,10 +115,13 @@ def receipts_chart(months, series, *, chart_id="receipts-chart"):
         x0 = 60 + month_index * group
         parts.append(
             format_html(
-                '<text x="{}" y="{}" text-anchor="middle" class="pay-chart__label">{}</text>',
+                '<text x="{}" y="{}" text-anchor="middle" class="pay-chart__label">{}'
+                '<tspan x="{}" dy="1.2em">{}</tspan></text>',
                 round(x0 + group / 2, 1),
                 height - bottom + 18,
-                date_format(month, "M Y"),
+                date_format(month, "N"),
+                round(x0 + group / 2, 1),
+                date_format(month, "Y"),
             )
         )
         for series_index, item in enumerate(series):
@@ -139,8 +142,8 @@ def receipts_chart(months, series, *, chart_id="receipts-chart"):
             )
     parts.append(
         format_html(
-            '<text x="52" y="{}" text-anchor="end" class="pay-chart__label">{}</text>'
-            '<text x="52" y="{}" text-anchor="end" class="pay-chart__label">0</text>',
+            '<text x="56" y="{}" text-anchor="end" class="pay-chart__label">{}</text>'
+            '<text x="56" y="{}" text-anchor="end" class="pay-chart__label">0</text>',
             TOP + 10,
             number_format(round(top), 0, force_grouping=True),
             TOP + plot_height,
