@@ -111,3 +111,44 @@ def test_every_string_marked_in_the_code_is_in_the_french_catalogue():
         }
     )
     assert missing == []
+
+
+def _eager_calls(node, names: set[str]) -> list[int]:
+    """Lines of calls to `names` outside any function body below `node`."""
+    lines = []
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        if isinstance(child, ast.Call) and isinstance(child.func, ast.Name) and child.func.id in names:
+            lines.append(child.lineno)
+        lines.extend(_eager_calls(child, names))
+    return lines
+
+
+def eager_translations_at_import(source: Path) -> list[str]:
+    """Calls of the non-lazy gettext family outside any function: evaluated once, at import, in whatever
+    language was active then (a message would stay English for every French page after it)."""
+    found = []
+    for path in source.rglob("*.py"):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text())
+        eager = {
+            alias.asname or alias.name
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+            for alias in node.names
+            if alias.name in ("gettext", "ngettext", "pgettext", "npgettext")
+        }
+        found.extend(f"{path}:{line}" for line in _eager_calls(tree, eager))
+    return found
+
+
+def test_no_message_is_translated_at_import_time(tmp_path):
+    assert eager_translations_at_import(Path(settings.BASE_DIR) / "cordee") == []
+    sample = tmp_path / "cordee" / "sample.py"
+    sample.parent.mkdir()
+    sample.write_text(
+        "from django.utils.translation import gettext as _\nDONE = _('Done.')\n\ndef ok():\n    return _('Fine')\n"
+    )
+    assert eager_translations_at_import(tmp_path / "cordee") == [f"{sample}:2"]

@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from cordee.billing.forms import apply_errors
@@ -76,10 +77,19 @@ def payouts_page(request):
 
 
 ACTIONS = {
-    "approve": (payouts.payout_batch_approve, _("The batch is approved: export its transfer file.")),
-    "export": (payouts.payout_batch_export, _("The transfer file is ready: upload it to the bank.")),
-    "paid": (payouts.payout_batch_mark_paid, _("The batch is marked paid.")),
-    "cancel": (payouts.payout_batch_cancel, _("The batch is cancelled: what it held is owed again.")),
+    "approve": (
+        payouts.payout_batch_approve,
+        gettext_lazy("The batch is approved: export its transfer file."),
+    ),
+    "export": (
+        payouts.payout_batch_export,
+        gettext_lazy("The transfer file is ready: upload it to the bank."),
+    ),
+    "paid": (payouts.payout_batch_mark_paid, gettext_lazy("The batch is marked paid.")),
+    "cancel": (
+        payouts.payout_batch_cancel,
+        gettext_lazy("The batch is cancelled: what it held is owed again."),
+    ),
 }
 
 

@@ -112,6 +112,13 @@ class InvoiceBatch(models.Model):
         return self.label
 
 
+# A credit note is never cancelled: only drafts and issued ones need their own wording.
+CREDIT_NOTE_STATUS_LABELS = {
+    "draft": pgettext_lazy("credit note status", "Draft"),
+    "issued": pgettext_lazy("credit note status", "Issued"),
+}
+
+
 class Invoice(models.Model):
     """An invoice (380) or credit note (381) with one legal seller.
 
@@ -356,6 +363,13 @@ class Invoice(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def status_label(self) -> str:
+        """The status as shown: in French a credit note ("avoir") agrees in the masculine."""
+        if self.is_credit_note and self.status in CREDIT_NOTE_STATUS_LABELS:
+            return str(CREDIT_NOTE_STATUS_LABELS[self.status])
+        return str(self.get_status_display())
 
     @property
     def is_to_client(self) -> bool:

@@ -65,6 +65,11 @@ def test_a_full_credit_note_cancels_the_invoice(member_invoice):
     )
     # The invoice series did not move: credit notes have their own.
     assert NumberSeries.objects.get(seller=original.seller, document_type="invoice").last_number == 1
+    # In French a credit note ("avoir") is "émis", an invoice "émise".
+    with translation.override("fr"):
+        assert credit.status_label == "Émis"
+        assert Invoice(status="issued", document_type="380").status_label == "Émise"
+        assert original.status_label == "Annulée par un avoir"
 
 
 def test_partial_credit_notes_reduce_the_balance_until_the_last_cancels(member_invoice):
