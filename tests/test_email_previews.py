@@ -32,10 +32,11 @@ NOT_CLIENT_FACING = {
     "communication/emails/ritual_call_cancelled": "the cancellation of the weekly call previewed",
 }
 # Templates not written in the call: allauth's account emails (sign-up, password reset...), chosen at
-# run time by the library, and the outbox's own passing on of its argument.
+# run time by the library, and the passing on of their argument by the outbox and billing's client email.
 DYNAMIC = {
     "cordee/accounts/adapter.py:template_prefix",
     "cordee/core/outbox.py:template",
+    "cordee/billing/services/links.py:template",
 }
 
 
@@ -76,8 +77,9 @@ def _resolve(value: ast.expr, *, constants, function, where: str) -> set[str]:
 
 
 # The ways to put an email in the outbox, with the position of `template` when given positionally:
-# `email_enqueue(...)` (keyword-only) and the `EmailRequest(...)`s of `email_enqueue_many`.
-SENDERS = {"email_enqueue": 99, "EmailRequest": 2}
+# `email_enqueue(...)` (keyword-only), the `EmailRequest(...)`s of `email_enqueue_many`, and billing's
+# `client_email_enqueue(...)` (keyword-only), which forwards its own `template` parameter to the outbox.
+SENDERS = {"email_enqueue": 99, "EmailRequest": 2, "client_email_enqueue": 99}
 
 
 def enqueued_templates() -> set[str]:

@@ -406,6 +406,7 @@ SYSTEM = {
     "portal.services.portal_link_for": "step of kickoff and recaps emails (checked services)",
     "timesheets.services.time_entries_lock": "step of invoicing, which checks its own access",
     "billing.services.links.portal_link_to": "step of the billing emails built by checked services",
+    "billing.services.links.client_email_enqueue": "step of the billing emails sent by checked services",
     "billing.services.plans.cap_alerts_send": "periodic job",
     "billing.services.payments.invoice_paid_refresh": "step of the checked payment and credit-note services",
     "billing.services.reminders.reminder_send": "step of the periodic reminders job",

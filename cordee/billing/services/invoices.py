@@ -39,7 +39,7 @@ from cordee.billing.models import (
 )
 from cordee.billing.pdf import sha256_hex
 from cordee.billing.queries import invoiceable_deliverables
-from cordee.billing.services.links import portal_link_to
+from cordee.billing.services.links import client_email_enqueue, portal_link_to
 from cordee.billing.services.payments import invoice_paid_refresh
 from cordee.billing.services.sellers import (
     COMPANY_FORMS,
@@ -57,7 +57,6 @@ from cordee.clients.models import ClientContact
 from cordee.collectives.access import membership_for
 from cordee.core.access import AccessDenied
 from cordee.core.money import ZERO, line_amount, money_sum, percent_of, round_cents
-from cordee.core.outbox import email_enqueue
 from cordee.missions.access import mission_for
 from cordee.missions.models import Deliverable
 from cordee.timesheets.models import TimeEntry
@@ -967,24 +966,17 @@ def invoice_batch_send(*, by, batch_id: int) -> InvoiceBatch:
     now = timezone.now()
     key = f"billing:invoice-batch:{batch.pk}"
     for contact in contacts:
-        email_enqueue(
+        client_email_enqueue(
+            mission,
+            contact,
             key=f"{key}:contact:{contact.pk}",
-            to=contact.email,
             template="billing/emails/invoices_sent",
             context={
                 "batch": batch,
                 "invoices": invoices,
                 "total": money_sum(invoice.total_incl_tax for invoice in invoices),
-                "mission": mission,
-                "collective": mission.collective,
-                "contact": contact,
-                "lead": mission.lead,
                 "portal_url": portal_link_to(contact, "billing_portal:batch", batch.pk),
             },
-            language=contact.language,
-            sender=mission.collective.notification_sender(),
-            reply_to=mission.lead.email,
-            collective=mission.collective,
             attachments=attachments,
         )
     batch.sent_at = now
@@ -1000,23 +992,16 @@ def invoice_batch_send(*, by, batch_id: int) -> InvoiceBatch:
 def _credit_note_email(credit: Invoice, original: Invoice) -> None:
     mission = credit.mission
     for contact in _finance_contacts(mission):
-        email_enqueue(
+        client_email_enqueue(
+            mission,
+            contact,
             key=f"billing:credit-note:{credit.pk}:contact:{contact.pk}",
-            to=contact.email,
             template="billing/emails/credit_note_sent",
             context={
                 "credit": credit,
                 "original": original,
-                "mission": mission,
-                "collective": mission.collective,
-                "contact": contact,
-                "lead": mission.lead,
                 "portal_url": portal_link_to(contact, "billing_portal:invoices", mission.pk),
             },
-            language=contact.language,
-            sender=mission.collective.notification_sender(),
-            reply_to=mission.lead.email,
-            collective=mission.collective,
             attachments=[_attachment(credit)],
         )
     Invoice.objects.filter(pk=credit.pk).update(sent_at=timezone.now())

@@ -21,7 +21,7 @@ from cordee.billing.models import (
     Quote,
 )
 from cordee.billing.pdf import pdf_render, sha256_hex
-from cordee.billing.services.links import portal_link_to
+from cordee.billing.services.links import client_email_enqueue, portal_link_to
 from cordee.billing.services.plans import PortalRefused, bonus_amount
 from cordee.billing.services.sellers import (
     client_billing_address_missing,
@@ -304,22 +304,12 @@ def quote_send(*, by, quote_id: int) -> Quote:
         "content": bytes(quote.pdf),
     }
     for contact in contacts:
-        email_enqueue(
+        client_email_enqueue(
+            mission,
+            contact,
             key=f"billing:quote:{quote.pk}:contact:{contact.pk}",
-            to=contact.email,
             template="billing/emails/quote_sent",
-            context={
-                "quote": quote,
-                "mission": mission,
-                "collective": mission.collective,
-                "contact": contact,
-                "lead": mission.lead,
-                "portal_url": portal_link_to(contact, "billing_portal:quote", quote.pk),
-            },
-            language=contact.language,
-            sender=mission.collective.notification_sender(),
-            reply_to=mission.lead.email,
-            collective=mission.collective,
+            context={"quote": quote, "portal_url": portal_link_to(contact, "billing_portal:quote", quote.pk)},
             attachments=[attachment],
         )
     return quote

@@ -14,12 +14,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cordee.billing.models import ActivityReport, BillingPlan
-from cordee.billing.services.links import portal_link_to
+from cordee.billing.services.links import client_email_enqueue, portal_link_to
 from cordee.billing.services.plans import NOT_BILLABLE, PortalRefused, billable_days_limit
 from cordee.billing.templatetags.billing import quantity
 from cordee.clients.models import ClientContact
 from cordee.core.money import line_amount, money_sum, round_quantity
-from cordee.core.outbox import email_enqueue
 from cordee.missions.access import mission_for
 from cordee.timesheets.models import TimeEntry
 from cordee.timesheets.services import time_entries_lock
@@ -167,21 +166,15 @@ def activity_report_send(*, by, report_id: int) -> ActivityReport:
     for contact in ClientContact.objects.filter(
         client_id=mission.client_id, collective_id=mission.collective_id
     ):
-        email_enqueue(
+        client_email_enqueue(
+            mission,
+            contact,
             key=f"billing:report:{report.pk}:contact:{contact.pk}",
-            to=contact.email,
             template="billing/emails/report_sent",
             context={
                 "report": report,
-                "mission": mission,
-                "collective": mission.collective,
-                "contact": contact,
                 "portal_url": portal_link_to(contact, "billing_portal:report", report.pk),
             },
-            language=contact.language,
-            sender=mission.collective.notification_sender(),
-            reply_to=mission.lead.email,
-            collective=mission.collective,
         )
     return report
 
