@@ -13,9 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cordee.billing.access import may_read_files, readable_invoices
 from cordee.billing.forms import apply_errors
 from cordee.billing.forms_invoices import BillingMandateForm, CreditNoteForm, InvoiceDraftForm
 from cordee.billing.models import BillingMandate, Invoice, InvoiceBatch, LegalSeller
+from cordee.billing.permissions import mission_billing_view
 from cordee.billing.services.invoices import (
     InvoiceTampered,
     billing_mandate_archive,
@@ -34,7 +36,6 @@ from cordee.billing.services.payments import can_record_payments, invoice_balanc
 from cordee.billing.services.revenue import member_threshold_warnings
 from cordee.collectives.permissions import collective_view
 from cordee.core.access import AccessDenied
-from cordee.missions.permissions import mission_view
 
 logger = logging.getLogger(__name__)
 
@@ -56,14 +57,16 @@ def _invoice(request, invoice_pk) -> Invoice:
     return get_object_or_404(
         Invoice.objects.select_related(
             "seller__user", "issuer__user", "buyer_seller__user", "client", "corrects", "batch", "mandate"
-        ).defer("pdf", "xml"),
+        )
+        .defer("pdf", "xml")
+        .filter(readable_invoices(request.membership)),
         collective=request.collective,
         mission=request.mission,
         pk=invoice_pk,
     )
 
 
-@mission_view(manage=True)
+@mission_billing_view(manage=True)
 @require_POST
 def invoice_batch_create(request):
     kind, _sep, pk = request.POST.get("source", "").partition(":")
@@ -85,7 +88,7 @@ def invoice_batch_create(request):
     return redirect(_billing_url(request))
 
 
-@mission_view
+@mission_billing_view
 @require_http_methods(["GET", "POST"])
 def invoice_detail(request, invoice_pk):
     invoice = _invoice(request, invoice_pk)
@@ -163,7 +166,7 @@ def _may_issue(request, invoice: Invoice) -> bool:
     return request.can_manage_mission
 
 
-@mission_view
+@mission_billing_view
 @require_POST
 def invoice_issue_view(request, invoice_pk):
     invoice = _invoice(request, invoice_pk)
@@ -178,12 +181,17 @@ def invoice_issue_view(request, invoice_pk):
     return redirect(_invoice_url(request, invoice))
 
 
-@mission_view
+@mission_billing_view
 def invoice_pdf(request, invoice_pk):
     invoice = get_object_or_404(
-        Invoice, collective=request.collective, mission=request.mission, pk=invoice_pk
+        Invoice.objects.select_related("seller", "buyer_seller").filter(
+            readable_invoices(request.membership)
+        ),
+        collective=request.collective,
+        mission=request.mission,
+        pk=invoice_pk,
     )
-    if invoice.is_draft:
+    if invoice.is_draft or not may_read_files(request.membership, invoice):
         raise Http404
     try:
         content = invoice_pdf_checked(invoice)
@@ -203,7 +211,7 @@ def _batch(request, batch_pk) -> InvoiceBatch:
     )
 
 
-@mission_view(manage=True)
+@mission_billing_view(manage=True)
 @require_POST
 def invoice_batch_send_view(request, batch_pk):
     batch = _batch(request, batch_pk)
@@ -216,7 +224,7 @@ def invoice_batch_send_view(request, batch_pk):
     return redirect(_billing_url(request))
 
 
-@mission_view(manage=True)
+@mission_billing_view(manage=True)
 @require_POST
 def invoice_batch_discard_view(request, batch_pk):
     batch = _batch(request, batch_pk)
