@@ -37,15 +37,22 @@ def _invoice_ids(world, *names) -> set[int]:
     return {getattr(world, name).pk for name in names}
 
 
+def _billing_paths(client, invoice) -> list[str]:
+    """Every operation of the `billing` tag in the API's own description, with this invoice's id: a new
+    billing operation is walked without being listed here."""
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    return [
+        path.removeprefix("/api/v1").format(invoice_id=invoice.pk)
+        for path, operations in paths.items()
+        if any("billing" in operation.get("tags", []) for operation in operations.values())
+    ]
+
+
 def test_without_the_billing_scope_every_billing_operation_is_a_clear_403(client, world):
     api = _api(client, world, world.admin, billing=False)
-    invoice = world.client_invoice.pk
-    for path in (
-        *BILLING_LISTS,
-        f"/invoices/{invoice}",
-        f"/invoices/{invoice}/pdf",
-        f"/invoices/{invoice}/xml",
-    ):
+    paths = _billing_paths(client, world.client_invoice)
+    assert len(paths) == 7
+    for path in paths:
         response = api.get(path)
         assert response.status_code == 403, path
         assert response["Content-Type"] == "application/problem+json"
@@ -71,10 +78,13 @@ def test_an_admin_with_the_scope_reads_all_of_the_collectives_billing(client, wo
 
 def test_a_member_outside_the_team_reads_no_billing_of_the_mission(client, world):
     api = _api(client, world, world.outsider)
-    for path in BILLING_LISTS:
-        assert _ids(api, path) == set(), path
     for invoice in (world.client_invoice, world.to_lead, world.to_entity):
-        assert api.get(f"/invoices/{invoice.pk}").status_code == 404
+        for path in _billing_paths(client, invoice):
+            response = api.get(path)
+            if str(invoice.pk) in path:
+                assert response.status_code == 404, path
+            else:
+                assert response.status_code == 200 and response.json()["items"] == [], path
 
 
 def test_a_team_member_reads_the_client_invoices_never_another_members_invoice_or_iban(client, world):
