@@ -13,8 +13,11 @@ What the pages allowed before this rule (audit of December 2026):
 The rule, the same on the pages and through the API:
 - A mission's billing (its plan, quotes, reports, splits, client invoices and their payments) is read by
   the collective's admins, the mission's lead (who manages its billing) and the members of its team (or
-  with a share in one of its revenue splits).
-  Others get a 403 on the mission's billing pages and see none of it in lists.
+  with a share in one of its revenue splits). Other members get a 403 on the mission's billing pages and
+  find none of it in lists, the payment charts or the API. An invoice's pages follow the invoice's rule
+  below (a 404 otherwise). (Drafts show on the pages to their readers; the API never shows drafts.)
+- A client's invoice is read by the mission's readers, and by its seller's owner and its issuer's even
+  outside the team.
 - An invoice a member sends another seller (re-invoicing by the lead, or to the collective's entity) is
   between the two businesses: its seller's owner, its buyer's administrator, the mission's lead and the
   collective's admins read it; the rest of the team does not.
@@ -25,7 +28,9 @@ The rule, the same on the pages and through the API:
   stored PDF and XML of such an invoice print the IBAN: they are served to those two only.
 - A seller's administrator is the member for their own business, the collective's admins for the entity.
   Payouts, the receipts book and the other exports stay with the seller's administrator (services/payouts,
-  services/exports); a member's statement with the member and the admins.
+  services/exports); a member's statement with the member and the admins. Kept as it was: the bank
+  statements of a member's account are read by that member and the collective's admins, whom the payment
+  services let reconcile for members (payment_queries.reconcilable_sellers).
 
 Every function works from a membership already checked (collective_view, or the API's token) and costs no
 query: the filters are joins or subqueries of the listing's own query.

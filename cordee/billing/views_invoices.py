@@ -36,6 +36,7 @@ from cordee.billing.services.payments import can_record_payments, invoice_balanc
 from cordee.billing.services.revenue import member_threshold_warnings
 from cordee.collectives.permissions import collective_view
 from cordee.core.access import AccessDenied
+from cordee.missions.permissions import mission_view
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ def _flash(request, errors) -> None:
 
 
 def _invoice(request, invoice_pk) -> Invoice:
+    """The mission's invoice if the member reads it (`readable_invoices`: its seller's owner reads it even
+    outside the team), else a 404: the invoice pages follow the invoice's rule, not the mission's."""
     return get_object_or_404(
         Invoice.objects.select_related(
             "seller__user", "issuer__user", "buyer_seller__user", "client", "corrects", "batch", "mandate"
@@ -88,7 +91,7 @@ def invoice_batch_create(request):
     return redirect(_billing_url(request))
 
 
-@mission_billing_view
+@mission_view
 @require_http_methods(["GET", "POST"])
 def invoice_detail(request, invoice_pk):
     invoice = _invoice(request, invoice_pk)
@@ -166,7 +169,7 @@ def _may_issue(request, invoice: Invoice) -> bool:
     return request.can_manage_mission
 
 
-@mission_billing_view
+@mission_view
 @require_POST
 def invoice_issue_view(request, invoice_pk):
     invoice = _invoice(request, invoice_pk)
@@ -181,7 +184,7 @@ def invoice_issue_view(request, invoice_pk):
     return redirect(_invoice_url(request, invoice))
 
 
-@mission_billing_view
+@mission_view
 def invoice_pdf(request, invoice_pk):
     invoice = get_object_or_404(
         Invoice.objects.select_related("seller", "buyer_seller").filter(

@@ -7,9 +7,10 @@ import time_machine
 from django.urls import reverse
 
 from cordee.billing.access import readable_invoices, readable_missions
-from cordee.billing.models import Invoice, RevenueSplit
+from cordee.billing.models import Invoice, RevenueSplit, SplitShare
 from cordee.billing.tests.access_world import access_world
 from cordee.collectives.models import Membership
+from cordee.missions.models import MissionMember
 
 pytestmark = pytest.mark.django_db
 
@@ -32,16 +33,28 @@ def _membership(world, user) -> Membership:
     return Membership.objects.get(collective=world.collective, user=user)
 
 
-def test_a_member_outside_the_team_gets_403_on_the_missions_billing_pages(client, world):
+def test_a_member_outside_the_team_gets_403_on_the_missions_billing_and_404_on_its_invoices(client, world):
     for args in (
         _mission(world, "billing:mission"),
         _mission(world, "billing:mission_payments"),
-        _mission(world, "billing:invoice", world.client_invoice.pk),
-        _mission(world, "billing:invoice_pdf", world.client_invoice.pk),
         _mission(world, "billing:split_deliverable", world.split.deliverable_id),
     ):
         assert _get(client, world.outsider, *args).status_code == 403, args
         assert _get(client, world.teammate, *args).status_code != 403, args
+    for name in ("billing:invoice", "billing:invoice_pdf"):
+        args = _mission(world, name, world.client_invoice.pk)
+        assert _get(client, world.outsider, *args).status_code == 404, args
+        assert _get(client, world.teammate, *args).status_code == 200, args
+
+
+def test_an_invoices_seller_reads_it_even_outside_the_missions_team(client, world):
+    MissionMember.objects.filter(mission=world.mission, user=world.teammate).delete()
+    SplitShare.objects.filter(user=world.teammate).delete()
+    assert _get(client, world.teammate, *_mission(world, "billing:mission")).status_code == 403
+    assert (
+        _get(client, world.teammate, *_mission(world, "billing:invoice", world.client_invoice.pk)).status_code
+        == 200
+    )
 
 
 def test_a_team_member_gets_404_on_another_members_invoice_to_a_business(client, world):
