@@ -92,12 +92,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 READ_ONLY = {
     "api.services.webhooks.url_problem": "a check of an address, before a member's endpoint is saved",
-    "api.services.billing.issued_invoices": "read, filtered on the API token's collective",
-    "api.services.billing.issued_invoice_detail": "read, filtered on the API token's collective",
-    "api.services.billing.issued_invoice_files": "read, filtered on the API token's collective",
-    "api.services.billing.sent_quotes": "read, filtered on the API token's collective",
-    "api.services.billing.recorded_payments": "read, filtered on the API token's collective",
-    "api.services.billing.proposed_splits": "read, filtered on the API token's collective",
+    "api.services.billing.issued_invoices": "read, through billing's reading rule (billing/access.py)",
+    "api.services.billing.issued_invoice_detail": "read, through billing's reading rule (billing/access.py)",
+    "api.services.billing.issued_invoice_files": "read, through billing's reading rule (billing/access.py)",
+    "api.services.billing.sent_quotes": "read, through billing's reading rule (billing/access.py)",
+    "api.services.billing.recorded_payments": "read, through billing's reading rule (billing/access.py)",
+    "api.services.billing.proposed_splits": "read, through billing's reading rule (billing/access.py)",
     "missions.services.health.deliverable_health_deferred": "a pure computation of a health sentence",
     "accounts.services.country_codes": "constant",
     "accounts.services.profile_values_clean": "validation of form values",

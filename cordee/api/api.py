@@ -36,6 +36,10 @@ class BadCursor(Exception):
     pass
 
 
+class BillingScopeMissing(Exception):
+    pass
+
+
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer cordee_…`: the token's collective and owner become the request's."""
 
@@ -66,7 +70,16 @@ api = CordeeApi(
         "Read and write a collective's data. Authenticate with a personal access token "
         "(`Authorization: Bearer cordee_…`), created on the collective's API page. Lists are paginated by "
         "cursor (`next_cursor`), filter with `updated_since` where offered, and carry an ETag. Errors are "
-        "RFC 9457 problem details."
+        "RFC 9457 problem details.\n\n"
+        "**Billing** (the `billing` tag: invoices, quotes, payments, revenue splits) needs the `billing:read` "
+        "scope, ticked when the token is created (off by default, and off for tokens created before it "
+        "existed): without it these operations answer 403 `missing-scope`. With it, a token reads the billing "
+        "its owner may read on the pages, no more: an admin of the collective reads all of it; another "
+        "member the client invoices, quotes, payments and splits of the missions they lead or work on, and "
+        "the invoices their business issued or received. Bank details (IBAN, BIC, account holder) of an "
+        "invoice between two members' businesses are blank unless the token's owner administers that "
+        "party's account, and its PDF and XML are then not served (404); a client's invoice shows the "
+        "seller's bank details printed on it."
     ),
     auth=TokenAuth(),
     urls_namespace="api",
@@ -77,6 +90,12 @@ api = CordeeApi(
 def require_write(request) -> None:
     if not request.api_token.can_write:
         raise ReadOnlyToken
+
+
+def require_billing(request) -> None:
+    """The `billing:read` scope: billing's resources answer 403 without it."""
+    if not request.api_token.can_read_billing:
+        raise BillingScopeMissing
 
 
 @api.exception_handler(AuthenticationError)
@@ -108,6 +127,19 @@ def _read_only(request, error):
         status=403,
         code="read-only-token",
         detail=_("This token can only read: create a read-write one."),
+    )
+
+
+@api.exception_handler(BillingScopeMissing)
+def _billing_scope_missing(request, error):
+    return problem_response(
+        request,
+        status=403,
+        code="missing-scope",
+        detail=_(
+            "This token may not read billing: create a token with the billing:read scope "
+            "(“Also read billing”) on the collective's API page."
+        ),
     )
 
 

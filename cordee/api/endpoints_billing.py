@@ -1,18 +1,20 @@
 """Billing through the API, read only: issued invoices and credit notes with their files, quotes once sent,
-payments, revenue splits once proposed. Drafts are never exposed; everything is scoped to the token's
-collective like the other resources. Issuing, sending and recording payments stay on the pages.
+payments, revenue splits once proposed. Drafts are never exposed. Every operation needs the token's
+`billing:read` scope (a 403 problem otherwise) and shows what the token's owner may read on the billing
+pages, through the same filters (`cordee.billing.access`). Issuing, sending and recording payments stay
+on the pages.
 """
 
 import logging
 from typing import Literal
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query
 
 from cordee.api import schemas, schemas_billing
-from cordee.api.api import api, page
+from cordee.api.api import api, page, require_billing
 from cordee.api.endpoints import ChangedMissionListParams, _since
 from cordee.api.problems import problem_response
 from cordee.api.schemas import Code, Id
@@ -25,6 +27,7 @@ from cordee.api.services.billing import (
     recorded_payments,
     sent_quotes,
 )
+from cordee.billing.access import invoice_parties, may_read_files
 from cordee.billing.services.invoices import (
     InvoiceTampered,
     invoice_filename,
@@ -48,7 +51,8 @@ class InvoiceListParams(ChangedMissionListParams):
 def invoices_list(request, params: Query[InvoiceListParams]):
     """Issued invoices and credit notes (drafts never), filtered by mission, status, payment, seller, type
     and issue dates (inclusive)."""
-    queryset = _since(issued_invoices(request.collective.pk), params, field="changed_at")
+    require_billing(request)
+    queryset = _since(issued_invoices(request.membership), params, field="changed_at")
     filters = {
         "mission_id": params.mission_id,
         "status": params.status,
@@ -70,7 +74,10 @@ def invoices_list(request, params: Query[InvoiceListParams]):
 def invoice_read(request, invoice_id: Id):
     """One issued invoice or credit note: lines, totals, VAT per rate, the seller and buyer as issued, what
     was paid and credited, and its credit notes."""
-    return get_object_or_404(issued_invoice_detail(request.collective.pk), pk=invoice_id)
+    require_billing(request)
+    invoice = get_object_or_404(issued_invoice_detail(request.membership), pk=invoice_id)
+    invoice.parties = invoice_parties(request.membership, invoice)
+    return invoice
 
 
 class QuoteListParams(ChangedMissionListParams):
@@ -80,7 +87,8 @@ class QuoteListParams(ChangedMissionListParams):
 @api.get("/quotes", response=schemas.list_responses(schemas_billing.QuoteOut), tags=["billing"])
 def quotes_list(request, params: Query[QuoteListParams]):
     """Quotes once sent (drafts never): sent, accepted, declined or revised."""
-    queryset = _since(sent_quotes(request.collective.pk), params, field="changed_at")
+    require_billing(request)
+    queryset = _since(sent_quotes(request.membership), params, field="changed_at")
     if params.mission_id is not None:
         queryset = queryset.filter(mission_id=params.mission_id)
     if params.status:
@@ -97,7 +105,8 @@ class PaymentListParams(ChangedMissionListParams):
 @api.get("/payments", response=schemas.list_responses(schemas_billing.PaymentOut), tags=["billing"])
 def payments_list(request, params: Query[PaymentListParams]):
     """Payments recorded against issued invoices, reversed ones included (with `reversed_at`)."""
-    queryset = _since(recorded_payments(request.collective.pk), params, field="changed_at")
+    require_billing(request)
+    queryset = _since(recorded_payments(request.membership), params, field="changed_at")
     filters = {
         "invoice__mission_id": params.mission_id,
         "invoice_id": params.invoice_id,
@@ -115,7 +124,8 @@ class SplitListParams(ChangedMissionListParams):
 @api.get("/splits", response=schemas.list_responses(schemas_billing.SplitOut), tags=["billing"])
 def splits_list(request, params: Query[SplitListParams]):
     """Revenue splits once proposed (drafts never), with their shares and each member's decision."""
-    queryset = _since(proposed_splits(request.collective.pk), params, field="changed_at")
+    require_billing(request)
+    queryset = _since(proposed_splits(request.membership), params, field="changed_at")
     if params.mission_id is not None:
         queryset = queryset.filter(mission_id=params.mission_id)
     if params.status:
@@ -135,7 +145,9 @@ def _file_responses(media_type: str, description: str) -> dict:
 def _stored_file(request, invoice_id: int, *, read_checked, media_type: str, extension: str) -> HttpResponse:
     """An issued invoice's stored file after billing re-checked its SHA-256; a 409 problem when it no
     longer matches (the file is never served then). The fingerprint is the ETag."""
-    invoice = get_object_or_404(issued_invoice_files(request.collective.pk), pk=invoice_id)
+    invoice = get_object_or_404(issued_invoice_files(request.membership), pk=invoice_id)
+    if not may_read_files(request.membership, invoice):
+        raise Http404
     try:
         content = read_checked(invoice)
     except InvoiceTampered:
@@ -170,6 +182,7 @@ def _stored_file(request, invoice_id: int, *, read_checked, media_type: str, ext
 def invoice_pdf(request, invoice_id: Id):
     """The invoice's PDF as issued (Factur-X, its CII XML embedded), served only while its SHA-256 is
     still the one recorded at issue: otherwise a 409 problem."""
+    require_billing(request)
     return _stored_file(
         request, invoice_id, read_checked=invoice_pdf_checked, media_type="application/pdf", extension="pdf"
     )
@@ -184,6 +197,7 @@ def invoice_pdf(request, invoice_id: Id):
 def invoice_xml(request, invoice_id: Id):
     """The invoice's CII XML as issued, served only while its SHA-256 is still the one recorded at issue:
     otherwise a 409 problem."""
+    require_billing(request)
     return _stored_file(
         request, invoice_id, read_checked=invoice_xml_checked, media_type="application/xml", extension="xml"
     )

@@ -19,6 +19,14 @@ class AccessTokenForm(forms.Form):
         widget=forms.RadioSelect,
     )
     lifetime = forms.ChoiceField(label=_("Expires after"), choices=LIFETIMES, initial="90", required=False)
+    billing = forms.BooleanField(
+        label=_("Also read billing (billing:read)"),
+        required=False,
+        help_text=_(
+            "Invoices, quotes, payments and revenue splits, only those you may see on the billing pages. "
+            "Off unless ticked."
+        ),
+    )
 
 
 class WebhookEndpointForm(forms.Form):
@@ -30,5 +38,11 @@ class WebhookEndpointForm(forms.Form):
     )
     description = forms.CharField(label=_("Description"), max_length=120, required=False)
     events = forms.MultipleChoiceField(
-        label=_("Events"), choices=WebhookEndpoint.Event.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Events"),
+        choices=WebhookEndpoint.Event.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Invoice, credit note and quote events are sent only while the admin who adds the endpoint "
+            "stays an admin of the collective."
+        ),
     )

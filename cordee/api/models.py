@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AccessToken(models.Model):
-    """A bearer token scoped to one collective, read-only or read-write. Only its SHA-256 is stored."""
+    """A bearer token scoped to one collective, read-only or read-write, and allowed to read billing or not
+    (the `billing:read` scope, off unless asked for). Only its SHA-256 is stored."""
 
     class Scope(models.TextChoices):
         READ = "read", _("Read")
@@ -16,6 +17,7 @@ class AccessToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens")
     name = models.CharField(_("name"), max_length=80)
     scope = models.CharField(_("scope"), max_length=5, choices=Scope, default=Scope.READ)
+    can_read_billing = models.BooleanField(_("reads billing"), default=False)
     token_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(_("prefix"), max_length=16)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

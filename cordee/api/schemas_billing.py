@@ -117,9 +117,16 @@ class InvoiceOut(Schema):
 
 
 class InvoiceDetailOut(InvoiceOut):
-    seller: dict[str, Any] = Field(validation_alias="seller_snapshot", description="The seller as issued.")
-    buyer: dict[str, Any] = Field(validation_alias="buyer_snapshot", description="The buyer as issued.")
-    issuer: dict[str, Any] = Field(validation_alias="issuer_snapshot")
+    seller: dict[str, Any] = Field(
+        description="The seller as issued. Its bank details are blank on an invoice between two members' "
+        "businesses unless the token's owner administers the seller's account."
+    )
+    buyer: dict[str, Any] = Field(
+        description="The buyer as issued; a business's bank details only for its administrator."
+    )
+    issuer: dict[str, Any] = Field(
+        description="Who issued it under a mandate, as issued; bank details only for its administrator."
+    )
     operation_nature: str
     invoicing_frame: str
     vat_on_debits: bool
@@ -130,6 +137,19 @@ class InvoiceDetailOut(InvoiceOut):
     credit_notes: list[CreditNoteRef] = Field(validation_alias="issued_credit_notes")
     pdf_sha256: str
     xml_sha256: str
+
+    # `parties`: the snapshots as this reader may see them (`cordee.billing.access.invoice_parties`).
+    @staticmethod
+    def resolve_seller(invoice) -> dict:
+        return invoice.parties["seller"]
+
+    @staticmethod
+    def resolve_buyer(invoice) -> dict:
+        return invoice.parties["buyer"]
+
+    @staticmethod
+    def resolve_issuer(invoice) -> dict:
+        return invoice.parties["issuer"]
 
 
 class QuoteLineOut(Schema):

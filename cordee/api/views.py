@@ -36,6 +36,7 @@ def _tokens(request):
         "pk",
         "name",
         "scope",
+        "can_read_billing",
         "prefix",
         "created_at",
         "expires_at",
@@ -58,6 +59,7 @@ def tokens(request):
                 collective_id=request.collective.pk,
                 name=form.cleaned_data["name"],
                 scope=form.cleaned_data["scope"],
+                billing=form.cleaned_data["billing"],
                 expires_at=timezone.now() + timedelta(days=int(lifetime)) if lifetime else None,
             )
         except ValidationError as error:

@@ -10,6 +10,7 @@ from django.db.models import Case, DecimalField, F, Prefetch, Q, Sum, Value, Whe
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
+from cordee.billing.access import readable_invoices
 from cordee.billing.models import BankStatement, Invoice, LegalSeller, Payment, StatementLine
 from cordee.core.money import ZERO, round_cents
 
@@ -78,10 +79,11 @@ def statements_recent(collective_id: int, seller_ids, limit: int = 10) -> list[B
     )
 
 
-def mission_invoices(mission) -> list[Invoice]:
-    """A mission's issued invoices with their payments (reversed ones included, marked)."""
+def mission_invoices(mission, membership) -> list[Invoice]:
+    """A mission's issued invoices the member reads, with their payments (reversed ones included, marked)."""
     return list(
         Invoice.objects.filter(
+            readable_invoices(membership),
             collective_id=mission.collective_id,
             mission=mission,
             status=Invoice.Status.ISSUED,
@@ -106,8 +108,9 @@ class AgeingRow:
         return round_cents(sum(self.amounts.values(), ZERO))
 
 
-def receivables_ageing(collective_id: int, today: date) -> list[AgeingRow]:
-    """What each client still owes, by how late it is: one aggregate query."""
+def receivables_ageing(membership, today: date) -> list[AgeingRow]:
+    """What each client still owes on the invoices the member reads, by how late it is: one aggregate
+    query."""
     balance = F("total_incl_tax") - F("amount_credited") - F("amount_paid")
     aggregates = {}
     for key, _label, low, high in AGEING_BUCKETS:
@@ -126,7 +129,7 @@ def receivables_ageing(collective_id: int, today: date) -> list[AgeingRow]:
         )
     rows = (
         Invoice.objects.filter(
-            collective_id=collective_id,
+            readable_invoices(membership),
             status=Invoice.Status.ISSUED,
             document_type="380",
             payment_status__in=OPEN_PAYMENT_STATUSES,
@@ -164,13 +167,16 @@ def month_starts(today: date, count: int) -> list[date]:
     return months[::-1]
 
 
-def monthly_receipts(
-    collective_id: int, today: date, months: int = 6
-) -> tuple[list[date], list[RevenueSeries]]:
-    """Money each member's business received per month (payments not reversed): one aggregate query."""
+def monthly_receipts(membership, today: date, months: int = 6) -> tuple[list[date], list[RevenueSeries]]:
+    """Money each business received per month (payments not reversed) on the invoices the member reads:
+    one aggregate query."""
     starts = month_starts(today, months)
     rows = (
-        Payment.objects.filter(collective_id=collective_id, reversed_at__isnull=True, paid_on__gte=starts[0])
+        Payment.objects.filter(
+            readable_invoices(membership, prefix="invoice__"),
+            reversed_at__isnull=True,
+            paid_on__gte=starts[0],
+        )
         .annotate(month=TruncMonth("paid_on"))
         .values("invoice__seller_id", "month")
         .annotate(total=Sum("amount"))
@@ -178,7 +184,9 @@ def monthly_receipts(
     )
     sellers = {
         seller.pk: seller
-        for seller in LegalSeller.objects.filter(collective_id=collective_id).select_related("user")
+        for seller in LegalSeller.objects.filter(collective_id=membership.collective_id).select_related(
+            "user"
+        )
     }
     totals: dict[int, dict[date, Decimal]] = {}
     for row in rows:

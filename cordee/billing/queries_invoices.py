@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 from django.utils.formats import date_format
 
+from cordee.billing.access import readable_invoices
 from cordee.billing.models import ActivityReport, BillingPlan, Invoice, InvoiceBatch
 from cordee.billing.queries import invoiceable_deliverables
 from cordee.billing.templatetags.billing import euros
@@ -20,14 +21,14 @@ class Invoicing:
     sources: list[tuple[str, str]]  # ("deliverable:12", "Deliverable: Design — 2 000,00 €") choices
 
 
-def _invoices_prefetch(*, client_only: bool = False) -> Prefetch:
+def _invoices_prefetch(membership) -> Prefetch:
+    """The batch's invoices the member reads (`cordee.billing.access`)."""
     invoices = (
-        Invoice.objects.select_related("seller__user", "buyer_seller__user", "corrects")
+        Invoice.objects.filter(readable_invoices(membership))
+        .select_related("seller__user", "buyer_seller__user", "corrects")
         .defer("pdf", "xml")
         .order_by("document_type", "pk")
     )
-    if client_only:
-        invoices = invoices.filter(client__isnull=False).exclude(status=Invoice.Status.DRAFT)
     return Prefetch("invoices", queryset=invoices, to_attr="invoice_list")
 
 
@@ -46,10 +47,11 @@ def _live_sources(mission: Mission) -> tuple[set[int], set[int]]:
     return deliverables, reports
 
 
-def mission_invoicing(mission: Mission, plan: BillingPlan | None) -> Invoicing:
+def mission_invoicing(mission: Mission, plan: BillingPlan | None, membership) -> Invoicing:
+    """The mission's recent batches, each with the invoices the member reads, and what can be invoiced."""
     batches = list(
         InvoiceBatch.objects.filter(collective_id=mission.collective_id, mission=mission)
-        .prefetch_related(_invoices_prefetch())
+        .prefetch_related(_invoices_prefetch(membership))
         .order_by("-created_at", "-pk")[:RECENT_BATCHES]
     )
     sources = []

@@ -22,6 +22,7 @@ from cordee.billing.forms import (
     apply_errors,
 )
 from cordee.billing.models import ActivityReport, LegalSeller, Quote
+from cordee.billing.permissions import mission_billing_view
 from cordee.billing.services.plans import (
     invoicing_consequences,
     overage_request,
@@ -39,7 +40,6 @@ from cordee.billing.services.sellers import (
 from cordee.billing.services.splits import split_sources
 from cordee.collectives.permissions import collective_view
 from cordee.missions.models import MissionMember
-from cordee.missions.permissions import mission_view
 
 
 def _billing_url(request):
@@ -127,7 +127,7 @@ def sellers(request):
 # --- The mission's billing page ---------------------------------------------------------------------
 
 
-@mission_view
+@mission_billing_view
 def mission_billing(request):
     mission = request.mission
     billing = queries.mission_billing(mission)
@@ -145,13 +145,13 @@ def mission_billing(request):
             ),
             "overage_form": OverageForm(),
             "bonus_form": BonusMeasureForm(),
-            "invoicing": queries_invoices.mission_invoicing(mission, billing.active),
+            "invoicing": queries_invoices.mission_invoicing(mission, billing.active, request.membership),
             "split_sources": split_sources(mission),
         },
     )
 
 
-@mission_view(manage=True)
+@mission_billing_view(manage=True)
 @require_http_methods(["GET", "POST"])
 def plan_edit(request):
     mission = request.mission
@@ -190,7 +190,7 @@ def plan_edit(request):
 # --- Quotes -----------------------------------------------------------------------------------------
 
 
-@mission_view(manage=True)
+@mission_billing_view(manage=True)
 @require_POST
 def quote_create(request):
     form = QuoteDraftForm(request.POST)
@@ -217,14 +217,14 @@ def _quote(request, quote_pk) -> Quote:
     )
 
 
-@mission_view
+@mission_billing_view
 def quote_detail(request, quote_pk):
     quote = _quote(request, quote_pk)
     plan = queries._plans(request.mission).get(pk=quote.plan_id)
     return render(request, "billing/quote.html", {"quote": quote, "plan": plan})
 
 
-@mission_view
+@mission_billing_view
 def quote_pdf(request, quote_pk):
     quote = _quote(request, quote_pk)
     if not quote.pdf:
@@ -238,7 +238,7 @@ def _pdf_response(quote: Quote) -> HttpResponse:
     return response
 
 
-@mission_view(manage=True)
+@mission_billing_view(manage=True)
 @require_POST
 def quote_send_view(request, quote_pk):
     quote = _quote(request, quote_pk)
@@ -253,7 +253,7 @@ def quote_send_view(request, quote_pk):
     return redirect("billing:quote", request.collective.slug, request.mission.pk, quote.pk)
 
 
-@mission_view(manage=True)
+@mission_billing_view(manage=True)
 @require_POST
 def quote_revise_view(request, quote_pk):
     quote = _quote(request, quote_pk)
@@ -271,7 +271,7 @@ def quote_revise_view(request, quote_pk):
 # --- Activity reports, overage, bonus ---------------------------------------------------------------
 
 
-@mission_view(manage=True)
+@mission_billing_view(manage=True)
 @require_POST
 def report_create(request):
     form = ReportDraftForm(request.POST)
@@ -298,12 +298,12 @@ def _report(request, report_pk) -> ActivityReport:
     )
 
 
-@mission_view
+@mission_billing_view
 def report_detail(request, report_pk):
     return render(request, "billing/report.html", {"report": _report(request, report_pk)})
 
 
-@mission_view(manage=True)
+@mission_billing_view(manage=True)
 @require_POST
 def report_send_view(request, report_pk):
     report = _report(request, report_pk)
@@ -316,7 +316,7 @@ def report_send_view(request, report_pk):
     return redirect("billing:report", request.collective.slug, request.mission.pk, report.pk)
 
 
-@mission_view(manage=True)
+@mission_billing_view(manage=True)
 @require_POST
 def overage_create(request):
     form = OverageForm(request.POST)
@@ -337,7 +337,7 @@ def overage_create(request):
     return redirect(_billing_url(request))
 
 
-@mission_view(manage=True)
+@mission_billing_view(manage=True)
 @require_POST
 def bonus_measure(request, billing_plan_pk):
     form = BonusMeasureForm(request.POST)

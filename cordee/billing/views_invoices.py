@@ -13,9 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cordee.billing.access import may_read_files, readable_invoices
 from cordee.billing.forms import apply_errors
 from cordee.billing.forms_invoices import BillingMandateForm, CreditNoteForm, InvoiceDraftForm
 from cordee.billing.models import BillingMandate, Invoice, InvoiceBatch, LegalSeller
+from cordee.billing.permissions import mission_billing_view
 from cordee.billing.services.invoices import (
     InvoiceTampered,
     billing_mandate_archive,
@@ -53,17 +55,21 @@ def _flash(request, errors) -> None:
 
 
 def _invoice(request, invoice_pk) -> Invoice:
+    """The mission's invoice if the member reads it (`readable_invoices`: its seller's owner reads it even
+    outside the team), else a 404: the invoice pages follow the invoice's rule, not the mission's."""
     return get_object_or_404(
         Invoice.objects.select_related(
             "seller__user", "issuer__user", "buyer_seller__user", "client", "corrects", "batch", "mandate"
-        ).defer("pdf", "xml"),
+        )
+        .defer("pdf", "xml")
+        .filter(readable_invoices(request.membership)),
         collective=request.collective,
         mission=request.mission,
         pk=invoice_pk,
     )
 
 
-@mission_view(manage=True)
+@mission_billing_view(manage=True)
 @require_POST
 def invoice_batch_create(request):
     kind, _sep, pk = request.POST.get("source", "").partition(":")
@@ -181,9 +187,14 @@ def invoice_issue_view(request, invoice_pk):
 @mission_view
 def invoice_pdf(request, invoice_pk):
     invoice = get_object_or_404(
-        Invoice, collective=request.collective, mission=request.mission, pk=invoice_pk
+        Invoice.objects.select_related("seller", "buyer_seller").filter(
+            readable_invoices(request.membership)
+        ),
+        collective=request.collective,
+        mission=request.mission,
+        pk=invoice_pk,
     )
-    if invoice.is_draft:
+    if invoice.is_draft or not may_read_files(request.membership, invoice):
         raise Http404
     try:
         content = invoice_pdf_checked(invoice)
@@ -203,7 +214,7 @@ def _batch(request, batch_pk) -> InvoiceBatch:
     )
 
 
-@mission_view(manage=True)
+@mission_billing_view(manage=True)
 @require_POST
 def invoice_batch_send_view(request, batch_pk):
     batch = _batch(request, batch_pk)
@@ -216,7 +227,7 @@ def invoice_batch_send_view(request, batch_pk):
     return redirect(_billing_url(request))
 
 
-@mission_view(manage=True)
+@mission_billing_view(manage=True)
 @require_POST
 def invoice_batch_discard_view(request, batch_pk):
     batch = _batch(request, batch_pk)

@@ -21,6 +21,7 @@ from cordee.billing.forms_payments import (
     StatementUploadForm,
 )
 from cordee.billing.models import BankStatement, ReminderLevel, StatementLine
+from cordee.billing.permissions import mission_billing_view
 from cordee.billing.services.payments import (
     Allocation,
     LineAlreadyDecided,
@@ -43,7 +44,6 @@ from cordee.billing.templatetags.billing import euros
 from cordee.billing.templatetags.payment_charts import SERIES_CLASSES
 from cordee.collectives.permissions import collective_view
 from cordee.core.access import AccessDenied
-from cordee.missions.permissions import mission_view
 
 
 def _invoice_label(invoice) -> str:
@@ -173,7 +173,7 @@ def line_decide(request, line_pk: int):
 @collective_view
 def payment_charts(request):
     today = timezone.localdate()
-    months, series = payment_queries.monthly_receipts(request.collective.pk, today)
+    months, series = payment_queries.monthly_receipts(request.membership, today)
     for index, item in enumerate(series):
         item.css_index = index % SERIES_CLASSES
         item.cells = list(zip(months, item.amounts, strict=True))
@@ -181,7 +181,7 @@ def payment_charts(request):
         request,
         "billing/payment_charts.html",
         {
-            "ageing": payment_queries.receivables_ageing(request.collective.pk, today),
+            "ageing": payment_queries.receivables_ageing(request.membership, today),
             "buckets": payment_queries.AGEING_BUCKETS,
             "months": months,
             "series": series,
@@ -192,7 +192,7 @@ def payment_charts(request):
 # --- A mission's invoices and payments -------------------------------------------------------------
 
 
-@mission_view
+@mission_billing_view
 @require_http_methods(["GET", "POST"])
 def mission_payments(request):
     mission = request.mission
@@ -235,7 +235,7 @@ def mission_payments(request):
         else:
             messages.success(request, _("Saved."))
         return redirect("billing:mission_payments", request.collective.slug, mission.pk)
-    invoices = payment_queries.mission_invoices(mission)
+    invoices = payment_queries.mission_invoices(mission, request.membership)
     today = timezone.localdate()
     for invoice in invoices:
         invoice.balance = invoice_balance(invoice)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cordee.billing.forms import apply_errors
 from cordee.billing.forms_splits import SplitDecisionForm, SplitForm
 from cordee.billing.models import RevenueSplit
+from cordee.billing.permissions import mission_billing_view
 from cordee.billing.services.revenue import split_threshold_warnings
 from cordee.billing.services.splits import (
     split_approve,
@@ -24,7 +25,6 @@ from cordee.billing.services.splits import (
     split_reject,
     split_source_for,
 )
-from cordee.missions.permissions import mission_view
 
 Source = RevenueSplit.Source
 URL_NAMES = {
@@ -38,19 +38,19 @@ def split_page_url_name(kind: str) -> str:
     return URL_NAMES[kind]
 
 
-@mission_view
+@mission_billing_view
 @require_http_methods(["GET", "POST"])
 def split_deliverable(request, deliverable_pk):
     return _split_page(request, Source.DELIVERABLE, deliverable_pk)
 
 
-@mission_view
+@mission_billing_view
 @require_http_methods(["GET", "POST"])
 def split_report(request, report_pk):
     return _split_page(request, Source.ACTIVITY_REPORT, report_pk)
 
 
-@mission_view
+@mission_billing_view
 @require_http_methods(["GET", "POST"])
 def split_bonus(request, billing_plan_pk):
     return _split_page(request, Source.BONUS, billing_plan_pk)
@@ -152,7 +152,7 @@ def _split_page(request, kind: str, source_pk: int):
     return render(request, "billing/split.html", context, status=status)
 
 
-@mission_view
+@mission_billing_view
 @require_POST
 def split_decide(request, split_pk):
     split = get_object_or_404(

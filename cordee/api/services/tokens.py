@@ -22,9 +22,13 @@ MAX_TOKEN_LIFETIME = timedelta(days=366)
 
 @transaction.atomic
 def access_token_create(
-    *, by, collective_id: int, name: str, scope: str, expires_at=None
+    *, by, collective_id: int, name: str, scope: str, expires_at=None, billing: bool = False
 ) -> tuple[AccessToken, str]:
-    """Create a token for the acting member in one of their collectives; the raw token is returned once."""
+    """Create a token for the acting member in one of their collectives; the raw token is returned once.
+
+    `billing` grants the `billing:read` scope: the token then reads the billing its owner may read on the
+    pages (`cordee.billing.access`), nothing more; without it the billing resources answer 403.
+    """
     membership = membership_for(by, collective_id)
     name = (name or "").strip()
     errors = {}
@@ -45,6 +49,7 @@ def access_token_create(
         user=by,
         name=name,
         scope=scope,
+        can_read_billing=bool(billing),
         token_hash=token_hash(raw),
         prefix=raw[: len(TOKEN_PREFIX) + 6],
         expires_at=expires_at,
@@ -79,7 +84,16 @@ def access_token_authenticate(raw: str) -> tuple[AccessToken, Membership] | None
     token = (
         AccessToken.objects.filter(token_hash=token_hash(raw), revoked_at__isnull=True)
         .select_related("user")
-        .only("pk", "collective_id", "user_id", "scope", "expires_at", "last_used_at", "user__is_active")
+        .only(
+            "pk",
+            "collective_id",
+            "user_id",
+            "scope",
+            "can_read_billing",
+            "expires_at",
+            "last_used_at",
+            "user__is_active",
+        )
         .first()
     )
     if (

@@ -35,6 +35,16 @@ from cordee.core.outbox import EmailRequest, email_enqueue_many
 logger = logging.getLogger(__name__)
 
 MAX_ENDPOINTS_PER_COLLECTIVE = 20
+# Events that carry billing data (amounts, sellers, payments).
+BILLING_EVENTS = frozenset(
+    {
+        WebhookEndpoint.Event.INVOICE_ISSUED,
+        WebhookEndpoint.Event.INVOICE_SENT,
+        WebhookEndpoint.Event.INVOICE_PAID,
+        WebhookEndpoint.Event.CREDIT_NOTE_ISSUED,
+        WebhookEndpoint.Event.QUOTE_ACCEPTED,
+    }
+)
 RESPONSE_EXCERPT = 300
 _http = urllib3.PoolManager(retries=False)
 
@@ -184,15 +194,19 @@ def webhook_delivery_resend(*, by, delivery_id: int) -> WebhookDelivery:
 def webhook_event_emit(*, collective_id: int, event_type: str, message_id: str, data: dict) -> list[int]:
     """Record one delivery per active endpoint subscribed to the event; returns the deliveries to send.
 
-    The message id comes from what happened (e.g. the history row), so emitting twice adds nothing.
+    The message id comes from what happened (e.g. the history row), so emitting twice adds nothing. A
+    billing event goes only to endpoints whose owner (the admin who added it) still reads all of the
+    collective's billing, i.e. is still its admin: billing's reading rule (`cordee.billing.access`).
     """
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(collective_id=collective_id, is_active=True).only(
-            "pk", "events"
+    endpoints = WebhookEndpoint.objects.filter(collective_id=collective_id, is_active=True)
+    if event_type in BILLING_EVENTS:
+        endpoints = endpoints.filter(
+            created_by__memberships__collective_id=collective_id,
+            created_by__memberships__role=Membership.Role.ADMIN,
+            created_by__memberships__archived_at__isnull=True,
+            created_by__is_active=True,
         )
-        if event_type in endpoint.events
-    ]
+    endpoints = [endpoint for endpoint in endpoints.only("pk", "events") if event_type in endpoint.events]
     if not endpoints:
         return []
     payload = json.loads(

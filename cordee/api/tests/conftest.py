@@ -38,8 +38,10 @@ def lead(mission):
     return mission.lead
 
 
-def make_token(user, collective, scope=AccessToken.Scope.WRITE):
-    return access_token_create(by=user, collective_id=collective.pk, name="Tests", scope=scope)
+def make_token(user, collective, scope=AccessToken.Scope.WRITE, *, billing=False):
+    return access_token_create(
+        by=user, collective_id=collective.pk, name="Tests", scope=scope, billing=billing
+    )
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ def test_a_generated_client_reads_invoices_with_money_as_strings(
 
     mission = MissionFactory()
     [invoice] = billing_data.billing_rows(mission)
-    _token, raw = make_token(mission.lead, mission.collective)
+    _token, raw = make_token(mission.lead, mission.collective, billing=True)
     client = generated_client.AuthenticatedClient(base_url=live_server.url, token=raw)
 
     page = invoices_list.sync(client=client, document_type="380")

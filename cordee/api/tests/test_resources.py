@@ -22,7 +22,8 @@ from cordee.timesheets.models import TimeEntry
 pytestmark = pytest.mark.django_db
 
 
-def test_every_list_reads_only_the_tokens_collective(write_api, mission):
+def test_every_list_reads_only_the_tokens_collective(client, mission):
+    write_api = ApiClient(client, make_token(mission.lead, mission.collective, billing=True)[1])
     other = MissionFactory()
     for factory in (TaskFactory, DeliverableFactory, TimeEntryFactory):
         factory(mission=mission)

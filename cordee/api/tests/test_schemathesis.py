@@ -27,7 +27,7 @@ def token(transactional_db):
     TaskFactory.create_batch(3, mission=mission)
     TimeEntryFactory(mission=mission)
     billing_data.billing_rows(mission, count=2)
-    return make_token(mission.lead, mission.collective)[1]
+    return make_token(mission.lead, mission.collective, billing=True)[1]
 
 
 def test_the_schema_lists_every_operation():

@@ -148,6 +148,8 @@ def test_lead_re_invoices_shows_its_consequences_before_saving(client, world):
 def test_a_member_who_is_not_the_lead_reads_but_does_not_change_billing(client, world):
     member = MembershipFactory(collective=world.collective).user
     client.force_login(member)
+    assert client.get(mission_url(world)).status_code == 403  # not in the team: not theirs to read
+    MissionMemberFactory(mission=world.mission, user=member)
     assert client.get(mission_url(world)).status_code == 200
     assert client.get(plan_url(world)).status_code == 403
     assert client.post(plan_url(world), PAYG_POST).status_code == 403
