@@ -12,7 +12,7 @@ steps of both missions play in one chronological order, so each series' numbers 
 import heapq
 import itertools
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import time_machine
@@ -54,11 +54,15 @@ from cordee.core.business_days import add_business_days, is_business_day
 from cordee.missions.models import Deliverable, Mission
 from cordee.missions.services.missions import mission_activate, mission_create
 from cordee.timesheets.models import TimeEntry
+from cordee.workspace.management.commands._demo_work import (
+    ACTIVE_TITLE,
+    JULIEN,
+    KARIM,
+    SOPHIE,
+    _at,
+    _business_day_on_or_after,
+)
 
-JULIEN = "julien.moreau@demo.cordee.localhost"
-KARIM = "karim.benali@demo.cordee.localhost"
-SOPHIE = "sophie.lefevre@demo.cordee.localhost"
-ACTIVE_TITLE = "Portail des subventions aux associations"
 MAINTENANCE_TITLE = "Maintenance et évolutions de la boutique en ligne"
 
 # Each member's series: FAC-CM-2026-00001 for Claire, FAC-KB-2026-00001 for Karim, never twice the same.
@@ -142,12 +146,6 @@ class _Timeline:
                 step()
 
 
-def _business_day_on_or_after(day: date) -> date:
-    while not is_business_day(day):
-        day += timedelta(days=1)
-    return day
-
-
 def _month_start(day: date, months_back: int) -> date:
     year, month = divmod(day.year * 12 + day.month - 1 - months_back, 12)
     return date(year, month + 1, 1)
@@ -165,7 +163,7 @@ def create_demo_billing(*, collective: Collective) -> None:
     lenoir = Client.objects.get(collective=collective, name="Maison Lenoir")
 
     def at(day: date, hour: int, minute: int = 0) -> datetime:
-        return datetime.combine(day, time(hour, minute), tzinfo=tz)
+        return _at(day, hour, minute, tz)
 
     timeline = _Timeline(timezone.now())
     maintenance_start = _business_day_on_or_after(_month_start(today, 3))
