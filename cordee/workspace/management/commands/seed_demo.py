@@ -248,7 +248,10 @@ def demo_logo_png() -> bytes:
 
 
 class Command(BaseCommand):
-    help = "Create the demo collective (Atelier Rive Gauche) on an empty database; do nothing otherwise."
+    help = (
+        "Create the demo collective (Atelier Rive Gauche) on an empty database, billing included; add the "
+        "billing to a demo seeded before it; do nothing otherwise."
+    )
 
     def handle(self, *args, **options):
         if Collective.objects.exists():
