@@ -308,6 +308,8 @@ LOGGING = {
         "huey": {"handlers": [], "propagate": False, "level": "INFO"},
         # WeasyPrint logs each rendering step at INFO; only its warnings matter.
         "weasyprint": {"level": "WARNING"},
+        # factur-x logs each XSD check and PDF it makes at INFO; only its warnings matter.
+        "factur-x": {"level": "WARNING"},
     },
 }
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone, translation
 
-from cordee.missions.models import Mission
+from cordee.workspace.tests.demo import active_mission
 
 from .conftest import new_page
 
@@ -38,7 +38,7 @@ def visible_inside(page, item_selector, bar_selector) -> bool:
 def test_the_phone_menu_tab_bars_and_timesheet_day_view(live_server, browser, phone, journey):
     with translation.override(settings.LANGUAGE_CODE):
         call_command("seed_demo", stdout=StringIO())
-    mission = Mission.objects.get(status=Mission.Status.ACTIVE)
+    mission = active_mission()
     base = live_server.url
     log_in(phone, base)
 

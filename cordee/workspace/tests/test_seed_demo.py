@@ -1,115 +1,34 @@
-import zoneinfo
 from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from io import StringIO
 
 import pytest
 import time_machine
-from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.management import call_command
-from django.test import Client as Client_
-from django.urls import reverse
-from django.utils import timezone
-from schwifty import IBAN
-from stdnum.eu import vat
-from stdnum.fr import siret
 
 from cordee.accounts.models import User
-from cordee.clients.models import Client, ClientContact
-from cordee.collectives.models import Collective, Membership, Reference
-from cordee.collectives.queries import collective_page_state
+from cordee.billing.models import (
+    ActivityReport,
+    BillingPlan,
+    Invoice,
+    InvoiceReminder,
+    LegalSeller,
+    Payment,
+    Quote,
+    RevenueSplit,
+)
+from cordee.collectives.models import Collective
 from cordee.communication.models import DeliveryCall, Recap
 from cordee.core.business_days import announced_date_for, is_business_day
 from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import CollectiveFactory
 from cordee.feedback.models import Survey, SurveyInvitation, SurveyResponse
 from cordee.missions.models import ClientRequest, Deliverable, Mission, MissionEvent, MissionMember, Task
-from cordee.opportunities.models import Opportunity, OpportunityStageChange
 from cordee.timesheets.models import TimeEntry
-
-PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+from cordee.workspace.management.commands import seed_demo
+from cordee.workspace.tests.demo import MAINTENANCE, PARIS, active_mission, issued_invoices, seed
 
 pytestmark = pytest.mark.django_db
-
-
-def seed() -> str:
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    return out.getvalue()
-
-
-def test_seed_creates_the_published_demo_collective_with_four_members():
-    output = seed()
-
-    collective = Collective.objects.get()
-    assert (collective.slug, collective.name) == (settings.DEMO_SLUG, "Atelier Rive Gauche")
-    assert collective.is_published and collective.published_at is not None
-    assert collective.tagline and len(collective.expertises) >= 3
-    assert "<h2>Comment nous travaillons</h2>" in collective.description_html
-    assert collective.logo.storage.exists(collective.logo.name)
-    memberships = Membership.objects.filter(collective=collective).select_related("user")
-    assert sorted(m.title for m in memberships) == [
-        "Cheffe de projet",
-        "Designer UX",
-        "Développeur back-end",
-        "Développeuse front-end",
-    ]
-    admin = memberships.get(role=Membership.Role.ADMIN)
-    assert (admin.user.email, admin.user.full_name) == (settings.DEMO_EMAIL, "Claire Martin")
-    assert all(m.skills and m.day_rate for m in memberships)
-    assert Reference.objects.filter(collective=collective).count() == 3
-    assert output.strip() == (
-        f"Demo collective “Atelier Rive Gauche” created: log in with {settings.DEMO_EMAIL} / {settings.DEMO_PASSWORD}"
-    )
-
-
-def test_the_demo_page_is_complete():
-    seed()
-
-    _references, completeness = collective_page_state(Collective.objects.get())
-
-    assert completeness.missing == []
-
-
-def test_every_demo_member_has_a_complete_and_valid_legal_identity():
-    seed()
-
-    for user in User.objects.all():
-        assert user.missing_legal_identity() == [], user.email
-        assert siret.is_valid(user.siret), user.siret
-        assert IBAN(user.iban).country_code == "FR"
-        if user.vat_regime == User.VatRegime.REGISTERED:
-            assert vat.is_valid(user.vat_number)
-            assert user.vat_number[4:] == user.siret[:9]
-        assert EmailAddress.objects.filter(user=user, email=user.email, verified=True, primary=True).exists()
-
-
-def test_four_opportunities_in_different_stages_with_their_history():
-    seed()
-
-    opportunities = Opportunity.objects.order_by("created_at")
-    assert sorted(o.stage for o in opportunities) == sorted(["new", "qualified", "proposal_sent", "won"])
-    assert all(len(o.need) > 60 for o in opportunities)
-    won = opportunities.get(stage=Opportunity.Stage.WON)
-    assert list(won.stage_changes.values_list("from_stage", "to_stage")) == [
-        ("", "new"),
-        ("new", "qualified"),
-        ("qualified", "proposal_sent"),
-        ("proposal_sent", "won"),
-    ]
-    assert OpportunityStageChange.objects.filter(collective=won.collective).count() == 1 + 2 + 3 + 4
-
-
-def test_seed_is_idempotent():
-    seed()
-    counts = (Collective.objects.count(), User.objects.count(), Opportunity.objects.count())
-
-    output = seed()
-
-    assert (Collective.objects.count(), User.objects.count(), Opportunity.objects.count()) == counts
-    assert output.strip() == "Demo data already present (the database has collectives): nothing to do."
 
 
 def test_seed_does_nothing_on_a_database_with_another_collective():
@@ -119,30 +38,6 @@ def test_seed_does_nothing_on_a_database_with_another_collective():
 
     assert not Collective.objects.filter(slug=settings.DEMO_SLUG).exists()
     assert not User.objects.filter(email=settings.DEMO_EMAIL).exists()
-
-
-def test_the_demo_login_works_and_opens_the_demo_dashboard():
-    seed()
-    client = Client_(HTTP_ACCEPT_LANGUAGE="en")
-
-    assert client.login(email=settings.DEMO_EMAIL, password=settings.DEMO_PASSWORD)
-    response = client.get(reverse("collectives:dashboard", args=[settings.DEMO_SLUG]))
-
-    assert response.status_code == 200
-    assert "Atelier Rive Gauche" in response.content.decode()
-    assert response.context["overview"].open_opportunity_count == 3
-
-
-def test_the_allauth_login_form_accepts_the_demo_credentials():
-    seed()
-    client = Client_(HTTP_ACCEPT_LANGUAGE="en")
-
-    response = client.post(
-        reverse("account_login"), {"login": settings.DEMO_EMAIL, "password": settings.DEMO_PASSWORD}
-    )
-
-    assert response.status_code == 302
-    assert response["Location"] == reverse("collectives:home")
 
 
 # --- The clients and missions of the demo ---------------------------------------------------------
@@ -158,31 +53,16 @@ SEED_DAYS = [
 ]
 
 
-def active_mission() -> Mission:
-    return Mission.objects.select_related("client", "lead").get(status=Mission.Status.ACTIVE)
-
-
-def test_two_clients_with_a_sponsor_a_project_and_a_finance_contact_in_french():
-    seed()
-    seed()
-
-    assert list(Client.objects.order_by("name").values_list("name", flat=True)) == [
-        "Maison Lenoir",
-        "Ville de Montreuil",
-    ]
-    for client in Client.objects.all():
-        contacts = ClientContact.objects.filter(client=client)
-        assert sorted(contacts.values_list("role", flat=True)) == ["finance", "project", "sponsor"]
-        assert set(contacts.values_list("language", flat=True)) == {"fr"}
-        assert all(contact.job_title for contact in contacts)
-    # The won opportunity's contact is Maison Lenoir's sponsor, not a duplicate.
-    assert ClientContact.objects.get(email="marc.lambert@maisonlenoir.example").role == "sponsor"
-
-
 @pytest.mark.parametrize("moment", SEED_DAYS, ids=lambda moment: moment.date().isoformat())
-def test_the_active_mission_started_five_weeks_ago_with_its_team_and_three_deliverables(moment):
+def test_the_demo_holds_whatever_today_is(moment):
     with time_machine.travel(moment, tick=False):
         seed()
+
+    the_active_mission_started_five_weeks_ago_with_its_team_and_three_deliverables(moment)
+    the_demo_bills_both_active_missions_through_the_services(moment)
+
+
+def the_active_mission_started_five_weeks_ago_with_its_team_and_three_deliverables(moment):
     today = moment.date()
 
     mission = active_mission()
@@ -262,123 +142,71 @@ def test_the_active_mission_has_a_lively_board_time_requests_recap_call_and_surv
     assert len(response.appreciated) == len(response.improvements) == 3
 
     # Activation sent the kickoff to the client's three contacts, once.
-    assert sorted(OutboundEmail.objects.values_list("to_email", flat=True)) == [
+    kickoffs = OutboundEmail.objects.filter(idempotency_key__startswith=f"mission:{mission.pk}:kickoff:")
+    assert sorted(kickoffs.values_list("to_email", flat=True)) == [
         "a.mercier@montreuil.example",
         "i.fournier@montreuil.example",
         "n.haddad@montreuil.example",
     ]
 
 
-def test_the_draft_mission_comes_from_the_won_opportunity_of_maison_lenoir():
-    seed()
-    seed()
+def the_demo_bills_both_active_missions_through_the_services(moment):
+    today = moment.date()
 
-    draft = Mission.objects.get(status=Mission.Status.DRAFT)
-    won = Opportunity.objects.get(stage=Opportunity.Stage.WON)
-    assert (draft.opportunity, draft.client.name, draft.lead.email) == (
-        won,
-        "Maison Lenoir",
-        settings.DEMO_EMAIL,
+    portal, maintenance = active_mission(), Mission.objects.get(title=MAINTENANCE)
+    assert maintenance.status == Mission.Status.ACTIVE and maintenance.client.name == "Maison Lenoir"
+    # Each plan active after its quote was accepted in the portal, before the mission started.
+    for mission, model in ((portal, "milestone"), (maintenance, "payg")):
+        plan = BillingPlan.objects.get(mission=mission)
+        assert (plan.status, plan.model, plan.invoicing_mode) == ("active", model, "per_member")
+        quote = Quote.objects.get(mission=mission)
+        assert quote.status == "accepted" and quote.accepted_pdf_sha256 == quote.pdf_sha256
+        assert quote.issued_on < quote.accepted_at.astimezone(PARIS).date() < mission.start_date
+    # The delivered milestone: split as agreed, approved by all four, one invoice each, sent together.
+    delivered = Deliverable.objects.get(mission=portal, status="delivered")
+    split = RevenueSplit.objects.get(deliverable=delivered)
+    assert (split.status, split.amount) == ("approved", Decimal("9000.00"))
+    milestone = issued_invoices().filter(deliverable=delivered)
+    assert milestone.count() == 4 and milestone.values("batch").distinct().count() == 1
+    assert all(invoice.sent_at for invoice in milestone)
+    assert sum(invoice.total_excl_tax for invoice in milestone) == Decimal("9000.00")
+    assert delivered.delivered_at.astimezone(PARIS).date() < min(i.issued_on for i in milestone)
+    # Three monthly activity reports validated by the client; the last month's split waits for Sophie.
+    reports = ActivityReport.objects.filter(mission=maintenance).order_by("period_start")
+    assert [report.status for report in reports] == ["validated"] * 3
+    assert reports.last().period_end < today
+    waiting = RevenueSplit.objects.get(status="proposed")
+    assert waiting.activity_report == reports.last()
+    assert list(waiting.approvals.values_list("user__email", flat=True)) == [
+        "karim.benali@demo.cordee.localhost"
+    ]
+    monthly = issued_invoices().filter(mission=maintenance)
+    assert monthly.count() == 4 and monthly.values("batch").distinct().count() == 2
+    # One paid, one partly paid, one overdue and reminded; nothing dated in the future.
+    statuses = Counter(issued_invoices().values_list("payment_status", flat=True))
+    assert statuses["paid"] == 1 and statuses["partly_paid"] == 1
+    overdue = [invoice for invoice in issued_invoices() if invoice.due_on < today and invoice.balance_due > 0]
+    oldest = min(overdue, key=lambda invoice: invoice.due_on)
+    assert {7, 15} <= set(
+        InvoiceReminder.objects.filter(invoices=oldest).values_list("offset_days", flat=True)
     )
-    assert draft.start_date > timezone.localdate()
-    assert Deliverable.objects.filter(mission=draft).count() == 2
-    assert Mission.objects.count() == 2
+    assert max(Payment.objects.values_list("paid_on", flat=True)) < today
+    assert max(issued_invoices().values_list("issued_on", flat=True)) < today
+    assert not InvoiceReminder.objects.filter(sent_at__gt=moment).exists()
 
 
-def test_a_second_run_creates_nothing_more():
+def test_billing_is_added_once_to_a_demo_seeded_before_it(monkeypatch):
+    # A demo collective seeded before billing was part of the demo.
+    monkeypatch.setattr(seed_demo, "create_demo_billing", lambda **kwargs: None)
     seed()
-    models = (
-        Client,
-        ClientContact,
-        Mission,
-        MissionMember,
-        Deliverable,
-        Task,
-        ClientRequest,
-        TimeEntry,
-        Recap,
-        DeliveryCall,
-        Survey,
-        SurveyResponse,
-        MissionEvent,
-        OutboundEmail,
-    )
-    counts = [model.objects.count() for model in models]
+    monkeypatch.undo()
+    assert not LegalSeller.objects.exists()
 
     output = seed()
+    counts = (Invoice.objects.count(), OutboundEmail.objects.count(), Mission.objects.count())
+    again = seed()
 
-    assert [model.objects.count() for model in models] == counts
-    assert counts[:4] == [2, 6, 2, 7]
-    assert output.strip() == "Demo data already present (the database has collectives): nothing to do."
-
-
-@pytest.mark.parametrize(
-    "url_name",
-    [
-        "missions:detail",
-        "missions:board",
-        "missions:deliverables",
-        "missions:inbox",
-        "missions:history",
-        "communication:mission",
-        "communication:calls",
-        "feedback:mission",
-    ],
-)
-def test_the_demo_missions_pages_open_for_claire(url_name):
-    seed()
-    seed()
-    client = Client_(HTTP_ACCEPT_LANGUAGE="en")
-    assert client.login(email=settings.DEMO_EMAIL, password=settings.DEMO_PASSWORD)
-
-    for mission in Mission.objects.all():
-        response = client.get(reverse(url_name, args=[settings.DEMO_SLUG, mission.pk]))
-
-        assert response.status_code == 200, (url_name, mission.status)
-
-
-def test_the_demo_mission_list_and_my_work_open_for_claire():
-    seed()
-    client = Client_(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(User.objects.get(email=settings.DEMO_EMAIL))
-
-    missions = client.get(reverse("missions:list", args=[settings.DEMO_SLUG]))
-    my_work = client.get(reverse("missions:my_work"))
-
-    assert (missions.status_code, my_work.status_code) == (200, 200)
-    content = missions.content.decode()
-    assert "Portail des subventions aux associations" in content
-    assert "Espace client : commandes, retours et réparations" in content
-
-
-def test_the_demo_feedback_shows_an_nps():
-    seed()
-    client = Client_(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(User.objects.get(email=settings.DEMO_EMAIL))
-
-    mission_page = client.get(reverse("feedback:mission", args=[settings.DEMO_SLUG, active_mission().pk]))
-    collective_page = client.get(reverse("feedback:collective", args=[settings.DEMO_SLUG]))
-
-    assert mission_page.context["summary"].nps == Decimal(100)
-    assert collective_page.context["summary"].nps == Decimal(100)
-
-
-def test_the_demo_mission_s_numbers_agree_with_its_on_track_health():
-    seed()
-    mission = Mission.objects.get(status=Mission.Status.ACTIVE)
-    production = TimeEntry.objects.filter(mission=mission, activity=TimeEntry.Activity.PRODUCTION)
-    estimated = sum(task.estimate_hours for task in Task.objects.filter(deliverable__mission=mission))
-    logged = sum(entry.hours for entry in TimeEntry.objects.filter(mission=mission))
-
-    assert Decimal("60") <= logged < estimated * Decimal("0.9")
-    assert all(entry.hours > 0 and entry.hours % Decimal("0.25") == 0 for entry in production)
-    for deliverable in Deliverable.objects.filter(mission=mission):
-        spent = sum(entry.hours for entry in production.filter(deliverable=deliverable))
-        estimate = sum(task.estimate_hours for task in deliverable.tasks.all())
-        done = sum(task.estimate_hours for task in deliverable.tasks.filter(status=Task.Status.DONE))
-        assert done <= spent + Decimal("1") and spent <= estimate, deliverable.title
-    assert set(Deliverable.objects.filter(mission=mission).values_list("health", flat=True)) == {"on_track"}
-    page = Client_()
-    page.force_login(User.objects.get(email=settings.DEMO_EMAIL))
-    html = page.get(reverse("missions:detail", args=[settings.DEMO_SLUG, mission.pk])).content.decode()
-    assert 'class="meter meter--ok"' in html
+    assert output.strip() == "Billing added to the demo collective “Atelier Rive Gauche”."
+    assert issued_invoices().count() == 8
+    assert (Invoice.objects.count(), OutboundEmail.objects.count(), Mission.objects.count()) == counts
+    assert again.strip() == "Demo data already present (the database has collectives): nothing to do."

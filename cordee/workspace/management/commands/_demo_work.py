@@ -37,6 +37,7 @@ from cordee.timesheets.models import TimeEntry
 JULIEN = "julien.moreau@demo.cordee.localhost"
 KARIM = "karim.benali@demo.cordee.localhost"
 SOPHIE = "sophie.lefevre@demo.cordee.localhost"
+ACTIVE_TITLE = "Portail des subventions aux associations"
 
 CLIENTS = [
     {
@@ -222,7 +223,7 @@ def _active_mission(*, collective, client, contacts, users, claire, today, now, 
         collective=collective,
         by=claire,
         data={
-            "title": "Portail des subventions aux associations",
+            "title": ACTIVE_TITLE,
             "description": ACTIVE_DESCRIPTION,
             "client": client,
             "lead": claire,

@@ -1,8 +1,10 @@
 """Create the demo collective on an empty database, so that `make run` shows a living product:
 the collective and its members, references, opportunities, two clients, an active mission with its
-board, deliverables, client requests, time, recap, delivery call and survey, and a draft mission.
+board, deliverables, client requests, time, recap, delivery call and survey, a draft mission, and billing
+end to end (quotes, revenue splits, invoices, payments, reminders: `_demo_billing.py`).
 
-Idempotent: once any collective exists, it says so and changes nothing.
+Idempotent: once any collective exists, it says so and changes nothing; a demo collective seeded before
+billing was part of the demo gets its billing added once.
 """
 
 import io
@@ -12,6 +14,7 @@ from decimal import Decimal
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -21,6 +24,7 @@ from PIL import Image, ImageDraw
 from cordee.accounts.models import User
 from cordee.collectives.models import Collective, Membership, Reference
 from cordee.opportunities.models import Opportunity, OpportunityStageChange
+from cordee.workspace.management.commands._demo_billing import create_demo_billing, demo_has_billing
 from cordee.workspace.management.commands._demo_work import create_demo_work
 
 DESCRIPTION = """\
@@ -244,10 +248,17 @@ def demo_logo_png() -> bytes:
 
 
 class Command(BaseCommand):
-    help = "Create the demo collective (Atelier Rive Gauche) on an empty database; do nothing otherwise."
+    help = (
+        "Create the demo collective (Atelier Rive Gauche) on an empty database, billing included; add the "
+        "billing to a demo seeded before it; do nothing otherwise."
+    )
 
     def handle(self, *args, **options):
         if Collective.objects.exists():
+            demo = Collective.objects.filter(slug=settings.DEMO_SLUG).first()
+            if demo is not None and not demo_has_billing(demo):
+                self._add_billing(demo)
+                return
             self.stdout.write("Demo data already present (the database has collectives): nothing to do.")
             return
         with transaction.atomic():
@@ -258,6 +269,22 @@ class Command(BaseCommand):
                 f"{settings.DEMO_PASSWORD}"
             )
         )
+
+    def _add_billing(self, demo: Collective) -> None:
+        """Billing for a demo seeded before it was part of the demo; a demo changed since so much that its
+        story no longer holds (a mission renamed, a milestone reopened) is left as it is, and said so."""
+        try:
+            with transaction.atomic():
+                create_demo_billing(collective=demo)
+        except (ObjectDoesNotExist, ValidationError) as error:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"The demo collective changed since it was seeded; its billing was not added ({error}). "
+                    "Start from an empty database to see the whole demo."
+                )
+            )
+            return
+        self.stdout.write(self.style.SUCCESS(f"Billing added to the demo collective “{demo.name}”."))
 
     def _create_demo(self) -> Collective:
         now = timezone.now()
@@ -301,7 +328,7 @@ class Command(BaseCommand):
             )
             # Members joined one after the other, the admin first.
             Membership.objects.filter(collective=collective, user=user).update(
-                joined_at=now - timedelta(days=120 - 10 * position)
+                joined_at=now - timedelta(days=180 - 10 * position)
             )
             users[user.email] = user
 
@@ -344,4 +371,5 @@ class Command(BaseCommand):
 
         # Clients, an active mission in full swing and a draft one from the won opportunity.
         create_demo_work(collective=collective, users=users)
+        create_demo_billing(collective=collective)
         return collective
