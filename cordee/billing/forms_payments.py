@@ -24,6 +24,30 @@ class PaymentForm(forms.Form):
     reference = forms.CharField(label=_("Reference"), max_length=140, required=False)
 
 
+class CreditApplyForm(forms.Form):
+    """Apply a client's credit to one of the seller's open invoices of that client (choices set by the view)."""
+
+    invoice = forms.TypedChoiceField(label=_("Invoice to pay"), coerce=int)
+    amount = forms.DecimalField(
+        label=_("Amount (€)"),
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+
+class CreditRefundForm(forms.Form):
+    refunded_on = DateField(label=_("Date refunded"))
+    amount = forms.DecimalField(
+        label=_("Amount (€)"),
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    method = forms.ChoiceField(label=_("Method"), choices=Payment.Method.choices)
+    reference = forms.CharField(label=_("Reference"), max_length=140, required=False)
+
+
 class PaymentReverseForm(forms.Form):
     reason = forms.CharField(label=_("Why reverse this payment?"), max_length=300)
 

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_http_methods
 from cordee.billing import payment_queries
 from cordee.billing.forms import apply_errors
 from cordee.billing.forms_payments import (
+    CreditApplyForm,
+    CreditRefundForm,
     LineDecisionForm,
     PaymentForm,
     PaymentReverseForm,
@@ -21,6 +23,7 @@ from cordee.billing.forms_payments import (
     StatementUploadForm,
 )
 from cordee.billing.models import BankStatement, ReminderLevel, StatementLine
+from cordee.billing.services.credits import available_credits, credit_accounts, credit_apply, credit_refund
 from cordee.billing.services.payments import (
     Allocation,
     LineAlreadyDecided,
@@ -43,6 +46,7 @@ from cordee.billing.templatetags.billing import euros
 from cordee.billing.templatetags.payment_charts import SERIES_CLASSES
 from cordee.collectives.permissions import collective_view
 from cordee.core.access import AccessDenied
+from cordee.core.money import ZERO
 from cordee.missions.permissions import mission_view
 
 
@@ -189,6 +193,72 @@ def payment_charts(request):
     )
 
 
+# --- Client credit ---------------------------------------------------------------------------------
+
+
+def _credit_forms(request, account, today):
+    key = f"{account.seller.pk}-{account.client.pk}"
+    posted = request.method == "POST" and request.POST.get("account") == key
+    action = request.POST.get("action") if posted else None
+    account.key = key
+    account.apply_form = CreditApplyForm(
+        request.POST if action == "apply" else None,
+        prefix=f"apply-{key}",
+        initial={"amount": account.available},
+    )
+    account.apply_form.fields["invoice"].choices = [
+        (invoice.pk, _invoice_label(invoice)) for invoice in account.open_invoices
+    ]
+    account.refund_form = CreditRefundForm(
+        request.POST if action == "refund" else None,
+        prefix=f"refund-{key}",
+        initial={"refunded_on": today, "amount": account.available},
+    )
+    return action
+
+
+@collective_view
+@require_http_methods(["GET", "POST"])
+def client_credits(request):
+    """Each client's credit with each seller the user reconciles: apply it to an open invoice, or record
+    that it was refunded; with where every credit came from and what became of it."""
+    sellers = payment_queries.reconcilable_sellers(request.user, request.membership)
+    accounts = credit_accounts(request.collective.pk, [seller.pk for seller in sellers])
+    today = timezone.localdate()
+    status = 200
+    for account in accounts:
+        action = _credit_forms(request, account, today)
+        form = account.apply_form if action == "apply" else account.refund_form
+        if action not in ("apply", "refund"):
+            continue
+        status = 400
+        if not form.is_valid():
+            continue
+        try:
+            if action == "apply":
+                credit_apply(
+                    by=request.user,
+                    invoice_id=form.cleaned_data["invoice"],
+                    amount=form.cleaned_data["amount"],
+                )
+                messages.success(request, _("The credit is applied to the invoice."))
+            else:
+                credit_refund(
+                    by=request.user,
+                    seller_id=account.seller.pk,
+                    client_id=account.client.pk,
+                    **form.cleaned_data,
+                )
+                messages.success(request, _("The refund is recorded."))
+        except ValidationError as error:
+            apply_errors(form, error)
+        except AccessDenied as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("billing:client_credits", request.collective.slug)
+    return render(request, "billing/client_credits.html", {"accounts": accounts}, status=status)
+
+
 # --- A mission's invoices and payments -------------------------------------------------------------
 
 
@@ -237,10 +307,16 @@ def mission_payments(request):
         return redirect("billing:mission_payments", request.collective.slug, mission.pk)
     invoices = payment_queries.mission_invoices(mission)
     today = timezone.localdate()
+    credits = available_credits(
+        request.collective.pk,
+        {invoice.seller_id for invoice in invoices},
+        {invoice.client_id for invoice in invoices},
+    )
     for invoice in invoices:
         invoice.balance = invoice_balance(invoice)
         invoice.credit = -invoice.balance
         invoice.is_late = invoice.balance > 0 and invoice.due_on < today
+        invoice.credit_available = credits.get((invoice.seller_id, invoice.client_id), ZERO)
         if bound is not None and invoice.pk == invoice_id:
             invoice.payment_form = bound
         else:

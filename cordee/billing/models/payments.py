@@ -172,6 +172,46 @@ class ClientCredit(models.Model):
         return str(self.amount)
 
 
+class CreditAllocation(models.Model):
+    """A use of a client's credit: applied to another open invoice of the same seller and client, or
+    refunded to the client. The payment that made the credit is never edited; the invoice the credit is
+    applied to counts it as paid."""
+
+    class Kind(models.TextChoices):
+        APPLIED = "applied", pgettext_lazy("client credit", "Applied to an invoice")
+        REFUNDED = "refunded", pgettext_lazy("client credit", "Refunded")
+
+    collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="+")
+    credit = models.ForeignKey(ClientCredit, on_delete=models.PROTECT, related_name="allocations")
+    kind = models.CharField(_("use"), max_length=8, choices=Kind)
+    invoice = models.ForeignKey(
+        "billing.Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_allocations"
+    )
+    made_on = models.DateField(_("date"))
+    amount = amount_field(_("amount"))
+    method = models.CharField(_("method"), max_length=12, choices=Payment.Method, blank=True)
+    reference = models.CharField(_("reference"), max_length=140, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("use of a client credit")
+        verbose_name_plural = _("uses of client credits")
+        ordering = ["made_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="billing_credit_allocation_positive"),
+            models.CheckConstraint(
+                condition=Q(kind="applied", invoice__isnull=False) | Q(kind="refunded", invoice__isnull=True),
+                name="billing_credit_allocation_target",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.made_on} {self.amount}"
+
+
 class ReminderLadder(models.Model):
     """A collective's reminder ladder: when unpaid invoices are reminded, and with which words."""
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cordee.accounts.models import User
-from cordee.billing.models import ClientCredit, Invoice, LegalSeller, Payment, StatementLine
+from cordee.billing.models import ClientCredit, CreditAllocation, Invoice, LegalSeller, Payment, StatementLine
 from cordee.billing.signals import invoice_payment_refreshed
 from cordee.collectives.access import membership_for
 from cordee.core.access import AccessDenied
@@ -86,10 +86,12 @@ def seller_account_for(user, seller_id: int) -> LegalSeller:
 
 
 def invoice_paid_refresh(invoice: Invoice) -> None:
-    """Recompute the invoice's paid amount and payment status from its payments and credit notes; for a
-    locked invoice row, by the payment services and after a credit note changes what is due (R-1.8)."""
+    """Recompute the invoice's paid amount and payment status from its payments, the client credit applied
+    to it and its credit notes; for a locked invoice row, by the payment services and after a credit note
+    changes what is due (R-1.8)."""
     paid = Payment.objects.filter(invoice=invoice, reversed_at__isnull=True).aggregate(total=Sum("amount"))
-    invoice.amount_paid = round_cents(paid["total"] or ZERO)
+    credit = CreditAllocation.objects.filter(invoice=invoice).aggregate(total=Sum("amount"))
+    invoice.amount_paid = round_cents((paid["total"] or ZERO) + (credit["total"] or ZERO))
     invoice.payment_status = payment_status_for(
         invoice.total_incl_tax - invoice.amount_credited, invoice.amount_paid
     )
@@ -185,6 +187,14 @@ def payment_reverse(*, by, payment_id: int, reason: str) -> Payment:
         raise ValidationError({"reason": _("Say why this payment is reversed.")})
     if payment.reversed_at is not None:
         raise ValidationError(_("This payment was already reversed."))
+    list(ClientCredit.objects.select_for_update().filter(payment=payment))  # against a use at the same time
+    if CreditAllocation.objects.filter(credit__payment=payment).exists():
+        raise ValidationError(
+            _(
+                "The client's credit from this payment was already applied or refunded: it cannot be "
+                "reversed any more."
+            )
+        )
     payment.reversed_at = timezone.now()
     payment.reversed_by = by
     payment.reversal_reason = reason[:300]
