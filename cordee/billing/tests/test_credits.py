@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from cordee.billing.models import ClientCredit, CreditAllocation, Invoice, Payment
 from cordee.billing.services.credits import available_credits, credit_apply, credit_refund
+from cordee.billing.services.exports import journal_entries, member_receipts
 from cordee.billing.services.payments import payment_record, payment_reverse
 from cordee.billing.templatetags.billing import euros
 from cordee.billing.tests.payment_helpers import issued_invoice, member_seller, mission_batch, teammate
@@ -422,3 +424,27 @@ def test_the_credit_page_makes_a_constant_number_of_queries(client, world, selle
         payment_record(by=world.lead, invoice_id=invoice.pk, paid_on=TODAY, amount="150.00")
         open_invoice(world, seller, number=f"CM-2026-0040{index}")
     assert count() == before
+
+
+def test_a_refund_is_in_the_bank_journal_and_the_receipts_book(world, seller, overpaid):
+    credit_refund(
+        by=world.lead,
+        seller_id=seller.pk,
+        client_id=world.client.pk,
+        refunded_on=date(2026, 4, 19),
+        amount="120.00",
+        method="transfer",
+        reference="REMB-ACME",
+    )
+    credit_apply(by=world.lead, invoice_id=open_invoice(world, seller).pk, amount="100.00")
+    Invoice.objects.update(total_excl_tax=F("total_incl_tax"))  # no VAT: a franchise seller's sales
+    refund = [entry for entry in journal_entries(seller, 2026) if entry.piece_ref == "REMB-ACME"]
+    assert len(refund) == 1
+    (entry,) = refund
+    assert [(line.account.number, line.debit, line.credit) for line in entry.lines] == [
+        ("411", Decimal("120.00"), ZERO),
+        ("512", ZERO, Decimal("120.00")),
+    ]
+    receipts = member_receipts(seller, 2026)
+    assert [receipt.amount for receipt in receipts] == [Decimal("-120.00"), Decimal("1500.00")]
+    assert money_sum(receipt.amount for receipt in receipts) == Decimal("1380.00")
