@@ -413,6 +413,7 @@ SYSTEM = {
     "billing.services.links.client_email_enqueue": "step of the billing emails sent by checked services",
     "billing.services.plans.cap_alerts_send": "periodic job",
     "billing.services.payments.invoice_paid_refresh": "step of the checked payment and credit-note services",
+    "billing.services.payments.payout_payments_record": "step of payout_batch_mark_paid (checked there)",
     "billing.services.reminders.reminder_send": "step of the periodic reminders job",
     "billing.services.statements.statement_import": "worker task of statement_upload (checked)",
     "billing.services.splits.split_reminders_send": "periodic job",

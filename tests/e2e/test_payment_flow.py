@@ -235,6 +235,8 @@ def test_a_payout_batch_is_exported_and_the_journal_downloaded(live_server, page
         page.click("button:has-text('Marquer payé')")
         page.wait_for_selector("text=Le lot est marqué payé.")
         assert PayoutBatch.objects.get().status == PayoutBatch.Status.PAID
+        member_invoices = Invoice.objects.filter(buyer_seller=world.seller)
+        assert sorted(member_invoices.values_list("payment_status", flat=True)) == ["paid", "paid"]
 
         page.goto(f"{base}/collectives/{slug}/billing/exports/")
         page.select_option("[name=kind]", "journal")

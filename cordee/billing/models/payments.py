@@ -138,12 +138,23 @@ class Payment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reversal_reason = models.CharField(_("reason for the reversal"), max_length=300, blank=True)
+    # For a member's invoice to the seller that collected (lead or entity): the payout that paid it.
+    payout = models.ForeignKey(
+        "billing.Payout", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
 
     class Meta:
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["paid_on", "pk"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="billing_payment_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="billing_payment_positive"),
+            models.UniqueConstraint(
+                fields=["payout", "invoice"],
+                condition=Q(payout__isnull=False),
+                name="billing_payment_once_per_payout_invoice",
+            ),
+        ]
         indexes = [models.Index(fields=["collective", "paid_on"], name="billing_payment_by_date")]
 
     def __str__(self):

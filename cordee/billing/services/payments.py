@@ -7,6 +7,7 @@ Every change locks the invoice row; deciding a statement line takes it with a co
 people matching the same line at once cannot both win.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -137,7 +138,15 @@ def _clean_payment(invoice: Invoice, *, paid_on, amount, statement_line) -> Deci
 
 
 def _payment_create(
-    invoice: Invoice, *, by, paid_on: date, amount: Decimal, method: str, reference: str, statement_line=None
+    invoice: Invoice,
+    *,
+    by,
+    paid_on: date,
+    amount: Decimal,
+    method: str,
+    reference: str,
+    statement_line=None,
+    payout=None,
 ) -> Payment:
     balance_before = invoice_balance(invoice)
     payment = Payment(
@@ -148,12 +157,13 @@ def _payment_create(
         method=method,
         reference=(reference or "")[:140],
         statement_line=statement_line,
+        payout=payout,
         recorded_by=by,
     )
     payment.save()
     invoice_paid_refresh(invoice)
     excess = amount - max(balance_before, ZERO)
-    if excess > 0:
+    if excess > 0 and invoice.client_id:
         ClientCredit.objects.create(
             collective_id=invoice.collective_id,
             client_id=invoice.client_id,
@@ -172,6 +182,55 @@ def payment_record(
     invoice = invoice_for_payment(by, invoice_id)
     amount = _clean_payment(invoice, paid_on=paid_on, amount=amount, statement_line=None)
     return _payment_create(invoice, by=by, paid_on=paid_on, amount=amount, method=method, reference=reference)
+
+
+def payout_payments_record(payouts, *, by, paid_on: date) -> list[Payment]:
+    """The payments a paid payout batch made on the members' invoices to the seller that collected, one per
+    invoice the payout settles; a step of marking the batch paid (checked there). Recorded once: nothing for
+    a payout already recorded, nor for one the member matched on their own bank statement (a payment whose
+    reference is the payout's)."""
+    payouts = list(payouts)
+    settled = {int(ref["invoice_id"]) for payout in payouts for ref in payout.references}
+    invoices = {
+        invoice.pk: invoice
+        for invoice in Invoice.objects.select_for_update(of=("self",)).filter(pk__in=settled).order_by("pk")
+    }
+    already = set(
+        Payment.objects.filter(invoice_id__in=settled, payout__in=payouts).values_list(
+            "payout_id", "invoice_id"
+        )
+    )
+    matched = {
+        (invoice_id, reference)
+        for invoice_id, reference in Payment.objects.filter(
+            invoice_id__in=settled, payout__isnull=True, reversed_at__isnull=True
+        ).values_list("invoice_id", "reference")
+    }
+    payments = []
+    for payout in payouts:
+        for reference in payout.references:
+            invoice = invoices.get(int(reference["invoice_id"]))
+            if (
+                invoice is None
+                or (payout.pk, invoice.pk) in already
+                or any(
+                    invoice_id == invoice.pk and re.search(rf"\b{payout.end_to_end_id}\b", text)
+                    for invoice_id, text in matched
+                )
+            ):
+                continue
+            payments.append(
+                _payment_create(
+                    invoice,
+                    by=by,
+                    paid_on=paid_on,
+                    amount=round_cents(to_decimal(reference["amount"])),
+                    method=Payment.Method.TRANSFER,
+                    reference=payout.end_to_end_id,
+                    payout=payout,
+                )
+            )
+    return payments
 
 
 @transaction.atomic
