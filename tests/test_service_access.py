@@ -307,6 +307,7 @@ READ_ONLY = {
     "billing.services.payments.seller_account_for": "the access function of a seller's bank account",
     "billing.services.reminders.default_levels": "constant",
     "billing.services.reminders.ladder_levels": "read",
+    "billing.services.reminders.nearest_level": "pure",
     "billing.services.reminders.reminder_context": "email context",
     "billing.services.reminders.reminder_lines": "pure",
     "billing.services.reminders.reminder_recipients": "read",
@@ -1128,6 +1129,16 @@ RECIPES = {
             text_en="Reminder",
             enabled=True,
         ),
+        prepare=_reminder_level,
+    ),
+    "billing.services.reminders.ladder_level_add": Recipe(
+        ADMIN,
+        lambda w, u: billing_reminders.ladder_level_add(by=u, collective_id=w.collective.pk, offset_days=10),
+        prepare=_reminder_level,
+    ),
+    "billing.services.reminders.ladder_level_archive": Recipe(
+        ADMIN,
+        lambda w, u: billing_reminders.ladder_level_archive(by=u, level_id=w.objects["level"].pk),
         prepare=_reminder_level,
     ),
     "billing.services.reminders.invoice_reminders_pause": Recipe(

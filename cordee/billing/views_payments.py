@@ -19,9 +19,11 @@ from cordee.billing.forms_payments import (
     LineDecisionForm,
     PaymentForm,
     PaymentReverseForm,
+    ReminderLevelAddForm,
     ReminderLevelForm,
     StatementUploadForm,
 )
+from cordee.billing.late_payment import LEVEL_OFFSET_MAX, LEVEL_OFFSET_MIN
 from cordee.billing.models import BankStatement, ReminderLevel, StatementLine
 from cordee.billing.services.credits import available_credits, credit_accounts, credit_apply, credit_refund
 from cordee.billing.services.payments import (
@@ -38,6 +40,8 @@ from cordee.billing.services.reminders import (
     invoice_dispute_set,
     invoice_reminders_pause,
     ladder_for,
+    ladder_level_add,
+    ladder_level_archive,
     ladder_level_update,
 )
 from cordee.billing.services.statements import statement_upload
@@ -339,12 +343,37 @@ def mission_payments(request):
 @require_http_methods(["GET", "POST"])
 def reminder_ladder(request):
     ladder = ladder_for(by=request.user, collective_id=request.collective.pk)
-    levels = list(ReminderLevel.objects.filter(ladder=ladder, collective=request.collective))
+    all_levels = list(ReminderLevel.objects.filter(ladder=ladder, collective=request.collective))
+    levels = [level for level in all_levels if level.archived_at is None]
+    action = request.POST.get("action", "update") if request.method == "POST" else None
     status = 200
+    if action == "archive":
+        try:
+            ladder_level_archive(by=request.user, level_id=int(request.POST.get("level") or 0))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except AccessDenied as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The reminder is archived: it will not be sent any more."))
+        return redirect("billing:reminder_ladder", request.collective.slug)
+    add_form = ReminderLevelAddForm(request.POST if action == "add" else None, prefix="new")
+    if action == "add":
+        if add_form.is_valid():
+            try:
+                ladder_level_add(
+                    by=request.user, collective_id=request.collective.pk, **add_form.cleaned_data
+                )
+            except ValidationError as error:
+                apply_errors(add_form, error)
+            else:
+                messages.success(request, _("The reminder is added."))
+                return redirect("billing:reminder_ladder", request.collective.slug)
+        status = 400
     for level in levels:
         prefix = f"level-{level.pk}"
         level.days_before = -level.offset_days
-        posted = request.method == "POST" and request.POST.get("level") == str(level.pk)
+        posted = action == "update" and request.POST.get("level") == str(level.pk)
         level.form = ReminderLevelForm(
             request.POST if posted else None,
             prefix=prefix,
@@ -365,4 +394,15 @@ def reminder_ladder(request):
                     messages.success(request, _("The reminder is saved."))
                     return redirect("billing:reminder_ladder", request.collective.slug)
             status = 400
-    return render(request, "billing/reminder_ladder.html", {"levels": levels}, status=status)
+    return render(
+        request,
+        "billing/reminder_ladder.html",
+        {
+            "levels": levels,
+            "archived": [level for level in all_levels if level.archived_at is not None],
+            "add_form": add_form,
+            "days_before_max": -LEVEL_OFFSET_MIN,
+            "days_after_max": LEVEL_OFFSET_MAX,
+        },
+        status=status,
+    )

@@ -252,13 +252,22 @@ class ReminderLevel(models.Model):
     text_fr = models.TextField(_("text in French"), max_length=2000)
     text_en = models.TextField(_("text in English"), max_length=2000)
     enabled = models.BooleanField(_("enabled"), default=True)
+    # Archived, never deleted: the reminders sent at this level keep their history.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("reminder level")
         verbose_name_plural = _("reminder levels")
-        ordering = ["offset_days"]
+        ordering = ["offset_days", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["ladder", "offset_days"], name="billing_reminder_level_once"),
+            models.UniqueConstraint(
+                fields=["ladder", "offset_days"],
+                condition=Q(archived_at__isnull=True),
+                name="billing_reminder_level_once",
+            ),
             models.CheckConstraint(
                 condition=Q(offset_days__gte=-30, offset_days__lte=365), name="billing_reminder_offset_range"
             ),
