@@ -260,6 +260,9 @@ def client_credits(request):
             form.add_error(None, str(error))
         else:
             return redirect("billing:client_credits", request.collective.slug)
+    if request.method == "POST" and status == 200:
+        messages.error(request, _("This credit is no longer on the page: reload it and try again."))
+        status = 400
     return render(request, "billing/client_credits.html", {"accounts": accounts}, status=status)
 
 

@@ -383,6 +383,15 @@ def test_the_credit_page_applies_and_refunds(client, world, seller, overpaid):
     assert f"{euros(Decimal(100))} refunded on" in source_page
 
 
+def test_a_post_for_a_credit_not_on_the_page_changes_nothing_and_says_so(client, world, seller, overpaid):
+    client.force_login(world.lead)
+    url = reverse("billing:client_credits", args=[world.collective.slug])
+    response = client.post(url, {"action": "refund", "account": "0-0", "refund-0-0-amount": "10"})
+    assert response.status_code == 400
+    assert "This credit is no longer on the page" in response.content.decode()
+    assert not CreditAllocation.objects.exists()
+
+
 def test_the_mission_payments_show_the_credit_available(client, world, seller, overpaid):
     open_invoice(world, seller)
     client.force_login(world.lead)
