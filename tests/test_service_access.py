@@ -32,6 +32,7 @@ from cordee.billing.models import (
     BankStatement,
     BillingMandate,
     BillingPlan,
+    ClientCredit,
     Invoice,
     InvoiceBatch,
     InvoiceLine,
@@ -46,6 +47,7 @@ from cordee.billing.models import (
     SplitShare,
     StatementLine,
 )
+from cordee.billing.services import credits as billing_credits
 from cordee.billing.services import exports, invoices, payouts, quotes, reports, sellers, splits
 from cordee.billing.services import payments as billing_payments
 from cordee.billing.services import plans as billing_plans
@@ -296,6 +298,8 @@ READ_ONLY = {
     "billing.services.payouts.seller_admin_for": "the access function of a seller's account and books",
     "billing.services.previews.email_previews": "preview list",
     "billing.services.payment_previews.email_previews": "preview list",
+    "billing.services.credits.available_credits": "read",
+    "billing.services.credits.credit_accounts": "read, for the sellers a page resolved",
     "billing.services.payments.can_record_payments": "the rule of invoice_for_payment, for a membership already checked",
     "billing.services.payments.invoice_balance": "pure",
     "billing.services.payments.invoice_for_payment": "the access function of payments (refuses outsiders itself)",
@@ -303,6 +307,7 @@ READ_ONLY = {
     "billing.services.payments.seller_account_for": "the access function of a seller's bank account",
     "billing.services.reminders.default_levels": "constant",
     "billing.services.reminders.ladder_levels": "read",
+    "billing.services.reminders.nearest_level": "pure",
     "billing.services.reminders.reminder_context": "email context",
     "billing.services.reminders.reminder_lines": "pure",
     "billing.services.reminders.reminder_recipients": "read",
@@ -409,6 +414,7 @@ SYSTEM = {
     "billing.services.links.client_email_enqueue": "step of the billing emails sent by checked services",
     "billing.services.plans.cap_alerts_send": "periodic job",
     "billing.services.payments.invoice_paid_refresh": "step of the checked payment and credit-note services",
+    "billing.services.payments.payout_payments_record": "step of payout_batch_mark_paid (checked there)",
     "billing.services.reminders.reminder_send": "step of the periodic reminders job",
     "billing.services.statements.statement_import": "worker task of statement_upload (checked)",
     "billing.services.splits.split_reminders_send": "periodic job",
@@ -677,6 +683,35 @@ def _invoice_payment(w: World) -> None:
         collective=w.collective, invoice=invoice, paid_on=timezone.localdate(), amount=Decimal("100.00")
     )
     Invoice.objects.filter(pk=invoice.pk).update(amount_paid=Decimal("100.00"), payment_status="partly_paid")
+
+
+def _client_credit(w: World) -> None:
+    """The client paid 1 300 € on the lead's 1 200 € invoice: 100 € of credit; a second invoice is open."""
+    _invoice_payment(w)
+    invoice = w.objects["invoice"]
+    Payment.objects.filter(pk=w.objects["payment"].pk).update(amount=Decimal("1300.00"))
+    Invoice.objects.filter(pk=invoice.pk).update(amount_paid=Decimal("1300.00"), payment_status="overpaid")
+    ClientCredit.objects.create(
+        collective=w.collective,
+        client=w.mission.client,
+        seller=invoice.seller,
+        payment=w.objects["payment"],
+        amount=Decimal("100.00"),
+    )
+    w.objects["open_invoice"] = Invoice.objects.create(
+        collective=w.collective,
+        plan=invoice.plan,
+        seller=invoice.seller,
+        client=w.mission.client,
+        mission=w.mission,
+        batch=invoice.batch,
+        number="CM-2026-00002",
+        issued_on=invoice.issued_on,
+        due_on=invoice.due_on,
+        status=Invoice.Status.ISSUED,
+        document_type="380",
+        total_incl_tax=Decimal("500.00"),
+    )
 
 
 def _statement_line(w: World) -> None:
@@ -1050,6 +1085,25 @@ RECIPES = {
         lambda w, u: billing_payments.statement_line_ignore(by=u, line_id=w.objects["line"].pk),
         prepare=_statement_line,
     ),
+    "billing.services.credits.credit_apply": Recipe(
+        MANAGER,
+        lambda w, u: billing_credits.credit_apply(
+            by=u, invoice_id=w.objects["open_invoice"].pk, amount="50.00"
+        ),
+        prepare=_client_credit,
+    ),
+    "billing.services.credits.credit_refund": Recipe(
+        AUTHOR,
+        lambda w, u: billing_credits.credit_refund(
+            by=u,
+            seller_id=w.objects["invoice"].seller_id,
+            client_id=w.mission.client_id,
+            refunded_on=timezone.localdate(),
+            amount="50.00",
+            method="transfer",
+        ),
+        prepare=_client_credit,
+    ),
     "billing.services.statements.statement_upload": Recipe(
         AUTHOR,
         lambda w, u: billing_statements.statement_upload(
@@ -1075,6 +1129,16 @@ RECIPES = {
             text_en="Reminder",
             enabled=True,
         ),
+        prepare=_reminder_level,
+    ),
+    "billing.services.reminders.ladder_level_add": Recipe(
+        ADMIN,
+        lambda w, u: billing_reminders.ladder_level_add(by=u, collective_id=w.collective.pk, offset_days=10),
+        prepare=_reminder_level,
+    ),
+    "billing.services.reminders.ladder_level_archive": Recipe(
+        ADMIN,
+        lambda w, u: billing_reminders.ladder_level_archive(by=u, level_id=w.objects["level"].pk),
         prepare=_reminder_level,
     ),
     "billing.services.reminders.invoice_reminders_pause": Recipe(

@@ -179,6 +179,23 @@ def receipt_entry(
     )
 
 
+def refund_entry(*, on: date, reference: str, client_number: str, client_name: str, amount: Decimal) -> Entry:
+    """A client's credit paid back in the bank journal: 411 debited, 512 credited."""
+    return entry_checked(
+        Entry(
+            BANK,
+            on,
+            reference,
+            on,
+            f"Remboursement {client_name}",
+            (
+                Line(CUSTOMERS, debit=amount, aux_number=client_number, aux_label=client_name),
+                Line(BANK_ACCOUNT, credit=amount),
+            ),
+        )
+    )
+
+
 def payout_entry(
     *,
     on: date,

@@ -5,6 +5,7 @@ view from what the user may see."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cordee.billing.late_payment import LEVEL_OFFSET_MAX, LEVEL_OFFSET_MIN
 from cordee.billing.models import BankStatement, Payment
 from cordee.billing.statements import MAX_STATEMENT_BYTES
 from cordee.core.fields import DateField
@@ -14,6 +15,30 @@ SPLIT_ROWS = 3
 
 class PaymentForm(forms.Form):
     paid_on = DateField(label=_("Date received"))
+    amount = forms.DecimalField(
+        label=_("Amount (€)"),
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    method = forms.ChoiceField(label=_("Method"), choices=Payment.Method.choices)
+    reference = forms.CharField(label=_("Reference"), max_length=140, required=False)
+
+
+class CreditApplyForm(forms.Form):
+    """Apply a client's credit to one of the seller's open invoices of that client (choices set by the view)."""
+
+    invoice = forms.TypedChoiceField(label=_("Invoice to pay"), coerce=int)
+    amount = forms.DecimalField(
+        label=_("Amount (€)"),
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+
+class CreditRefundForm(forms.Form):
+    refunded_on = DateField(label=_("Date refunded"))
     amount = forms.DecimalField(
         label=_("Amount (€)"),
         max_digits=12,
@@ -115,8 +140,8 @@ class LineDecisionForm(forms.Form):
 class ReminderLevelForm(forms.Form):
     offset_days = forms.IntegerField(
         label=_("Days from the due date"),
-        min_value=-30,
-        max_value=365,
+        min_value=LEVEL_OFFSET_MIN,
+        max_value=LEVEL_OFFSET_MAX,
         help_text=_("Negative: before the due date (−3 is three days before)."),
     )
     text_fr = forms.CharField(
@@ -126,3 +151,14 @@ class ReminderLevelForm(forms.Form):
         label=_("Text in English"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     enabled = forms.BooleanField(label=_("Send this reminder"), required=False)
+
+
+class ReminderLevelAddForm(ReminderLevelForm):
+    """A new level: its texts may be left empty to start from the nearest level's words."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("text_fr", "text_en"):
+            self.fields[name].required = False
+            self.fields[name].help_text = _("Leave empty to start from the text of the nearest reminder.")
+        self.fields["enabled"].initial = True

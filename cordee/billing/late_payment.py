@@ -12,6 +12,8 @@ from cordee.core.money import ZERO, round_cents, to_decimal
 
 # The default ladder: 3 days before the due date, on it, then 7, 15 and 30 days after.
 DEFAULT_LADDER_OFFSETS = (-3, 0, 7, 15, 30)
+# How far from the due date a level may be: a month before it, four months after it.
+LEVEL_OFFSET_MIN, LEVEL_OFFSET_MAX = -30, 120
 DAYS_IN_YEAR = Decimal(365)
 
 

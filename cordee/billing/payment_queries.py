@@ -80,7 +80,8 @@ def statements_recent(collective_id: int, seller_ids, limit: int = 10) -> list[B
 
 
 def mission_invoices(mission, membership) -> list[Invoice]:
-    """A mission's issued invoices the member reads, with their payments (reversed ones included, marked)."""
+    """A mission's issued invoices the member reads, with their payments (reversed ones included, marked) and
+    the client credit applied to them."""
     return list(
         Invoice.objects.filter(
             readable_invoices(membership),
@@ -90,7 +91,9 @@ def mission_invoices(mission, membership) -> list[Invoice]:
             document_type="380",
         )
         .select_related("seller__user", "client")
-        .prefetch_related(Prefetch("payments", queryset=Payment.objects.select_related("recorded_by")))
+        .prefetch_related(
+            Prefetch("payments", queryset=Payment.objects.select_related("recorded_by")), "credit_allocations"
+        )
         .order_by("issued_on", "number")
     )
 

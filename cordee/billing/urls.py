@@ -50,6 +50,7 @@ urlpatterns = [
         views_payments.line_decide,
         name="line_decide",
     ),
+    path(area + "payments/credits/", views_payments.client_credits, name="client_credits"),
     path(
         "collectives/<slug:slug>/billing/payments/charts/",
         views_payments.payment_charts,

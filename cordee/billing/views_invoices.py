@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cordee.billing.access import may_read_files, readable_invoices
 from cordee.billing.forms import apply_errors
 from cordee.billing.forms_invoices import BillingMandateForm, CreditNoteForm, InvoiceDraftForm
-from cordee.billing.models import BillingMandate, Invoice, InvoiceBatch, LegalSeller
+from cordee.billing.models import BillingMandate, ClientCredit, Invoice, InvoiceBatch, LegalSeller
 from cordee.billing.permissions import mission_billing_view
 from cordee.billing.services.invoices import (
     InvoiceTampered,
@@ -143,6 +143,20 @@ def invoice_detail(request, invoice_pk):
             "may_issue": _may_issue(request, invoice),
             "payable": payable,
             "payments": list(invoice.payments.order_by("paid_on", "pk")) if payable else [],
+            "credit_applied": list(
+                invoice.credit_allocations.select_related("credit__payment__invoice").order_by(
+                    "made_on", "pk"
+                )
+            )
+            if payable
+            else [],
+            "credits_made": list(
+                ClientCredit.objects.filter(payment__invoice=invoice, payment__reversed_at__isnull=True)
+                .prefetch_related("allocations__invoice")
+                .order_by("pk")
+            )
+            if payable
+            else [],
             "balance": invoice_balance(invoice) if payable else None,
             "may_record_payment": payable
             and invoice.status == Invoice.Status.ISSUED

@@ -14,14 +14,19 @@ from django.views.decorators.http import require_http_methods
 from cordee.billing import payment_queries
 from cordee.billing.forms import apply_errors
 from cordee.billing.forms_payments import (
+    CreditApplyForm,
+    CreditRefundForm,
     LineDecisionForm,
     PaymentForm,
     PaymentReverseForm,
+    ReminderLevelAddForm,
     ReminderLevelForm,
     StatementUploadForm,
 )
+from cordee.billing.late_payment import LEVEL_OFFSET_MAX, LEVEL_OFFSET_MIN
 from cordee.billing.models import BankStatement, ReminderLevel, StatementLine
 from cordee.billing.permissions import mission_billing_view
+from cordee.billing.services.credits import available_credits, credit_accounts, credit_apply, credit_refund
 from cordee.billing.services.payments import (
     Allocation,
     LineAlreadyDecided,
@@ -36,6 +41,8 @@ from cordee.billing.services.reminders import (
     invoice_dispute_set,
     invoice_reminders_pause,
     ladder_for,
+    ladder_level_add,
+    ladder_level_archive,
     ladder_level_update,
 )
 from cordee.billing.services.statements import statement_upload
@@ -44,6 +51,7 @@ from cordee.billing.templatetags.billing import euros
 from cordee.billing.templatetags.payment_charts import SERIES_CLASSES
 from cordee.collectives.permissions import collective_view
 from cordee.core.access import AccessDenied
+from cordee.core.money import ZERO
 
 
 def _invoice_label(invoice) -> str:
@@ -189,6 +197,75 @@ def payment_charts(request):
     )
 
 
+# --- Client credit ---------------------------------------------------------------------------------
+
+
+def _credit_forms(request, account, today):
+    key = f"{account.seller.pk}-{account.client.pk}"
+    posted = request.method == "POST" and request.POST.get("account") == key
+    action = request.POST.get("action") if posted else None
+    account.key = key
+    account.apply_form = CreditApplyForm(
+        request.POST if action == "apply" else None,
+        prefix=f"apply-{key}",
+        initial={"amount": account.available},
+    )
+    account.apply_form.fields["invoice"].choices = [
+        (invoice.pk, _invoice_label(invoice)) for invoice in account.open_invoices
+    ]
+    account.refund_form = CreditRefundForm(
+        request.POST if action == "refund" else None,
+        prefix=f"refund-{key}",
+        initial={"refunded_on": today, "amount": account.available},
+    )
+    return action
+
+
+@collective_view
+@require_http_methods(["GET", "POST"])
+def client_credits(request):
+    """Each client's credit with each seller the user reconciles: apply it to an open invoice, or record
+    that it was refunded; with where every credit came from and what became of it."""
+    sellers = payment_queries.reconcilable_sellers(request.user, request.membership)
+    accounts = credit_accounts(request.collective.pk, [seller.pk for seller in sellers])
+    today = timezone.localdate()
+    status = 200
+    for account in accounts:
+        action = _credit_forms(request, account, today)
+        form = account.apply_form if action == "apply" else account.refund_form
+        if action not in ("apply", "refund"):
+            continue
+        status = 400
+        if not form.is_valid():
+            continue
+        try:
+            if action == "apply":
+                credit_apply(
+                    by=request.user,
+                    invoice_id=form.cleaned_data["invoice"],
+                    amount=form.cleaned_data["amount"],
+                )
+                messages.success(request, _("The credit is applied to the invoice."))
+            else:
+                credit_refund(
+                    by=request.user,
+                    seller_id=account.seller.pk,
+                    client_id=account.client.pk,
+                    **form.cleaned_data,
+                )
+                messages.success(request, _("The refund is recorded."))
+        except ValidationError as error:
+            apply_errors(form, error)
+        except AccessDenied as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("billing:client_credits", request.collective.slug)
+    if request.method == "POST" and status == 200:
+        messages.error(request, _("This credit is no longer on the page: reload it and try again."))
+        status = 400
+    return render(request, "billing/client_credits.html", {"accounts": accounts}, status=status)
+
+
 # --- A mission's invoices and payments -------------------------------------------------------------
 
 
@@ -237,10 +314,16 @@ def mission_payments(request):
         return redirect("billing:mission_payments", request.collective.slug, mission.pk)
     invoices = payment_queries.mission_invoices(mission, request.membership)
     today = timezone.localdate()
+    credits = available_credits(
+        request.collective.pk,
+        {invoice.seller_id for invoice in invoices},
+        {invoice.client_id for invoice in invoices},
+    )
     for invoice in invoices:
         invoice.balance = invoice_balance(invoice)
         invoice.credit = -invoice.balance
         invoice.is_late = invoice.balance > 0 and invoice.due_on < today
+        invoice.credit_available = credits.get((invoice.seller_id, invoice.client_id), ZERO)
         if bound is not None and invoice.pk == invoice_id:
             invoice.payment_form = bound
         else:
@@ -263,12 +346,37 @@ def mission_payments(request):
 @require_http_methods(["GET", "POST"])
 def reminder_ladder(request):
     ladder = ladder_for(by=request.user, collective_id=request.collective.pk)
-    levels = list(ReminderLevel.objects.filter(ladder=ladder, collective=request.collective))
+    all_levels = list(ReminderLevel.objects.filter(ladder=ladder, collective=request.collective))
+    levels = [level for level in all_levels if level.archived_at is None]
+    action = request.POST.get("action", "update") if request.method == "POST" else None
     status = 200
+    if action == "archive":
+        try:
+            ladder_level_archive(by=request.user, level_id=int(request.POST.get("level") or 0))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except AccessDenied as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The reminder is archived: it will not be sent any more."))
+        return redirect("billing:reminder_ladder", request.collective.slug)
+    add_form = ReminderLevelAddForm(request.POST if action == "add" else None, prefix="new")
+    if action == "add":
+        if add_form.is_valid():
+            try:
+                ladder_level_add(
+                    by=request.user, collective_id=request.collective.pk, **add_form.cleaned_data
+                )
+            except ValidationError as error:
+                apply_errors(add_form, error)
+            else:
+                messages.success(request, _("The reminder is added."))
+                return redirect("billing:reminder_ladder", request.collective.slug)
+        status = 400
     for level in levels:
         prefix = f"level-{level.pk}"
         level.days_before = -level.offset_days
-        posted = request.method == "POST" and request.POST.get("level") == str(level.pk)
+        posted = action == "update" and request.POST.get("level") == str(level.pk)
         level.form = ReminderLevelForm(
             request.POST if posted else None,
             prefix=prefix,
@@ -289,4 +397,15 @@ def reminder_ladder(request):
                     messages.success(request, _("The reminder is saved."))
                     return redirect("billing:reminder_ladder", request.collective.slug)
             status = 400
-    return render(request, "billing/reminder_ladder.html", {"levels": levels}, status=status)
+    return render(
+        request,
+        "billing/reminder_ladder.html",
+        {
+            "levels": levels,
+            "archived": [level for level in all_levels if level.archived_at is not None],
+            "add_form": add_form,
+            "days_before_max": -LEVEL_OFFSET_MIN,
+            "days_after_max": LEVEL_OFFSET_MAX,
+        },
+        status=status,
+    )

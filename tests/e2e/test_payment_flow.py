@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cordee.billing.fec import HEADERS
 from cordee.billing.models import BankStatement, Invoice, PayoutBatch, StatementLine
+from cordee.billing.services.payments import payment_record
 from cordee.billing.tests.payment_helpers import issued_invoice, member_seller, mission_batch, teammate
 from cordee.billing.tests.payout_world import invoiced, payout_world
 from cordee.core.models import OutboundEmail
@@ -235,6 +236,8 @@ def test_a_payout_batch_is_exported_and_the_journal_downloaded(live_server, page
         page.click("button:has-text('Marquer payé')")
         page.wait_for_selector("text=Le lot est marqué payé.")
         assert PayoutBatch.objects.get().status == PayoutBatch.Status.PAID
+        member_invoices = Invoice.objects.filter(buyer_seller=world.seller)
+        assert sorted(member_invoices.values_list("payment_status", flat=True)) == ["paid", "paid"]
 
         page.goto(f"{base}/collectives/{slug}/billing/exports/")
         page.select_option("[name=kind]", "journal")
@@ -249,3 +252,62 @@ def test_a_payout_batch_is_exported_and_the_journal_downloaded(live_server, page
         journal = tmp_path / "journal.txt"
         download_info.value.save_as(journal)
         assert journal.read_bytes().decode("iso-8859-15").splitlines()[0].split("|") == list(HEADERS)
+
+
+def test_a_clients_credit_pays_another_invoice(live_server, browser, page, journey):
+    """The client paid 100 € too much on one invoice: the mission's payments say so, the credit page
+    applies it to their other open invoice (a wrong amount first, refused in French, what was typed kept);
+    the invoice shows the credit applied; on a phone the page fits the screen."""
+    base = live_server.url
+    today = timezone.localdate()
+    lead = AdminMembershipFactory(
+        user__email="claire@atelier.fr", user__full_name="Claire Martin", collective__slug="atelier"
+    )
+    mission = MissionFactory(
+        title="Refonte", collective=lead.collective, lead=lead.user, client__name="Maison Lenoir"
+    )
+    seller = member_seller(lead.collective, lead.user)
+    overpaid, target = (
+        issued_invoice(
+            mission=mission,
+            seller=seller,
+            batch=mission_batch(mission),
+            number=number,
+            total=total,
+            issued_on=today - timedelta(days=20),
+        )
+        for number, total in (("CM-2026-00001", "1200.00"), ("CM-2026-00002", "500.00"))
+    )
+    payment_record(by=lead.user, invoice_id=overpaid.pk, paid_on=today, amount="1300.00")
+
+    page.goto(base + "/accounts/login/")
+    page.fill("[name=login]", "claire@atelier.fr")
+    page.fill("[name=password]", PASSWORD)
+    page.click("main form [type=submit]")
+    page.wait_for_url(re.compile(r"/dashboard/"))
+    page.goto(f"{base}/collectives/atelier/missions/{mission.pk}/billing/payments/")
+    page.get_by_text("Le client a 100,00").wait_for()
+    page.click(f"#invoice-{target.pk} a[href$='/billing/payments/credits/']")
+    page.wait_for_url(re.compile(r"/billing/payments/credits/"))
+    journey.snap(page, "client-credit")
+
+    page.click("summary:has-text('Imputer sur une facture ouverte')")
+    page.fill("input[name$='-amount'][name^='apply-']", "150")
+    page.click("button:has-text('Imputer le crédit')")
+    page.locator(".errorlist", has_text="Le client n'a que 100,00").wait_for()
+    assert page.input_value("input[name$='-amount'][name^='apply-']") == "150"
+    page.fill("input[name$='-amount'][name^='apply-']", "100")
+    page.click("button:has-text('Imputer le crédit')")
+    page.get_by_text("Le crédit est imputé sur la facture.").wait_for()
+    target.refresh_from_db()
+    assert (target.amount_paid, target.payment_status) == (Decimal("100.00"), "partly_paid")
+    page.goto(f"{base}/collectives/atelier/missions/{mission.pk}/billing/invoices/{target.pk}/")
+    page.get_by_text("Crédit client imputé").wait_for()
+    journey.snap(page, "invoice-credit-applied")
+
+    phone = new_page(browser, PHONE)
+    phone.context.add_cookies(page.context.cookies())
+    phone.goto(f"{base}/collectives/atelier/billing/payments/credits/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    journey.snap(phone, "client-credit-phone")
+    phone.context.close()

@@ -9,6 +9,7 @@ from .invoices import BillingMandate, Invoice, InvoiceBatch, InvoiceImmutable, I
 from .payments import (
     BankStatement,
     ClientCredit,
+    CreditAllocation,
     InvoiceReminder,
     Payment,
     ReminderLadder,

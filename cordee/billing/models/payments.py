@@ -138,12 +138,23 @@ class Payment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reversal_reason = models.CharField(_("reason for the reversal"), max_length=300, blank=True)
+    # For a member's invoice to the seller that collected (lead or entity): the payout that paid it.
+    payout = models.ForeignKey(
+        "billing.Payout", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
 
     class Meta:
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["paid_on", "pk"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="billing_payment_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="billing_payment_positive"),
+            models.UniqueConstraint(
+                fields=["payout", "invoice"],
+                condition=Q(payout__isnull=False),
+                name="billing_payment_once_per_payout_invoice",
+            ),
+        ]
         indexes = [models.Index(fields=["collective", "paid_on"], name="billing_payment_by_date")]
 
     def __str__(self):
@@ -170,6 +181,46 @@ class ClientCredit(models.Model):
 
     def __str__(self):
         return str(self.amount)
+
+
+class CreditAllocation(models.Model):
+    """A use of a client's credit: applied to another open invoice of the same seller and client, or
+    refunded to the client. The payment that made the credit is never edited; the invoice the credit is
+    applied to counts it as paid."""
+
+    class Kind(models.TextChoices):
+        APPLIED = "applied", pgettext_lazy("client credit", "Applied to an invoice")
+        REFUNDED = "refunded", pgettext_lazy("client credit", "Refunded")
+
+    collective = models.ForeignKey("collectives.Collective", on_delete=models.CASCADE, related_name="+")
+    credit = models.ForeignKey(ClientCredit, on_delete=models.PROTECT, related_name="allocations")
+    kind = models.CharField(_("use"), max_length=8, choices=Kind)
+    invoice = models.ForeignKey(
+        "billing.Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_allocations"
+    )
+    made_on = models.DateField(_("date"))
+    amount = amount_field(_("amount"))
+    method = models.CharField(_("method"), max_length=12, choices=Payment.Method, blank=True)
+    reference = models.CharField(_("reference"), max_length=140, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("use of a client credit")
+        verbose_name_plural = _("uses of client credits")
+        ordering = ["made_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="billing_credit_allocation_positive"),
+            models.CheckConstraint(
+                condition=Q(kind="applied", invoice__isnull=False) | Q(kind="refunded", invoice__isnull=True),
+                name="billing_credit_allocation_target",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.made_on} {self.amount}"
 
 
 class ReminderLadder(models.Model):
@@ -201,13 +252,22 @@ class ReminderLevel(models.Model):
     text_fr = models.TextField(_("text in French"), max_length=2000)
     text_en = models.TextField(_("text in English"), max_length=2000)
     enabled = models.BooleanField(_("enabled"), default=True)
+    # Archived, never deleted: the reminders sent at this level keep their history.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("reminder level")
         verbose_name_plural = _("reminder levels")
-        ordering = ["offset_days"]
+        ordering = ["offset_days", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["ladder", "offset_days"], name="billing_reminder_level_once"),
+            models.UniqueConstraint(
+                fields=["ladder", "offset_days"],
+                condition=Q(archived_at__isnull=True),
+                name="billing_reminder_level_once",
+            ),
             models.CheckConstraint(
                 condition=Q(offset_days__gte=-30, offset_days__lte=365), name="billing_reminder_offset_range"
             ),

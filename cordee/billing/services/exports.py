@@ -19,7 +19,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cordee.billing import fec
-from cordee.billing.models import ExportJob, Invoice, LegalSeller, Payment, Payout, PayoutBatch
+from cordee.billing.models import (
+    CreditAllocation,
+    ExportJob,
+    Invoice,
+    LegalSeller,
+    Payment,
+    Payout,
+    PayoutBatch,
+)
 from cordee.billing.pdf import pdf_render
 from cordee.billing.receipts import Receipt, receipts_header, receipts_in_order, receipts_rows, receipts_total
 from cordee.billing.services.payouts import seller_admin_for
@@ -64,8 +72,8 @@ def _report(progress: Progress | None, done: int, total: int) -> None:
 
 
 def journal_entries(seller: LegalSeller, year: int, progress: Progress | None = None) -> list[fec.Entry]:
-    """The seller's sales (invoices and credit notes issued in the year), the receipts of its invoices
-    and its payouts paid in the year, as balanced entries."""
+    """The seller's sales (invoices and credit notes issued in the year), the receipts of its invoices,
+    the client credits it refunded and its payouts paid in the year, as balanced entries."""
     first, last = _year_range(year)
     invoices = list(
         Invoice.objects.filter(seller=seller, issued_on__range=(first, last))
@@ -84,8 +92,9 @@ def journal_entries(seller: LegalSeller, year: int, progress: Progress | None = 
         .select_related("batch", "member")
         .order_by("batch__paid_at", "pk")
     )
+    refunds = _refunds(seller, first, last)
     member_account = fec.SUPPLIERS if seller.is_member else fec.OTHER_THIRD_PARTIES
-    total = len(invoices) + len(payments) + len(payouts)
+    total = len(invoices) + len(payments) + len(refunds) + len(payouts)
     entries = []
     for invoice in invoices:
         entries.append(
@@ -114,6 +123,17 @@ def journal_entries(seller: LegalSeller, year: int, progress: Progress | None = 
             )
         )
         _report(progress, len(entries), total)
+    for refund in refunds:
+        entries.append(
+            fec.refund_entry(
+                on=refund.made_on,
+                reference=refund.reference or f"REMB-{refund.pk}",
+                client_number=f"C{refund.credit.client_id}",
+                client_name=refund.credit.client.name,
+                amount=refund.amount,
+            )
+        )
+        _report(progress, len(entries), total)
     for payout in payouts:
         entries.append(
             fec.payout_entry(
@@ -127,6 +147,16 @@ def journal_entries(seller: LegalSeller, year: int, progress: Progress | None = 
         )
         _report(progress, len(entries), total)
     return entries
+
+
+def _refunds(seller: LegalSeller, first: date, last: date) -> list[CreditAllocation]:
+    return list(
+        CreditAllocation.objects.filter(
+            credit__seller=seller, kind=CreditAllocation.Kind.REFUNDED, made_on__range=(first, last)
+        )
+        .select_related("credit__client")
+        .order_by("made_on", "pk")
+    )
 
 
 def journal_file(seller: LegalSeller, year: int, progress: Progress | None = None) -> ExportFile:
@@ -143,8 +173,8 @@ def journal_file(seller: LegalSeller, year: int, progress: Progress | None = Non
 
 
 def member_receipts(seller: LegalSeller, year: int, progress: Progress | None = None) -> list[Receipt]:
-    """A member business's receipts of the year by payment date: its clients' payments, and the payouts
-    of the seller it invoiced (lead or entity). A payout whose reference a recorded payment carries (the
+    """A member business's receipts of the year by payment date: its clients' payments, the payouts of
+    the seller it invoiced (lead or entity), and the client credits it refunded (negative). A payout whose reference a recorded payment carries (the
     member matched it on their own bank statement) is that payment, listed once."""
     first, last = _year_range(year)
     payments = list(
@@ -171,7 +201,8 @@ def member_receipts(seller: LegalSeller, year: int, progress: Progress | None = 
         for reference in PAYOUT_REFERENCE.findall(payment.reference)
     }
     payouts = [payout for payout in payouts if payout.end_to_end_id not in recorded]
-    total = len(payments) + len(payouts)
+    refunds = _refunds(seller, first, last)
+    total = len(payments) + len(payouts) + len(refunds)
     receipts = []
     for payment in payments:
         invoice = payment.invoice
@@ -197,6 +228,19 @@ def member_receipts(seller: LegalSeller, year: int, progress: Progress | None = 
                 method=str(Payment.Method.TRANSFER.label),
                 invoice_number=", ".join(reference["invoice_number"] for reference in payout.references),
                 reference=payout.end_to_end_id,
+            )
+        )
+        _report(progress, len(receipts), total)
+    for refund in refunds:
+        receipts.append(
+            Receipt(
+                paid_on=refund.made_on,
+                client=refund.credit.client.name,
+                nature=_("Refund of the client's credit"),
+                amount=-refund.amount,
+                method=str(refund.get_method_display()),
+                invoice_number="",
+                reference=refund.reference,
             )
         )
         _report(progress, len(receipts), total)

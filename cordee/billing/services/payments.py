@@ -7,6 +7,7 @@ Every change locks the invoice row; deciding a statement line takes it with a co
 people matching the same line at once cannot both win.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cordee.accounts.models import User
-from cordee.billing.models import ClientCredit, Invoice, LegalSeller, Payment, StatementLine
+from cordee.billing.models import ClientCredit, CreditAllocation, Invoice, LegalSeller, Payment, StatementLine
 from cordee.billing.signals import invoice_payment_refreshed
 from cordee.collectives.access import membership_for
 from cordee.core.access import AccessDenied
@@ -86,10 +87,12 @@ def seller_account_for(user, seller_id: int) -> LegalSeller:
 
 
 def invoice_paid_refresh(invoice: Invoice) -> None:
-    """Recompute the invoice's paid amount and payment status from its payments and credit notes; for a
-    locked invoice row, by the payment services and after a credit note changes what is due (R-1.8)."""
+    """Recompute the invoice's paid amount and payment status from its payments, the client credit applied
+    to it and its credit notes; for a locked invoice row, by the payment services and after a credit note
+    changes what is due (R-1.8)."""
     paid = Payment.objects.filter(invoice=invoice, reversed_at__isnull=True).aggregate(total=Sum("amount"))
-    invoice.amount_paid = round_cents(paid["total"] or ZERO)
+    credit = CreditAllocation.objects.filter(invoice=invoice).aggregate(total=Sum("amount"))
+    invoice.amount_paid = round_cents((paid["total"] or ZERO) + (credit["total"] or ZERO))
     invoice.payment_status = payment_status_for(
         invoice.total_incl_tax - invoice.amount_credited, invoice.amount_paid
     )
@@ -135,7 +138,15 @@ def _clean_payment(invoice: Invoice, *, paid_on, amount, statement_line) -> Deci
 
 
 def _payment_create(
-    invoice: Invoice, *, by, paid_on: date, amount: Decimal, method: str, reference: str, statement_line=None
+    invoice: Invoice,
+    *,
+    by,
+    paid_on: date,
+    amount: Decimal,
+    method: str,
+    reference: str,
+    statement_line=None,
+    payout=None,
 ) -> Payment:
     balance_before = invoice_balance(invoice)
     payment = Payment(
@@ -146,12 +157,13 @@ def _payment_create(
         method=method,
         reference=(reference or "")[:140],
         statement_line=statement_line,
+        payout=payout,
         recorded_by=by,
     )
     payment.save()
     invoice_paid_refresh(invoice)
     excess = amount - max(balance_before, ZERO)
-    if excess > 0:
+    if excess > 0 and invoice.client_id:
         ClientCredit.objects.create(
             collective_id=invoice.collective_id,
             client_id=invoice.client_id,
@@ -172,6 +184,55 @@ def payment_record(
     return _payment_create(invoice, by=by, paid_on=paid_on, amount=amount, method=method, reference=reference)
 
 
+def payout_payments_record(payouts, *, by, paid_on: date) -> list[Payment]:
+    """The payments a paid payout batch made on the members' invoices to the seller that collected, one per
+    invoice the payout settles; a step of marking the batch paid (checked there). Recorded once: nothing for
+    a payout already recorded, nor for one the member matched on their own bank statement (a payment whose
+    reference is the payout's)."""
+    payouts = list(payouts)
+    settled = {int(ref["invoice_id"]) for payout in payouts for ref in payout.references}
+    invoices = {
+        invoice.pk: invoice
+        for invoice in Invoice.objects.select_for_update(of=("self",)).filter(pk__in=settled).order_by("pk")
+    }
+    already = set(
+        Payment.objects.filter(invoice_id__in=settled, payout__in=payouts).values_list(
+            "payout_id", "invoice_id"
+        )
+    )
+    matched = {
+        (invoice_id, reference)
+        for invoice_id, reference in Payment.objects.filter(
+            invoice_id__in=settled, payout__isnull=True, reversed_at__isnull=True
+        ).values_list("invoice_id", "reference")
+    }
+    payments = []
+    for payout in payouts:
+        for reference in payout.references:
+            invoice = invoices.get(int(reference["invoice_id"]))
+            if (
+                invoice is None
+                or (payout.pk, invoice.pk) in already
+                or any(
+                    invoice_id == invoice.pk and re.search(rf"\b{payout.end_to_end_id}\b", text)
+                    for invoice_id, text in matched
+                )
+            ):
+                continue
+            payments.append(
+                _payment_create(
+                    invoice,
+                    by=by,
+                    paid_on=paid_on,
+                    amount=round_cents(to_decimal(reference["amount"])),
+                    method=Payment.Method.TRANSFER,
+                    reference=payout.end_to_end_id,
+                    payout=payout,
+                )
+            )
+    return payments
+
+
 @transaction.atomic
 def payment_reverse(*, by, payment_id: int, reason: str) -> Payment:
     """Reverse a mistaken payment: it stays, marked with who, when and why, and no longer counts."""
@@ -185,6 +246,14 @@ def payment_reverse(*, by, payment_id: int, reason: str) -> Payment:
         raise ValidationError({"reason": _("Say why this payment is reversed.")})
     if payment.reversed_at is not None:
         raise ValidationError(_("This payment was already reversed."))
+    list(ClientCredit.objects.select_for_update().filter(payment=payment))  # against a use at the same time
+    if CreditAllocation.objects.filter(credit__payment=payment).exists():
+        raise ValidationError(
+            _(
+                "The client's credit from this payment was already applied or refunded: it cannot be "
+                "reversed any more."
+            )
+        )
     payment.reversed_at = timezone.now()
     payment.reversed_by = by
     payment.reversal_reason = reason[:300]

@@ -15,14 +15,15 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cordee.accounts.models import User
 from cordee.billing import sepa
-from cordee.billing.models import BillingPlan, Invoice, LegalSeller, Payout, PayoutBatch
+from cordee.billing.models import BillingPlan, Invoice, LegalSeller, Payment, Payout, PayoutBatch
 from cordee.billing.pdf import sha256_hex
+from cordee.billing.services.payments import payout_payments_record
 from cordee.billing.services.sellers import seller_identity
 from cordee.collectives.access import membership_for
 from cordee.core.access import AccessDenied
@@ -124,6 +125,19 @@ def _settled_by_payouts(seller: LegalSeller) -> tuple[dict[int, Decimal], dict[i
     return paid, held
 
 
+def _recorded_from_payouts(invoices) -> dict[int, Decimal]:
+    """Per invoice: the payments that paid payouts recorded on it (already counted by their batch)."""
+    recorded = defaultdict(lambda: ZERO)
+    rows = (
+        Payment.objects.filter(invoice__in=invoices, payout__isnull=False, reversed_at__isnull=True)
+        .values("invoice_id")
+        .annotate(total=Sum("amount"))
+    )
+    for row in rows:
+        recorded[row["invoice_id"]] = row["total"]
+    return recorded
+
+
 def owed_by_seller(seller: LegalSeller, *, mission_id: int | None = None) -> list[Owed]:
     """What the seller owes each member, from the members' invoices to it whose client invoice is paid.
 
@@ -151,10 +165,14 @@ def owed_by_seller(seller: LegalSeller, *, mission_id: int | None = None) -> lis
         .order_by("issued_on", "pk")
     )
     paid, held = _settled_by_payouts(seller)
+    recorded = _recorded_from_payouts(member_invoices)
     owed: dict[int, Owed] = {}
     for invoice in member_invoices:
         member = invoice.seller.user
-        due = round_cents(invoice.total_incl_tax - invoice.amount_credited - invoice.amount_paid)
+        # What the invoice's own payments left due; the payouts' payments are counted as paid out.
+        due = round_cents(
+            invoice.total_incl_tax - invoice.amount_credited - invoice.amount_paid + recorded[invoice.pk]
+        )
         item = OwedInvoice(
             invoice=invoice,
             client_invoice_number=paid_numbers[invoice.batch_id],
@@ -365,13 +383,18 @@ def payout_batch_export(*, by, batch_id: int) -> PayoutBatch:
 
 @transaction.atomic
 def payout_batch_mark_paid(*, by, batch_id: int) -> PayoutBatch:
-    """The bank ran the transfers: the batch is paid, and what it settles is no longer owed."""
+    """The bank ran the transfers: the batch is paid, what it settles is no longer owed, and each member's
+    invoice to the seller records the payment it received (shown paid, in the member's receipts book and
+    statement). Marking a paid batch again records nothing more."""
     batch = _batch_for_change(by, batch_id)
+    if batch.status == PayoutBatch.Status.PAID:
+        return batch
     _refuse_unless(batch, PayoutBatch.Status.EXPORTED)
     batch.status = PayoutBatch.Status.PAID
     batch.paid_by = by
     batch.paid_at = timezone.now()
     batch.save(update_fields=["status", "paid_by", "paid_at"])
+    payout_payments_record(batch.payouts.order_by("pk"), by=by, paid_on=timezone.localdate(batch.paid_at))
     return batch
 
 
@@ -427,6 +450,7 @@ def member_statement(*, by, collective_id: int, member_id: int) -> list[Statemen
         .select_related("client", "buyer_seller__user")
         .order_by("issued_on", "pk")
     )
+    recorded = _recorded_from_payouts([invoice.pk for invoice in invoices])
     paid, held = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
     payouts = Payout.objects.filter(
         collective_id=collective_id, member_id=member_id, batch__status__in=OPEN_BATCH_STATUSES
@@ -443,7 +467,8 @@ def member_statement(*, by, collective_id: int, member_id: int) -> list[Statemen
                 invoice=invoice,
                 buyer=buyer,
                 invoiced=round_cents(invoice.total_incl_tax - invoice.amount_credited),
-                received=invoice.amount_paid + (ZERO if invoice.client_id else paid[invoice.pk]),
+                received=invoice.amount_paid
+                + (ZERO if invoice.client_id else paid[invoice.pk] - recorded[invoice.pk]),
                 paid_out=paid[invoice.pk],
                 in_batches=held[invoice.pk],
             )

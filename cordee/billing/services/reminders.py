@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from cordee.billing.late_payment import (
     DEFAULT_LADDER_OFFSETS,
+    LEVEL_OFFSET_MAX,
+    LEVEL_OFFSET_MIN,
     days_late,
     late_penalty,
     level_due,
@@ -89,13 +91,15 @@ def default_levels() -> list[DefaultLevel]:
 
 
 def ladder_levels(collective_ids) -> dict[int, list]:
-    """Each collective's enabled levels (the default ladder for a collective that never changed it); one
-    query. READ_ONLY."""
+    """Each collective's enabled levels, archived ones left out (the default ladder for a collective that
+    never changed it); one query. READ_ONLY."""
     levels: dict[int, list] = {collective_id: [] for collective_id in collective_ids}
     customised = set(
         ReminderLadder.objects.filter(collective_id__in=levels).values_list("collective_id", flat=True)
     )
-    for level in ReminderLevel.objects.filter(collective_id__in=customised, enabled=True):
+    for level in ReminderLevel.objects.filter(
+        collective_id__in=customised, enabled=True, archived_at__isnull=True
+    ):
         levels[level.collective_id].append(level)
     for collective_id in levels:
         if collective_id not in customised:
@@ -122,6 +126,31 @@ def ladder_for(*, by, collective_id: int) -> ReminderLadder:
     return ladder
 
 
+def _offset_checked(offset_days) -> int:
+    if isinstance(offset_days, bool) or not isinstance(offset_days, int):
+        raise ValidationError({"offset_days": _("Enter a whole number of days.")})
+    if not LEVEL_OFFSET_MIN <= offset_days <= LEVEL_OFFSET_MAX:
+        raise ValidationError(
+            {
+                "offset_days": _(
+                    "A reminder is between %(before)s days before and %(after)s days after the due date."
+                )
+                % {"before": -LEVEL_OFFSET_MIN, "after": LEVEL_OFFSET_MAX}
+            }
+        )
+    return offset_days
+
+
+def _level_saved(level: ReminderLevel) -> ReminderLevel:
+    level.full_clean(exclude=["ladder", "collective"])
+    try:
+        with transaction.atomic():
+            level.save()
+    except IntegrityError as error:
+        raise ValidationError({"offset_days": _("Another level of the ladder is on this day.")}) from error
+    return level
+
+
 @transaction.atomic
 def ladder_level_update(
     *, by, level_id: int, offset_days: int, text_fr: str, text_en: str, enabled: bool
@@ -131,16 +160,56 @@ def ladder_level_update(
     if level is None:
         raise AccessDenied(_("Only members of the collective can do this."))
     membership_for(by, level.collective_id, admin=True)
-    level.offset_days = offset_days
+    if level.archived_at is not None:
+        raise ValidationError(_("This reminder is archived: add a new one instead."))
+    level.offset_days = _offset_checked(offset_days)
     level.text_fr = (text_fr or "").strip()
     level.text_en = (text_en or "").strip()
     level.enabled = enabled
-    level.full_clean(exclude=["ladder", "collective"])
-    try:
-        with transaction.atomic():
-            level.save()
-    except IntegrityError as error:
-        raise ValidationError({"offset_days": _("Another level of the ladder is on this day.")}) from error
+    return _level_saved(level)
+
+
+def nearest_level(levels, offset_days: int):
+    """The level whose day is nearest to `offset_days` (the earlier one when two are as near)."""
+    return min(levels, key=lambda level: (abs(level.offset_days - offset_days), level.offset_days))
+
+
+@transaction.atomic
+def ladder_level_add(
+    *, by, collective_id: int, offset_days: int, text_fr: str = "", text_en: str = "", enabled: bool = True
+) -> ReminderLevel:
+    """Add a level to the collective's ladder (admins only); a text left empty starts from the text of the
+    level nearest in days (its French and English words), which the admin may then reword."""
+    ladder = ladder_for(by=by, collective_id=collective_id)
+    offset_days = _offset_checked(offset_days)
+    current = list(ReminderLevel.objects.filter(ladder=ladder, archived_at__isnull=True))
+    if any(level.offset_days == offset_days for level in current):
+        raise ValidationError({"offset_days": _("Another level of the ladder is on this day.")})
+    nearest = nearest_level(current or default_levels(), offset_days)
+    level = ReminderLevel(
+        collective_id=collective_id,
+        ladder=ladder,
+        offset_days=offset_days,
+        text_fr=(text_fr or "").strip() or nearest.text_fr,
+        text_en=(text_en or "").strip() or nearest.text_en,
+        enabled=enabled,
+    )
+    return _level_saved(level)
+
+
+@transaction.atomic
+def ladder_level_archive(*, by, level_id: int) -> ReminderLevel:
+    """Archive a level (admins only): it is no longer sent; the reminders already sent at it keep their
+    history, and nothing is sent again because of it."""
+    level = ReminderLevel.objects.select_for_update().filter(pk=level_id).first()
+    if level is None:
+        raise AccessDenied(_("Only members of the collective can do this."))
+    membership_for(by, level.collective_id, admin=True)
+    if level.archived_at is not None:
+        raise ValidationError(_("This reminder is already archived."))
+    level.archived_at = timezone.now()
+    level.archived_by = by
+    level.save(update_fields=["archived_at", "archived_by"])
     return level
 
 

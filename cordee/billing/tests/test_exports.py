@@ -158,13 +158,43 @@ def test_a_members_payouts_are_receipts_in_their_book():
     assert receipts[0].client == world.seller.display_name
     reference = f"CORDEE-PAYOUT-{batch.payouts.get().pk}"
     assert receipts[0].reference == reference
-    # The member matches the transfer on their own statement: the recorded payment is the one receipt.
+    # Marking the batch paid recorded the payment on the member's invoice: it is that receipt, once.
     member_invoice = Invoice.objects.get(buyer_seller=world.seller, seller=world.member_sellers[helene.pk])
-    client_paid(world, member_invoice, date(2026, 6, 16), amount=Decimal("750.00"))
+    assert list(Payment.objects.filter(invoice=member_invoice).values_list("reference", flat=True)) == [
+        reference
+    ]
+
+
+def test_a_payout_the_member_matched_before_the_batch_was_marked_paid_is_one_receipt():
+    world = payout_world()
+    helene = world.members[0]
+    invoiced(world, {helene: Decimal("750.00")}, paid_on=date(2026, 5, 20))
+    batch = payout_batch_create(by=world.lead, seller_id=world.seller.pk, execution_date=date(2026, 6, 15))
+    payout_batch_approve(by=world.lead, batch_id=batch.pk)
+    payout_batch_export(by=world.lead, batch_id=batch.pk)
+    reference = f"CORDEE-PAYOUT-{batch.payouts.get().pk}"
+    # The member matches the transfer on their own statement first.
+    member_invoice = Invoice.objects.get(buyer_seller=world.seller, seller=world.member_sellers[helene.pk])
+    client_paid(world, member_invoice, date(2026, 6, 15), amount=Decimal("750.00"))
     Payment.objects.filter(invoice=member_invoice).update(reference=f"VIR SEPA {reference} ATELIER")
+    payout_batch_mark_paid(by=world.lead, batch_id=batch.pk)
+    assert Payment.objects.filter(invoice=member_invoice).count() == 1
     receipts = member_receipts(world.member_sellers[helene.pk], 2026)
     assert [(r.amount, r.reference) for r in receipts] == [
         (Decimal("750.00"), f"VIR SEPA {reference} ATELIER")
+    ]
+
+
+def test_a_payout_of_a_batch_paid_before_payouts_recorded_payments_is_still_a_receipt():
+    """Batches marked paid before payouts recorded the members' payments: the payout itself is listed."""
+    world = payout_world()
+    helene = world.members[0]
+    invoiced(world, {helene: Decimal("750.00")}, paid_on=date(2026, 5, 20))
+    batch = _paid_out(world)
+    Payment.objects.filter(payout__batch=batch).delete()
+    receipts = member_receipts(world.member_sellers[helene.pk], 2026)
+    assert [(r.amount, r.reference) for r in receipts] == [
+        (Decimal("750.00"), f"CORDEE-PAYOUT-{batch.payouts.get().pk}")
     ]
 
 

@@ -268,6 +268,8 @@ def test_pages_run_a_constant_number_of_queries(
     with django_capture_on_commit_callbacks(execute=True):
         upload(client, world, invoices[0].seller_id)
     statement = BankStatement.objects.get()
+    # A client credit already (1 100 € paid on 1 000 €): the credit reads run from the start.
+    payment_record(by=world.lead, invoice_id=invoices[1].pk, paid_on=date(2026, 4, 1), amount=Decimal("1100"))
     slug = world.collective.slug
     urls = [
         reverse("billing:payments", args=[slug]),
@@ -275,6 +277,7 @@ def test_pages_run_a_constant_number_of_queries(
         reverse("billing:payment_charts", args=[slug]),
         reverse("billing:mission_payments", args=[slug, world.mission.pk]),
         reverse("billing:reminder_ladder", args=[slug]),
+        reverse("billing:client_credits", args=[slug]),
     ]
     counts = {}
     for url in urls:
@@ -294,7 +297,9 @@ def test_pages_run_a_constant_number_of_queries(
             issued_on=ISSUED + timedelta(days=index),
         )
         Invoice.objects.filter(pk=invoice.pk).update(client=other_client)
-        payment_record(by=world.lead, invoice_id=invoice.pk, paid_on=date(2026, 4, 1), amount=Decimal("100"))
+        # Every third one paid 100 € too much: a credit for its client.
+        amount = Decimal("600") if index % 3 == 0 else Decimal("100")
+        payment_record(by=world.lead, invoice_id=invoice.pk, paid_on=date(2026, 4, 1), amount=amount)
         StatementLine.objects.create(
             collective=world.collective,
             seller=invoices[0].seller,

@@ -16,8 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from cordee.billing.models import BillingPlan, PayoutBatch
+from cordee.billing.models import BillingPlan, Invoice, Payment, PayoutBatch
 from cordee.billing.pdf import sha256_hex
+from cordee.billing.receipts import receipts_total
+from cordee.billing.services.exports import member_receipts
 from cordee.billing.services.payouts import (
     member_statement,
     owed_by_seller,
@@ -30,6 +32,7 @@ from cordee.billing.services.payouts import (
 )
 from cordee.billing.tests.payout_world import client_paid, invoiced, payout_world
 from cordee.core.access import AccessDenied
+from cordee.core.money import ZERO, money_sum
 from cordee.core.tests.factories import AdminMembershipFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -353,3 +356,79 @@ def test_two_concurrent_batches_never_pay_a_member_twice():
     assert len(created) == 1
     assert len(refused) == 1 and refused[0].code == "nothing"  # nobody is owed anything any more
     assert PayoutBatch.objects.count() == 1
+
+
+def _paid(world, by=None):
+    by = by or world.lead
+    batch = payout_batch_create(by=by, seller_id=world.seller.pk, execution_date=TODAY)
+    payout_batch_approve(by=by, batch_id=batch.pk)
+    payout_batch_export(by=by, batch_id=batch.pk)
+    return payout_batch_mark_paid(by=by, batch_id=batch.pk)
+
+
+@pytest.mark.parametrize("mode", ["lead", "entity"])
+def test_a_paid_batch_records_the_payment_on_each_members_invoice_once(mode):
+    if mode == "entity":
+        world = payout_world(mode=BillingPlan.InvoicingMode.ENTITY, entity=True)
+    else:
+        world = payout_world()
+    helene, marc = world.members
+    _client, member_invoices = invoiced(
+        world, {helene: Decimal("1000.00"), marc: Decimal("500.50")}, paid_on=date(2026, 5, 2)
+    )
+    batch = _paid(world)
+    payouts = {payout.member_id: payout for payout in batch.payouts.all()}
+    for user in (helene, marc):
+        invoice = Invoice.objects.get(pk=member_invoices[user.pk].pk)
+        assert (invoice.payment_status, invoice.balance_due) == ("paid", Decimal("0.00"))
+        payment = Payment.objects.get(invoice=invoice)
+        assert (payment.payout, payment.amount, payment.paid_on, payment.reference, payment.method) == (
+            payouts[user.pk],
+            invoice.total_incl_tax,
+            TODAY,
+            payouts[user.pk].end_to_end_id,
+            "transfer",
+        )
+    # Marking it again records nothing more, and nobody is owed anything, nor less than nothing.
+    again = payout_batch_mark_paid(by=world.lead, batch_id=batch.pk)
+    assert again.paid_at == batch.paid_at
+    assert Payment.objects.filter(payout__batch=batch).count() == 2
+    assert [entry.total for entry in owed_by_seller(world.seller)] == [ZERO, ZERO]
+    with pytest.raises(ValidationError, match="Nobody is owed"):
+        payout_batch_create(by=world.lead, seller_id=world.seller.pk, execution_date=TODAY)
+
+
+def test_the_members_statement_balances_invoiced_received_and_paid_out():
+    world = payout_world()
+    helene = world.members[0]
+    _first_client, first = invoiced(world, {helene: Decimal("1000.00")}, paid_on=date(2026, 5, 2))
+    _paid(world)
+    _second_client, second = invoiced(world, {helene: Decimal("400.00")}, paid_on=date(2026, 5, 3))
+    batch = payout_batch_create(by=world.lead, seller_id=world.seller.pk, execution_date=TODAY)
+    invoiced(world, {helene: Decimal("250.00")})  # the client has not paid it: nothing owed yet
+    rows = member_statement(by=helene, collective_id=world.collective.pk, member_id=helene.pk)
+    figures = [(row.invoiced, row.received, row.paid_out, row.in_batches) for row in rows]
+    assert figures == [
+        (Decimal("1000.00"), Decimal("1000.00"), Decimal("1000.00"), ZERO),
+        (Decimal("400.00"), ZERO, ZERO, Decimal("400.00")),
+        (Decimal("250.00"), ZERO, ZERO, ZERO),
+    ]
+    payout_batch_approve(by=world.lead, batch_id=batch.pk)
+    payout_batch_export(by=world.lead, batch_id=batch.pk)
+    payout_batch_mark_paid(by=world.lead, batch_id=batch.pk)
+    rows = member_statement(by=helene, collective_id=world.collective.pk, member_id=helene.pk)
+    paid_rows = [row for row in rows if row.invoice.payment_status == "paid"]
+    assert [row.invoice.pk for row in paid_rows] == [first[helene.pk].pk, second[helene.pk].pk]
+    for row in paid_rows:
+        assert row.invoiced == row.received == row.paid_out and row.in_batches == ZERO
+        assert row.invoice.amount_paid == row.received  # the invoice and the statement agree
+    received = money_sum(row.received for row in rows)
+    paid_out = money_sum(row.paid_out for row in rows)
+    invoiced_total = money_sum(row.invoiced for row in rows)
+    assert (invoiced_total, received, paid_out) == (
+        Decimal("1650.00"),
+        Decimal("1400.00"),
+        Decimal("1400.00"),
+    )
+    assert invoiced_total - received == Decimal("250.00")  # what the client has not paid yet
+    assert receipts_total(member_receipts(world.member_sellers[helene.pk], 2026)) == received

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
@@ -22,6 +23,8 @@ from cordee.billing.services.reminders import (
     invoice_dispute_set,
     invoice_reminders_pause,
     ladder_for,
+    ladder_level_add,
+    ladder_level_archive,
     ladder_level_update,
     reminder_send,
     reminders_due,
@@ -295,3 +298,122 @@ def test_an_invoice_settled_by_a_credit_note_is_not_reminded(world, batch):
         amount_paid=Decimal("1000.00"), payment_status="partly_paid", amount_credited=Decimal("200.00")
     )
     assert reminders_due(DUE + timedelta(days=7)) == []
+
+
+# --- Adding and archiving levels ------------------------------------------------------------------------
+
+
+def run_ladder(days) -> dict[int, int]:
+    """Run the tick twice a day over the days given; the number of reminder emails sent per day from DUE."""
+    sent: dict[int, int] = {}
+    for day in days:
+        with time_machine.travel(at_ten(day), tick=False):
+            before = len(reminder_emails())
+            billing_reminders_tick()
+            billing_reminders_tick()
+            if len(reminder_emails()) > before:
+                sent[(day - DUE).days] = len(reminder_emails()) - before
+    return sent
+
+
+def days_from_due(first: int, last: int):
+    return [DUE + timedelta(days=offset) for offset in range(first, last + 1)]
+
+
+def test_a_new_level_fires_once_and_an_archived_one_never_resends(world, batch):
+    group, _invoices, _member_b = batch
+    ladder = ladder_for(by=world.lead, collective_id=world.collective.pk)
+    assert run_ladder(days_from_due(-5, 8)) == {-3: 1, 0: 1, 7: 1}
+    keys = list(OutboundEmail.objects.values_list("idempotency_key", flat=True))
+    seven = ladder.levels.get(offset_days=7)
+    ladder_level_archive(by=world.lead, level_id=seven.pk)
+    added = ladder_level_add(by=world.lead, collective_id=world.collective.pk, offset_days=10)
+    # Archiving +7 after it was sent resends nothing; +10 fires once; +15 and +30 as before.
+    assert run_ladder(days_from_due(9, 45)) == {10: 1, 15: 1, 30: 1}
+    assert InvoiceReminder.objects.filter(batch=group).count() == 6
+    after = set(OutboundEmail.objects.values_list("idempotency_key", flat=True))
+    assert set(keys) <= after and len(after) == len(keys) + 3  # the keys sent before are untouched
+    assert InvoiceReminder.objects.filter(batch=group, offset_days=7).count() == 1  # the history stays
+    assert ReminderLevel.objects.filter(pk=seven.pk).exists()
+    fifteen = ladder.levels.get(offset_days=15)  # the nearest level still in use (+7 is archived)
+    assert (added.text_fr, added.text_en) == (fifteen.text_fr, fifteen.text_en)
+
+
+def test_an_archived_level_is_not_due_and_cannot_be_edited(world, batch):
+    group, _invoices, _member_b = batch
+    ladder = ladder_for(by=world.lead, collective_id=world.collective.pk)
+    level = ladder.levels.get(offset_days=7)
+    ladder_level_archive(by=world.lead, level_id=level.pk)
+    assert reminders_due(DUE + timedelta(days=7)) == [(group.pk, 0)]
+    with pytest.raises(ValidationError, match="archived"):
+        ladder_level_update(
+            by=world.lead, level_id=level.pk, offset_days=8, text_fr="x", text_en="x", enabled=True
+        )
+    with pytest.raises(ValidationError, match="already archived"):
+        ladder_level_archive(by=world.lead, level_id=level.pk)
+    # Its day is free again for a new level; the batch reminded at +7 is not reminded at +7 twice.
+    ladder_level_add(by=world.lead, collective_id=world.collective.pk, offset_days=7, text_en="Again")
+    assert reminders_due(DUE + timedelta(days=7)) == [(group.pk, 7)]
+
+
+def test_a_new_levels_texts_start_from_the_nearest_level(world):
+    ladder = ladder_for(by=world.lead, collective_id=world.collective.pk)
+    texts = {level.offset_days: (level.text_fr, level.text_en) for level in ladder.levels.all()}
+    for offset, nearest in ((-30, -3), (2, 0), (11, 7), (12, 15), (22, 15), (23, 30), (120, 30)):
+        level = ladder_level_add(by=world.lead, collective_id=world.collective.pk, offset_days=offset)
+        assert (level.text_fr, level.text_en) == texts[nearest], offset
+        ladder_level_archive(by=world.lead, level_id=level.pk)
+    typed = ladder_level_add(
+        by=world.lead,
+        collective_id=world.collective.pk,
+        offset_days=60,
+        text_fr=" Dernier rappel ",
+        text_en="",
+    )
+    assert (typed.text_fr, typed.text_en) == ("Dernier rappel", texts[30][1])
+
+
+@pytest.mark.parametrize(
+    ("offset", "message"),
+    [
+        (-31, "between 30 days before and 120 days after"),
+        (121, "between 30 days before and 120 days after"),
+        (15, "Another level of the ladder is on this day."),
+        ("7", "Enter a whole number of days."),
+    ],
+)
+def test_a_bad_new_level_is_refused_and_changes_nothing(world, offset, message):
+    ladder = ladder_for(by=world.lead, collective_id=world.collective.pk)
+    with pytest.raises(ValidationError) as refused:
+        ladder_level_add(by=world.lead, collective_id=world.collective.pk, offset_days=offset)
+    assert message in refused.value.message_dict["offset_days"][0]
+    assert [level.offset_days for level in ladder.levels.all()] == [-3, 0, 7, 15, 30]
+
+
+def test_only_admins_add_and_archive_levels(world):
+    ladder = ladder_for(by=world.lead, collective_id=world.collective.pk)
+    level = ladder.levels.get(offset_days=7)
+    for user in (MembershipFactory(collective=world.collective).user, MissionFactory().lead):
+        with pytest.raises(AccessDenied):
+            ladder_level_add(by=user, collective_id=world.collective.pk, offset_days=10)
+        with pytest.raises(AccessDenied):
+            ladder_level_archive(by=user, level_id=level.pk)
+    assert ladder.levels.count() == 5 and not ladder.levels.filter(archived_at__isnull=False).exists()
+
+
+def test_the_ladder_page_adds_and_archives_levels(client, world):
+    client.force_login(world.lead)
+    url = reverse("billing:reminder_ladder", args=[world.collective.slug])
+    refused = client.post(url, {"action": "add", "new-offset_days": "200", "new-text_fr": "Très tard"})
+    assert refused.status_code == 400
+    assert "Très tard" in refused.content.decode()
+    added = client.post(url, {"action": "add", "new-offset_days": "45", "new-enabled": "on"})
+    assert added.status_code == 302
+    level = ReminderLevel.objects.get(collective=world.collective, offset_days=45)
+    assert level.enabled and level.text_en
+    client.post(url, {"action": "archive", "level": level.pk})
+    level.refresh_from_db()
+    assert level.archived_at is not None
+    page = client.get(url).content.decode()
+    assert "Archived reminders" in page and "45 days from the due date, archived on" in page
+    assert f'name="level-{level.pk}-offset_days"' not in page
