@@ -13,14 +13,20 @@ from cordee.core.fields import DateField
 SPLIT_ROWS = 3
 
 
-class PaymentForm(forms.Form):
-    paid_on = DateField(label=_("Date received"))
-    amount = forms.DecimalField(
+def amount_field(**options) -> forms.DecimalField:
+    """An amount in euros to the cent, typed with the phone's decimal keypad."""
+    return forms.DecimalField(
         label=_("Amount (€)"),
         max_digits=12,
         decimal_places=2,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        **options,
     )
+
+
+class PaymentForm(forms.Form):
+    paid_on = DateField(label=_("Date received"))
+    amount = amount_field()
     method = forms.ChoiceField(label=_("Method"), choices=Payment.Method.choices)
     reference = forms.CharField(label=_("Reference"), max_length=140, required=False)
 
@@ -29,22 +35,12 @@ class CreditApplyForm(forms.Form):
     """Apply a client's credit to one of the seller's open invoices of that client (choices set by the view)."""
 
     invoice = forms.TypedChoiceField(label=_("Invoice to pay"), coerce=int)
-    amount = forms.DecimalField(
-        label=_("Amount (€)"),
-        max_digits=12,
-        decimal_places=2,
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-    )
+    amount = amount_field()
 
 
 class CreditRefundForm(forms.Form):
     refunded_on = DateField(label=_("Date refunded"))
-    amount = forms.DecimalField(
-        label=_("Amount (€)"),
-        max_digits=12,
-        decimal_places=2,
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-    )
+    amount = amount_field()
     method = forms.ChoiceField(label=_("Method"), choices=Payment.Method.choices)
     reference = forms.CharField(label=_("Reference"), max_length=140, required=False)
 
@@ -116,13 +112,7 @@ class LineDecisionForm(forms.Form):
             self.fields[f"split_invoice_{row}"] = forms.TypedChoiceField(
                 label=_("Invoice"), coerce=int, required=False, choices=choices
             )
-            self.fields[f"split_amount_{row}"] = forms.DecimalField(
-                label=_("Amount (€)"),
-                max_digits=12,
-                decimal_places=2,
-                required=False,
-                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-            )
+            self.fields[f"split_amount_{row}"] = amount_field(required=False)
 
     def split_rows(self):
         for row in range(SPLIT_ROWS):
