@@ -169,8 +169,8 @@ def test_a_credit_note_settling_a_partly_paid_invoice_makes_it_paid(world):
 
 
 def test_a_credit_note_shows_no_due_date(client, member_invoice):
-    """A credit note is not paid: its page and the invoices export give it no due date, and the portal's link
-    to the invoices sent with it suits an "avoir" as well as a "facture"."""
+    """A credit note is not paid: its page and the invoices export give it no due date; its page and the
+    portal's link to the invoices sent with it suit an "avoir" as well as a "facture"."""
     invoicing = member_invoice.invoicing
     credit = credit_note_issue(by=invoicing.member, invoice_id=member_invoice.pk, reason="Livrable refusé")
     assert credit.due_on is not None  # stored for the Factur-X data, never shown
@@ -185,8 +185,11 @@ def test_a_credit_note_shows_no_due_date(client, member_invoice):
         url = reverse("billing:invoice", args=[slug, invoicing.mission.pk, invoice.pk])
         return client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
 
-    assert f"Avoir émis le {issued_on}." in member_page(credit)
-    assert "échéance" not in member_page(credit)
+    credit_page = member_page(credit)
+    assert f"Avoir émis le {issued_on}." in credit_page
+    assert "échéance" not in credit_page
+    # "Facturée à" would make the credit note ("avoir") feminine.
+    assert f"Client\u00a0: {invoicing.world.client.name}." in credit_page and "Facturée" not in credit_page
     assert f"échéance le {due_on}." in member_page(member_invoice)
 
     export = invoices_csv(credit.seller, credit.issued_on.year).content.decode("utf-8-sig")
