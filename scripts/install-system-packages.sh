@@ -2,13 +2,14 @@
 # The Debian packages the tests and the app need at run time, installed when missing (as root), else the
 # command to run. Quick and silent when everything is there.
 #   chromium                                    end-to-end tests (Playwright drives /usr/bin/chromium)
+#   chromium-l10n                               its French strings (file picker, date fields) in French pages
 #   poppler-utils                               pdftoppm: screenshots of generated PDFs
 #   libpango-1.0-0 libpangoft2-1.0-0
 #   libharfbuzz-subset0                         WeasyPrint's run-time libraries (PDF rendering)
 #   fonts-dejavu-core                           one font family for browsers and PDFs
 set -euo pipefail
 
-packages=(chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+packages=(chromium chromium-l10n poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -334,6 +334,7 @@ READ_ONLY = {
     "billing.services.sellers.client_billing_address_missing": "pure",
     "billing.services.sellers.client_identity": "pure: the snapshot of a client",
     "billing.services.sellers.member_checklist": "pure",
+    "billing.services.sellers.name_initials": "pure: the initials in a member's series prefixes",
     "billing.services.sellers.seller_checklist": "pure",
     "billing.services.sellers.seller_identity": "pure: the snapshot of a seller",
     "billing.services.sellers.seller_missing": "pure",

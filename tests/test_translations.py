@@ -48,6 +48,19 @@ def test_translations_keep_their_placeholders():
     assert broken == []
 
 
+def test_the_mission_lead_is_called_responsable_in_french():
+    """The founding article names the client's single contact in French: no English "lead" in a translation."""
+    english_word = re.compile(r"\b[Ll]eads?\b")
+    leaking = [
+        entry.msgid
+        for entry in polib.pofile(str(CATALOGUE))
+        if not entry.obsolete
+        for translation in (entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr])
+        if english_word.search(PLACEHOLDER.sub("", translation))
+    ]
+    assert leaking == []
+
+
 GETTEXT_FUNCTIONS = {
     # name: (index of the context argument or None, index of the message argument)
     "_": (None, 0),

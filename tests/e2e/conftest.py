@@ -1,6 +1,8 @@
 """End-to-end tests: real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright for Python."""
 
+import os
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,12 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
+# The pages under test are French, so is the browser's own text: the file picker's "Choisir un fichier", a date
+# field's "jj/mm/aaaa". Chromium on Linux reads that language from LANGUAGE (neither `--lang` nor the context's
+# locale changes it), and finds its French strings in Debian's chromium-l10n. A test of English pages would
+# launch its own browser with LANGUAGE "en".
+BROWSER_LANGUAGE = "fr"
+CHROMIUM_LOCALES = Path("/usr/lib/chromium/locales")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
@@ -38,8 +46,19 @@ def _synchronous_orm_beside_playwright():
 
 @pytest.fixture(scope="session")
 def browser():
+    if not (CHROMIUM_LOCALES / f"{BROWSER_LANGUAGE}.pak").exists():
+        warnings.warn(
+            "Chromium has no French strings (install chromium-l10n): file pickers and date fields will be in "
+            "English in the screenshots.",
+            stacklevel=1,
+        )
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            env={**os.environ, "LANGUAGE": BROWSER_LANGUAGE},
+            headless=True,
+        )
         yield browser
         browser.close()
 

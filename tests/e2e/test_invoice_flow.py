@@ -158,7 +158,11 @@ def test_invoice_flow(live_server, browser, page, journey):
     assert re.search(r"TVA 20\s%\ssur", totals, re.IGNORECASE) and "20.00" not in totals, totals
     journey.snap(lea_page, "member-invoice-issued")
     invoices = list(batch.invoices.order_by("pk"))
-    assert [invoice.number for invoice in invoices] == [f"FAC-{today.year}-00001"] * 2
+    # Each member's series carries their initials: the client never gets two invoices numbered alike.
+    assert sorted(invoice.number for invoice in invoices) == [
+        f"FAC-CM-{today.year}-00001",
+        f"FAC-LP-{today.year}-00001",
+    ]
     lea_invoice = batch.invoices.get(seller__user=lea)
     assert lea_invoice.total_tax == lea_invoice.total_excl_tax * Decimal("0.2")
     pdf_screenshot(journey, lea_invoice, "invoice-pdf")
@@ -198,7 +202,7 @@ def test_invoice_flow(live_server, browser, page, journey):
     journey.snap(lea_page, "credit-note-issued")
     lea_invoice.refresh_from_db()
     credit = lea_invoice.credit_notes.get()
-    assert (lea_invoice.status, credit.number) == ("cancelled", f"AV-{today.year}-00001")
+    assert (lea_invoice.status, credit.number) == ("cancelled", f"AV-LP-{today.year}-00001")
     phone.goto(f"{base}/portal/missions/{mission.pk}/invoices/")
     listing = text_of(phone)
     assert f"Avoir {credit.number}" in listing and "Annulée par un avoir" in listing

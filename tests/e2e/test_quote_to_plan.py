@@ -98,7 +98,7 @@ def test_quote_to_plan(live_server, browser, page, journey):
     page.wait_for_selector(".message--success")
     quote = Quote.objects.get()
     assert quote.status == "sent"
-    assert re.fullmatch(rf"DEV-{today.year}-00001", quote.number)
+    assert re.fullmatch(rf"DEV-CM-{today.year}-00001", quote.number)  # Claire Martin's series
     journey.snap(page, "quote-sent")
     email = OutboundEmail.objects.get(
         to_email="paul@maison-lenoir.fr", idempotency_key__startswith="billing:quote:"

@@ -7,6 +7,7 @@ their SHA-256 (R-0.4). From then on only the payment fields and the status chang
 note (381) that references the invoice it corrects (R-1.7).
 """
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -359,6 +360,12 @@ class Invoice(models.Model):
     @property
     def is_credit_note(self) -> bool:
         return self.document_type == self.DocumentType.CREDIT_NOTE
+
+    @property
+    def payment_due_on(self) -> date | None:
+        """The date the buyer pays by. A credit note is not paid: it has none to show (its stored due date, which
+        the Factur-X data carries, is its issue date)."""
+        return None if self.is_credit_note else self.due_on
 
     @property
     def is_draft(self) -> bool:

@@ -308,7 +308,7 @@ def invoices_csv(seller: LegalSeller, year: int, progress: Progress | None = Non
                 invoice.number,
                 invoice.get_document_type_display(),
                 invoice.issued_on,
-                invoice.due_on,
+                invoice.payment_due_on,
                 _buyer_name(invoice),
                 invoice.mission.title,
                 invoice.total_excl_tax,

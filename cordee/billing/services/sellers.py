@@ -1,6 +1,8 @@
 """Legal sellers: their identity and snapshot, the "ready to bill" checklist, payment defaults and numbering."""
 
+import itertools
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,6 +25,8 @@ DEFAULT_PREFIXES = {
     NumberSeries.DocumentType.INVOICE: "FAC",
     NumberSeries.DocumentType.CREDIT_NOTE: "AV",
 }
+# A member's series add the member's initials ("FAC-CM"): a client of two members never gets two "FAC-2026-00001".
+MAX_INITIALS = 4
 SOLE_TRADER_FORMS = (User.LegalForm.MICRO, User.LegalForm.EI)
 COMPANY_FORMS = (LegalSeller.EntityForm.SAS, LegalSeller.EntityForm.SARL, LegalSeller.EntityForm.SCOP)
 NUMBER_RE = re.compile(DOCUMENT_NUMBER_PATTERN)
@@ -156,11 +160,48 @@ def member_checklist(user: User) -> list[ChecklistItem]:
 # --- Changes -----------------------------------------------------------------------------------------
 
 
+def name_initials(name: str) -> str:
+    """The first letter of each word, in uppercase ASCII: "Claire Martin" → "CM", "Jean-Pierre Lefèvre" → "JPL"."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "".join(word[0] for word in re.findall(r"[A-Za-z]+", ascii_name)).upper()[:MAX_INITIALS]
+
+
+def _member_code(seller: LegalSeller) -> str:
+    """The member's initials, followed by 2, 3… when another seller of the collective already has them."""
+    # Read apart, not through `seller.user`: the seller would keep this copy of the profile and snapshot it.
+    full_name, business_name, email = (
+        User.objects.filter(pk=seller.user_id).values_list("full_name", "business_name", "email").get()
+    )
+    names = (full_name, business_name, email.partition("@")[0])
+    base = next((code for code in map(name_initials, names) if code), "M")
+    taken = set(
+        NumberSeries.objects.filter(collective_id=seller.collective_id)
+        .exclude(seller=seller)
+        .values_list("prefix", flat=True)
+    )
+    for suffix in itertools.count(1):
+        code = base if suffix == 1 else f"{base}{suffix}"
+        if not any(f"{kind}-{code}" in taken for kind in DEFAULT_PREFIXES.values()):
+            return code
+
+
 def _series_create(seller: LegalSeller) -> None:
+    """The seller's missing series: "DEV", "FAC", "AV" for the entity, with the initials for a member. A series
+    that exists keeps its prefix (its numbers were, or will be, issued under it)."""
+    existing = set(NumberSeries.objects.filter(seller=seller).values_list("document_type", flat=True))
+    missing = [kind for kind in DEFAULT_PREFIXES if kind not in existing]
+    if not missing:
+        return
+    code = _member_code(seller) if seller.is_member else ""
     NumberSeries.objects.bulk_create(
         [
-            NumberSeries(collective_id=seller.collective_id, seller=seller, document_type=kind, prefix=prefix)
-            for kind, prefix in DEFAULT_PREFIXES.items()
+            NumberSeries(
+                collective_id=seller.collective_id,
+                seller=seller,
+                document_type=kind,
+                prefix=f"{DEFAULT_PREFIXES[kind]}-{code}" if code else DEFAULT_PREFIXES[kind],
+            )
+            for kind in missing
         ],
         ignore_conflicts=True,
     )

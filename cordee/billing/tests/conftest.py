@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from cordee.billing.models import BillingPlan, Quote
+from cordee.billing.models import BillingPlan, NumberSeries, Quote
 from cordee.billing.services.plans import PlanInput, plan_save
 from cordee.billing.services.quotes import quote_draft, quote_send
 from cordee.clients.models import Client, ClientContact
@@ -92,6 +92,11 @@ def sent_quote(world, plan_input=None, valid_until=None) -> Quote:
     return quote_send(by=world.lead, quote_id=quote.pk)
 
 
+def series_prefix(seller, document_type: str) -> str:
+    """The prefix the seller's series was given: a member's carries their initials ("FAC-CM")."""
+    return NumberSeries.objects.get(seller=seller, document_type=document_type).prefix
+
+
 def portal_sign_in(client, contact):
     url = portal_link_create(contact=contact)
     token = url.rstrip("/").rsplit("/", 1)[-1]
@@ -100,4 +105,12 @@ def portal_sign_in(client, contact):
     return client
 
 
-__all__ = ["ClientFactory", "ClientContactFactory", "World", "payg_input", "sent_quote", "portal_sign_in"]
+__all__ = [
+    "ClientFactory",
+    "ClientContactFactory",
+    "World",
+    "payg_input",
+    "sent_quote",
+    "portal_sign_in",
+    "series_prefix",
+]

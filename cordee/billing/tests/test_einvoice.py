@@ -588,6 +588,10 @@ def test_pdf_of_a_credit_note_references_the_invoice():
     text = pdf_text(einvoice.einvoice_files(credit_note())[0])
     assert "Avoir n° AV-2026-00001" in text
     assert "Corrige la facture n° FAC-2026-00007 du 3 décembre 2026" in text
+    # A credit note is not paid: no due date ("Échéance"), although its data carries one.
+    assert credit_note().due_on is not None
+    assert "Échéance" not in text
+    assert "Échéance : 17 janvier 2027" in pdf_text(einvoice.einvoice_files(vat_invoice())[0])
 
 
 def test_english_invoice_is_in_english():

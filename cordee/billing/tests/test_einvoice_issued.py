@@ -258,16 +258,17 @@ def test_golden_invoices_issued_through_the_models_pass_every_check(schematrons,
 
 def test_golden_invoices_carry_their_model_specific_data(schematrons, world, plan, sellers):
     invoices = golden_invoices(world, plan, sellers)
+    # A member's series carry their initials (Claire Martin, Hugo Petit); the entity's do not.
     assert [invoice.number for invoice in invoices.values()] == [
+        "FAC-CM-2026-00001",
+        "FAC-HP-2026-00001",
+        "FAC-CM-2026-00002",
         "FAC-2026-00001",
-        "FAC-2026-00001",
-        "FAC-2026-00002",
-        "FAC-2026-00001",
-        "AV-2026-00001",
+        "AV-HP-2026-00001",
     ]
     credit = bytes(invoices["credit_note"].xml)
     assert xml_text(credit, "//rsm:ExchangedDocument/ram:TypeCode") == ["381"]
-    assert xml_text(credit, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == ["FAC-2026-00001"]
+    assert xml_text(credit, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == ["FAC-HP-2026-00001"]
     mandated = pdf_text(bytes(invoices["mandate"].pdf))
     assert (
         "Facture établie par Cordée Studio au nom et pour le compte de Claire Martin Design EI." in mandated

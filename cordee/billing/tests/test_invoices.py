@@ -66,8 +66,9 @@ def test_each_member_issues_their_own_invoice_in_their_own_series_and_vat_regime
     lead_invoice = invoice_issue(by=world.lead, invoice_id=lead_draft.pk)
     member_invoice = invoice_issue(by=invoicing.member, invoice_id=member_draft.pk)
 
-    # Two sellers, two series: each starts at 1.
-    assert lead_invoice.number == member_invoice.number == f"FAC-{YEAR}-00001"
+    # Two sellers, two series: each starts at 1, under its member's initials, so that the client
+    # never gets two invoices with the same number.
+    assert (lead_invoice.number, member_invoice.number) == (f"FAC-CM-{YEAR}-00001", f"FAC-PD-{YEAR}-00001")
     # The lead is under the VAT franchise (293 B), the member charges 20 % (R-1.16).
     lead_line = lead_invoice.lines.get()
     assert (lead_line.vat_category, lead_line.vat_rate, lead_line.exemption_code) == (
@@ -150,7 +151,7 @@ def test_under_a_mandate_the_issuer_issues_in_the_members_name_and_series(world)
         invoice_issue(by=invoicing.member, invoice_id=draft.pk)
     invoice = invoice_issue(by=world.lead, invoice_id=draft.pk)
 
-    assert invoice.number == f"FAC-{YEAR}-00005"
+    assert invoice.number == f"FAC-PD-{YEAR}-00005"  # the member's series, not the issuer's
     assert invoice.seller_snapshot["name"] == "Paul Durand Conseil EI"
     assert invoice.issuer_snapshot["name"] == "Claire Martin Design EI"
 

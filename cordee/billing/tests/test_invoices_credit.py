@@ -2,18 +2,23 @@
 seller's credit-note series, cancels the invoice when it credits all of it, reduces its balance otherwise,
 and is never larger than what is left."""
 
+import csv
+import io
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 
 from cordee.billing.models import Invoice, NumberSeries
+from cordee.billing.services.exports import invoices_csv
 from cordee.billing.services.invoices import credit_note_issue, invoice_batch_draft, invoice_issue
 from cordee.billing.services.payments import payment_record
 from cordee.billing.services.reminders import reminders_due
+from cordee.billing.tests.conftest import portal_sign_in, series_prefix
 from cordee.billing.tests.invoicing import ready_to_invoice
 from cordee.core.access import AccessDenied
 
@@ -42,7 +47,8 @@ def test_a_full_credit_note_cancels_the_invoice(member_invoice):
     credit = credit_note_issue(by=member, invoice_id=member_invoice.pk, reason="Livrable refusé")
 
     year = member_invoice.issued_on.year
-    assert (credit.document_type, credit.status, credit.number) == ("381", "issued", f"AV-{year}-00001")
+    prefix = series_prefix(credit.seller, "credit_note")
+    assert (credit.document_type, credit.status, credit.number) == ("381", "issued", f"{prefix}-{year}-00001")
     assert credit.corrects_id == member_invoice.pk
     assert (credit.total_excl_tax, credit.total_tax, credit.total_incl_tax) == (
         Decimal("800.00"),
@@ -160,3 +166,42 @@ def test_a_credit_note_settling_a_partly_paid_invoice_makes_it_paid(world):
     assert invoice.batch_id not in {
         batch_id for batch_id, _ in reminders_due(invoice.issued_on + timedelta(days=7))
     }
+
+
+def test_a_credit_note_shows_no_due_date(client, member_invoice):
+    """A credit note is not paid: its page and the invoices export give it no due date; its page and the
+    portal's link to the invoices sent with it suit an "avoir" as well as a "facture"."""
+    invoicing = member_invoice.invoicing
+    credit = credit_note_issue(by=invoicing.member, invoice_id=member_invoice.pk, reason="Livrable refusé")
+    assert credit.due_on is not None  # stored for the Factur-X data, never shown
+    assert (credit.payment_due_on, member_invoice.payment_due_on) == (None, member_invoice.due_on)
+    with translation.override("fr"):
+        issued_on = date_format(credit.issued_on, "DATE_FORMAT")
+        due_on = date_format(member_invoice.due_on, "DATE_FORMAT")
+    slug = invoicing.world.collective.slug
+    client.force_login(invoicing.member)
+
+    def member_page(invoice):
+        url = reverse("billing:invoice", args=[slug, invoicing.mission.pk, invoice.pk])
+        return client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    credit_page = member_page(credit)
+    assert f"Avoir émis le {issued_on}." in credit_page
+    assert "échéance" not in credit_page
+    # "Facturée à" would make the credit note ("avoir") feminine.
+    assert f"Client\u00a0: {invoicing.world.client.name}." in credit_page and "Facturée" not in credit_page
+    assert f"échéance le {due_on}." in member_page(member_invoice)
+
+    export = invoices_csv(credit.seller, credit.issued_on.year).content.decode("utf-8-sig")
+    due_dates = {row[0]: row[3] for row in list(csv.reader(io.StringIO(export), delimiter=";"))[1:]}
+    assert due_dates[credit.number] == ""
+    assert due_dates[member_invoice.number] != ""
+
+    invoicing.world.contact.language = "fr"
+    invoicing.world.contact.save()
+    client.logout()
+    portal_sign_in(client, invoicing.world.contact)
+    portal = client.get(reverse("billing_portal:invoices", args=[invoicing.mission.pk])).content.decode()
+    assert f"Avoir {credit.number}" in portal
+    assert portal.count("Les factures envoyées en même temps") == 2
+    assert "avec elle" not in portal

@@ -13,7 +13,7 @@ from cordee.billing.models import BillingPlan, LegalSeller, Quote
 from cordee.billing.services.plans import PlanInput, plan_save
 from cordee.billing.services.quotes import quote_accept
 from cordee.billing.services.reports import activity_report_draft
-from cordee.billing.tests.conftest import make_ready, payg_input, sent_quote
+from cordee.billing.tests.conftest import make_ready, payg_input, sent_quote, series_prefix
 from cordee.core.models import OutboundEmail
 from cordee.core.tests.factories import MembershipFactory, UserFactory
 from cordee.missions.tests.factories import DeliverableFactory, MissionMemberFactory, TimeEntryFactory
@@ -66,7 +66,10 @@ def test_the_lead_saves_a_pay_as_you_go_plan_and_sends_its_quote(client, world):
         reverse("billing:quote_send", args=[world.collective.slug, world.mission.pk, quote.pk])
     )
     quote.refresh_from_db()
-    assert (quote.status, quote.number) == ("sent", f"DEV-{date.today().year}-00001")
+    assert (quote.status, quote.number) == (
+        "sent",
+        f"{series_prefix(quote.seller, 'quote')}-{date.today().year}-00001",
+    )
     assert (
         OutboundEmail.objects.filter(idempotency_key__startswith=f"billing:quote:{quote.pk}:contact:").count()
         == 1

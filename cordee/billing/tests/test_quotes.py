@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from cordee.billing.models import BillingPlan, Quote
 from cordee.billing.services.plans import PortalRefused, plan_save
 from cordee.billing.services.quotes import quote_accept, quote_decline, quote_draft, quote_revise, quote_send
-from cordee.billing.tests.conftest import make_ready, payg_input, sent_quote
+from cordee.billing.tests.conftest import make_ready, payg_input, sent_quote, series_prefix
 from cordee.core.access import AccessDenied
 from cordee.core.models import OutboundEmail
 from cordee.core.outbox import attachment_content
@@ -52,7 +52,10 @@ def accept(world, quote, **overrides):
 def test_a_sent_quote_is_numbered_frozen_and_emailed_with_its_pdf(world):
     quote = sent_quote(world)
 
-    assert (quote.status, quote.number) == ("sent", f"DEV-{date.today().year}-00001")
+    assert (quote.status, quote.number) == (
+        "sent",
+        f"{series_prefix(quote.seller, 'quote')}-{date.today().year}-00001",
+    )
     assert quote.total_excl_vat == Decimal("15000.00")  # 3 000 de-risking + 20 days × 600
     assert (quote.vat_amount, quote.total_incl_vat) == (Decimal("0.00"), Decimal("15000.00"))
     assert quote.pdf_sha256 == hashlib.sha256(bytes(quote.pdf)).hexdigest()
@@ -129,7 +132,8 @@ def test_quote_numbers_follow_each_sellers_series(world):
     )
     second = quote_send(by=world.lead, quote_id=draft.pk)
     year = date.today().year
-    assert (first.number, second.number) == (f"DEV-{year}-00001", f"DEV-{year}-00002")
+    prefix = series_prefix(first.seller, "quote")
+    assert (first.number, second.number) == (f"{prefix}-{year}-00001", f"{prefix}-{year}-00002")
 
 
 def test_no_quote_for_a_client_without_billing_address(world):

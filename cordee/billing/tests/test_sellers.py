@@ -15,13 +15,14 @@ from cordee.billing.models import DOCUMENT_NUMBER_PATTERN, LegalSeller, NumberSe
 from cordee.billing.services.sellers import (
     entity_seller_save,
     member_seller_for,
+    name_initials,
     number_issue,
     seller_identity,
     seller_missing,
     seller_payment_defaults_update,
     series_prefix_update,
 )
-from cordee.billing.tests.conftest import make_ready
+from cordee.billing.tests.conftest import make_ready, series_prefix
 from cordee.core.access import AccessDenied
 from cordee.core.tests.factories import AdminMembershipFactory, MembershipFactory, UserFactory
 
@@ -41,9 +42,9 @@ def test_a_sole_traders_identity_carries_ei_and_is_snapshotted(world):
     assert identity["siren"] == "732829320"
     assert identity["vat_number"] == ""
     assert sorted(NumberSeries.objects.filter(seller=seller).values_list("prefix", flat=True)) == [
-        "AV",
-        "DEV",
-        "FAC",
+        "AV-CM",
+        "DEV-CM",
+        "FAC-CM",
     ]
 
     world.lead.business_name = "Autre nom"
@@ -94,6 +95,66 @@ def test_the_entity_is_saved_by_an_admin_only_and_its_checklist_asks_rcs_and_cap
         "IBAN",
         "account holder",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "initials"),
+    [
+        ("Claire Martin", "CM"),
+        ("Jean-Édouard Lefèvre", "JEL"),
+        ("  léa   d'Arc ", "LDA"),
+        ("Marie Anne Sophie de La Tour", "MASD"),
+        ("李 小龙", ""),
+        ("", ""),
+    ],
+)
+def test_initials_are_uppercase_ascii(name, initials):
+    assert name_initials(name) == initials
+
+
+def test_a_members_series_carry_their_initials_once_in_the_collective(world):
+    """Two members of one collective never share a prefix, so a client of both never gets two
+    "FAC-2026-00001"; the entity keeps the plain prefixes; another collective starts afresh."""
+
+    def prefixes(seller):
+        return sorted(NumberSeries.objects.filter(seller=seller).values_list("prefix", flat=True))
+
+    def seller_of(collective, **identity):
+        user = make_ready(MembershipFactory(collective=collective).user, **identity)
+        return member_seller_for(by=user, collective_id=collective.pk, user_id=user.pk)
+
+    claire = member_seller_for(by=world.lead, collective_id=world.collective.pk, user_id=world.lead.pk)
+    camille = seller_of(world.collective, full_name="Camille Moreau")
+    cyril = seller_of(world.collective, full_name="Cyril Maës")
+    nameless = seller_of(world.collective, full_name="", business_name="", email="zoe.roux@example.fr")
+    entity = entity_seller_save(by=world.lead, collective_id=world.collective.pk, values={"name": "Rive SAS"})
+    elsewhere = seller_of(AdminMembershipFactory().collective, full_name="Camille Moreau")
+
+    assert prefixes(claire) == ["AV-CM", "DEV-CM", "FAC-CM"]
+    assert prefixes(camille) == ["AV-CM2", "DEV-CM2", "FAC-CM2"]
+    assert prefixes(cyril) == ["AV-CM3", "DEV-CM3", "FAC-CM3"]
+    assert prefixes(nameless) == ["AV-ZR", "DEV-ZR", "FAC-ZR"]
+    assert prefixes(entity) == ["AV", "DEV", "FAC"]
+    assert prefixes(elsewhere) == ["AV-CM", "DEV-CM", "FAC-CM"]
+
+
+def test_an_existing_series_keeps_its_prefix(world):
+    """Series made before the initials, or renamed by the member, are never renumbered; a missing one is
+    made with the initials."""
+    seller = member_seller_for(by=world.lead, collective_id=world.collective.pk, user_id=world.lead.pk)
+    NumberSeries.objects.filter(seller=seller, document_type="invoice").update(prefix="FAC", last_number=7)
+    NumberSeries.objects.filter(seller=seller, document_type="quote").delete()
+    world.lead.full_name = "Claire Dupont"
+    world.lead.save()
+
+    member_seller_for(by=world.lead, collective_id=world.collective.pk, user_id=world.lead.pk)
+
+    assert dict(NumberSeries.objects.filter(seller=seller).values_list("document_type", "prefix")) == {
+        "invoice": "FAC",
+        "credit_note": "AV-CM",
+        "quote": "DEV-CD",
+    }
+    assert NumberSeries.objects.get(seller=seller, document_type="invoice").last_number == 7
 
 
 def test_an_outsider_gets_no_seller(world):
@@ -148,11 +209,11 @@ def test_numbers_are_continuous_per_seller_and_series_and_match_the_french_forma
         numbers.append(number_issue(seller=other, document_type="quote", issued_on=date(2026, 3, 3)))
         numbers.append(number_issue(seller=seller, document_type="invoice", issued_on=date(2026, 3, 3)))
     assert numbers == [
-        "DEV-2026-00001",
-        "DEV-2026-00002",
-        "DEV-2026-00003",
-        "DEV-2026-00001",
-        "FAC-2026-00001",
+        "DEV-CM-2026-00001",
+        "DEV-CM-2026-00002",
+        "DEV-CM-2026-00003",
+        f"{series_prefix(other, 'quote')}-2026-00001",
+        "FAC-CM-2026-00001",
     ]
     assert all(re.match(DOCUMENT_NUMBER_PATTERN, number) for number in numbers)
 
@@ -179,7 +240,7 @@ def test_a_prefix_that_would_break_the_number_format_is_refused(world, prefix):
     seller = member_seller_for(by=world.lead, collective_id=world.collective.pk, user_id=world.lead.pk)
     with pytest.raises(ValidationError):
         series_prefix_update(by=world.lead, seller_id=seller.pk, document_type="quote", prefix=prefix)
-    assert NumberSeries.objects.get(seller=seller, document_type="quote").prefix == "DEV"
+    assert NumberSeries.objects.get(seller=seller, document_type="quote").prefix == "DEV-CM"
 
 
 def test_a_prefix_no_longer_changes_once_a_number_was_issued(world):
@@ -222,7 +283,8 @@ def test_two_concurrent_issuances_get_n_and_n_plus_one():
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    assert sorted(numbers) == ["FAC-2026-00001", "FAC-2026-00002"]
+    prefix = series_prefix(seller, "invoice")
+    assert sorted(numbers) == [f"{prefix}-2026-00001", f"{prefix}-2026-00002"]
 
 
 def test_the_entitys_numbers_are_checked_and_nothing_is_saved_when_one_is_wrong(world):

@@ -48,8 +48,8 @@ def test_the_refusal_is_in_french_for_a_french_admin(admin, leader):
         membership_remove(membership=leader, by=admin)
 
     assert refused.value.messages == [
-        "Nadia Benali est lead de missions en cours\u00a0: “Audit”, “Refonte”. Confiez-les d'abord à un autre "
-        "lead, puis retirez Nadia Benali."
+        "Nadia Benali est responsable de missions en cours\u00a0: “Audit”, “Refonte”. Changez d'abord leur "
+        "responsable, puis retirez Nadia Benali."
     ]
 
 
@@ -58,8 +58,8 @@ def test_a_lead_cannot_leave_either(leader):
         membership_leave(membership=leader)
 
     assert refused.value.messages == [
-        "Vous êtes lead de missions en cours\u00a0: “Audit”, “Refonte”. Confiez-les à un autre membre avant de "
-        "partir."
+        "Vous êtes responsable de missions en cours\u00a0: “Audit”, “Refonte”. Confiez-les à un autre membre "
+        "avant de partir."
     ]
     assert Membership.objects.filter(pk=leader.pk).exists()
 

@@ -34,7 +34,7 @@ vite sans sacrifier la qualité.
 
 ## Comment nous travaillons
 
-- **Un seul contact** : chaque mission a un lead, qui vous répond sous 24 heures ouvrées.
+- **Un seul contact** : chaque mission a une personne responsable, qui vous répond sous 24 heures ouvrées.
 - **Une livraison toutes les deux semaines**, avec une démonstration et un point d'avancement écrit.
 - **Un devis clair**, au forfait ou en régie, et une seule facture pour tout le collectif.
 
