@@ -24,7 +24,6 @@ from cordee.billing.models import (
     BillingPlan,
     Invoice,
     LegalSeller,
-    NumberSeries,
     Payment,
     Quote,
     RevenueSplit,
@@ -44,7 +43,7 @@ from cordee.billing.services.reports import (
     activity_report_send,
     activity_report_validate,
 )
-from cordee.billing.services.sellers import member_seller_for, series_prefix_update
+from cordee.billing.services.sellers import member_seller_for
 from cordee.billing.services.splits import SplitChoice, split_approve, split_propose
 from cordee.clients.models import Client, ClientContact
 from cordee.clients.services import client_update
@@ -64,14 +63,6 @@ from cordee.workspace.management.commands._demo_work import (
 )
 
 MAINTENANCE_TITLE = "Maintenance et évolutions de la boutique en ligne"
-
-# Each member's series: FAC-CM-2026-00001 for Claire, FAC-KB-2026-00001 for Karim, never twice the same.
-INITIALS = {settings.DEMO_EMAIL: "CM", JULIEN: "JM", KARIM: "KB", SOPHIE: "SL"}
-SERIES_WORDS = {
-    NumberSeries.DocumentType.INVOICE: "FAC",
-    NumberSeries.DocumentType.QUOTE: "DEV",
-    NumberSeries.DocumentType.CREDIT_NOTE: "AV",
-}
 
 # The clients' identifiers (made up for Maison Lenoir; they pass their check digits).
 CLIENT_IDENTIFIERS = {
@@ -190,13 +181,9 @@ def create_demo_billing(*, collective: Collective) -> None:
 
 
 def _billing_settings(*, collective, users, claire) -> None:
-    for email, initials in INITIALS.items():
-        user = users[email]
-        seller = member_seller_for(by=claire, collective_id=collective.pk, user_id=user.pk)
-        for document_type, word in SERIES_WORDS.items():
-            series_prefix_update(
-                by=user, seller_id=seller.pk, document_type=document_type, prefix=f"{word}-{initials}"
-            )
+    # Each member's series carry their initials: FAC-CM-2026-00001 for Claire, FAC-KB-… for Karim.
+    for user in users.values():
+        member_seller_for(by=claire, collective_id=collective.pk, user_id=user.pk)
     for client in Client.objects.filter(collective=collective, name__in=CLIENT_IDENTIFIERS):
         if client.siren:
             continue
