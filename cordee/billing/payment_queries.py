@@ -108,7 +108,7 @@ class AgeingRow:
 
 def receivables_ageing(collective_id: int, today: date) -> list[AgeingRow]:
     """What each client still owes, by how late it is: one aggregate query."""
-    balance = F("total_incl_tax") - F("amount_credited") - F("amount_paid")
+    balance = F("total_incl_tax") - F("prepaid_amount") - F("amount_credited") - F("amount_paid")
     aggregates = {}
     for key, _label, low, high in AGEING_BUCKETS:
         if low is None:

@@ -70,6 +70,9 @@ def invoice_batch_create(request):
     source = {"deliverable_id": int(pk)} if kind == "deliverable" and pk.isdigit() else {}
     if kind == "report" and pk.isdigit():
         source = {"activity_report_id": int(pk)}
+    if kind in (Invoice.Kind.DEPOSIT, Invoice.Kind.BONUS):
+        # The active plan's deposit or bonus: the service reads it from the mission's active plan.
+        source = {"kind": kind}
     if not source:
         messages.error(request, _("Choose a milestone or an activity report to invoice."))
         return redirect(_billing_url(request))

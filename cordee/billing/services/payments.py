@@ -91,7 +91,7 @@ def invoice_paid_refresh(invoice: Invoice) -> None:
     paid = Payment.objects.filter(invoice=invoice, reversed_at__isnull=True).aggregate(total=Sum("amount"))
     invoice.amount_paid = round_cents(paid["total"] or ZERO)
     invoice.payment_status = payment_status_for(
-        invoice.total_incl_tax - invoice.amount_credited, invoice.amount_paid
+        invoice.amount_due - invoice.amount_credited, invoice.amount_paid
     )
     invoice.save(update_fields=["amount_paid", "payment_status"])
     invoice_payment_refreshed.send(sender=Invoice, invoice=invoice)

@@ -154,7 +154,7 @@ def owed_by_seller(seller: LegalSeller, *, mission_id: int | None = None) -> lis
     owed: dict[int, Owed] = {}
     for invoice in member_invoices:
         member = invoice.seller.user
-        due = round_cents(invoice.total_incl_tax - invoice.amount_credited - invoice.amount_paid)
+        due = round_cents(invoice.balance_due)
         item = OwedInvoice(
             invoice=invoice,
             client_invoice_number=paid_numbers[invoice.batch_id],
@@ -442,7 +442,7 @@ def member_statement(*, by, collective_id: int, member_id: int) -> list[Statemen
             StatementRow(
                 invoice=invoice,
                 buyer=buyer,
-                invoiced=round_cents(invoice.total_incl_tax - invoice.amount_credited),
+                invoiced=round_cents(invoice.amount_due - invoice.amount_credited),
                 received=invoice.amount_paid + (ZERO if invoice.client_id else paid[invoice.pk]),
                 paid_out=paid[invoice.pk],
                 in_batches=held[invoice.pk],
