@@ -57,7 +57,7 @@ from cordee.billing.templatetags.billing import quantity
 from cordee.clients.models import ClientContact
 from cordee.collectives.access import membership_for
 from cordee.core.access import AccessDenied
-from cordee.core.money import ZERO, line_amount, money_sum, percent_of, round_cents
+from cordee.core.money import ZERO, line_amount, money_sum, percent_of, round_cents, to_decimal
 from cordee.missions.access import mission_for
 from cordee.missions.models import Deliverable
 from cordee.timesheets.models import TimeEntry
@@ -862,15 +862,21 @@ def _deposits_of(invoice: Invoice):
     )
 
 
-def deposit_left(deposit: Invoice) -> Decimal:
-    """What is left to deduct of an issued deposit invoice (incl. VAT): its total, less its credit notes
-    and what the live invoices deducting it took."""
+def deposit_deduction(*, deposit: Decimal, already_deducted: Decimal, invoice_total: Decimal) -> Decimal:
+    """What an invoice deducts of a deposit (incl. VAT): what is left of the deposit, never more than the
+    invoice's total, never less than 0."""
+    left = max(round_cents(to_decimal(deposit) - to_decimal(already_deducted)), ZERO)
+    return min(left, round_cents(invoice_total))
+
+
+def _deducted_from(deposit: Invoice) -> Decimal:
+    """What the live invoices deducting a deposit invoice took of it."""
     taken = (
         Invoice.objects.filter(deposit_invoice=deposit)
         .exclude(status__in=(Invoice.Status.DRAFT, Invoice.Status.CANCELLED))
         .aggregate(total=Sum("prepaid_amount"))["total"]
     )
-    return max(round_cents(deposit.total_incl_tax - deposit.amount_credited - (taken or ZERO)), ZERO)
+    return round_cents(taken or ZERO)
 
 
 def _deposit_deduct(invoice: Invoice) -> None:
@@ -888,7 +894,11 @@ def _deposit_deduct(invoice: Invoice) -> None:
     )
     if deposit is None:
         return
-    prepaid = min(deposit_left(deposit), invoice.total_incl_tax)
+    prepaid = deposit_deduction(
+        deposit=deposit.total_incl_tax - deposit.amount_credited,
+        already_deducted=_deducted_from(deposit),
+        invoice_total=invoice.total_incl_tax,
+    )
     if prepaid <= ZERO:
         return
     invoice.deposit_invoice = deposit
