@@ -55,8 +55,15 @@ def _flash(request, errors) -> None:
 def _invoice(request, invoice_pk) -> Invoice:
     return get_object_or_404(
         Invoice.objects.select_related(
-            "seller__user", "issuer__user", "buyer_seller__user", "client", "corrects", "batch", "mandate"
-        ).defer("pdf", "xml"),
+            "seller__user",
+            "issuer__user",
+            "buyer_seller__user",
+            "client",
+            "corrects",
+            "batch",
+            "mandate",
+            "deposit_invoice",
+        ).defer("pdf", "xml", "deposit_invoice__pdf", "deposit_invoice__xml"),
         collective=request.collective,
         mission=request.mission,
         pk=invoice_pk,

@@ -142,6 +142,7 @@ def team_with_quote(world, *, deposit_percent=Decimal("30"), prices=("6000", "40
             deposit_percent=deposit_percent,
             **plan,
         ),
+        consequences_confirmed=True,
     )
     draft = quote_draft(
         by=world.lead, mission_id=world.mission.pk, valid_until=timezone.localdate() + timedelta(days=30)
@@ -569,3 +570,32 @@ def test_a_foreign_client_without_any_contact_email_is_refused_clearly(accepted)
         "contact of the client (the finance contact first). Add a contact with an email on the client's page."
     ]
     assert not Invoice.objects.exclude(number="").filter(kind=Invoice.Kind.SERVICES).exists()
+
+
+def test_when_the_lead_reinvoices_each_buyer_deducts_its_own_deposit(schematrons, world):
+    """Lead re-invoices: the lead's deposit invoice to the client carries the whole deposit, each member's
+    deposit invoice to the lead their share; each later invoice deducts the deposit between the same two
+    parties, and every file passes the checks."""
+    team = team_with_quote(world, invoicing_mode=BillingPlan.InvoicingMode.LEAD_REINVOICES)
+    accept(world, team.quote)
+    deposits = issued_deposits(team)
+    to_client = next(invoice for invoice in deposits if invoice.client_id)
+    assert to_client.total_incl_tax == Decimal("3000.00")  # the lead is under the franchise
+    lead, vat, franchise = team.members
+    first = team.deliver(
+        0, {lead: Decimal("2400.00"), vat: Decimal("2100.00"), franchise: Decimal("1500.00")}
+    )
+    finals = issue_all(team.draft(deliverable_id=first.pk), {"manager": lead})
+
+    deducted = {
+        (invoice.seller.user, invoice.client_id is not None): (
+            invoice.deposit_invoice,
+            invoice.prepaid_amount,
+        )
+        for invoice in finals
+    }
+    vat_deposit = next(invoice for invoice in deposits if invoice.seller.user == vat)
+    assert deducted[(lead, True)] == (to_client, Decimal("3000.00"))
+    assert deducted[(vat, False)] == (vat_deposit, Decimal("1260.00"))
+    for invoice in [*deposits, *finals]:
+        assert [str(f) for f in einvoice_check.xml_failures(bytes(invoice.xml)) if f.blocking] == []
