@@ -3,6 +3,10 @@ for every mandatory mention (R-1.1), numbered and frozen when issued (R-1.2 to R
 credit notes (R-1.7, R-1.8), sent to the client together (one email, one portal page), and billing mandates
 (R-6.2).
 
+What is invoiced: a delivered milestone, a validated activity period, the performance bonus, or the deposit
+an accepted quote promised (a deposit invoice, CII 386). Each seller's later milestone or period invoices to
+the same buyer deduct what is left of their deposit invoice (BT-113, BT-25, BT-23 S4).
+
 Who issues an invoice: its seller (a member for their own business; the mission's lead or an admin for the
 collective's entity), or under a billing mandate the mandated issuer. Drafting and sending to the client are
 the mission's lead's or an admin's.

@@ -599,3 +599,16 @@ def test_when_the_lead_reinvoices_each_buyer_deducts_its_own_deposit(schematrons
     assert deducted[(vat, False)] == (vat_deposit, Decimal("1260.00"))
     for invoice in [*deposits, *finals]:
         assert [str(f) for f in einvoice_check.xml_failures(bytes(invoice.xml)) if f.blocking] == []
+
+
+def test_a_deposit_cancelled_by_a_credit_note_is_not_deducted(schematrons, accepted):
+    deposits = by_seller(issued_deposits(accepted))
+    lead, vat, franchise = accepted.members
+    credit = credit_note_issue(by=vat, invoice_id=deposits[vat].pk, reason="Acompte annulé")
+    assert [str(f) for f in einvoice_check.xml_failures(bytes(credit.xml)) if f.blocking] == []
+    first = accepted.deliver(
+        0, {lead: Decimal("2400.00"), vat: Decimal("2100.00"), franchise: Decimal("1500.00")}
+    )
+    finals = by_seller(issue_all(accepted.draft(deliverable_id=first.pk), {"manager": lead}))
+    assert (finals[vat].prepaid_amount, finals[vat].deposit_invoice_id) == (ZERO, None)
+    assert finals[lead].prepaid_amount == Decimal("1200.00")
