@@ -114,7 +114,7 @@ class VatGroup:
 
 @dataclass(frozen=True)
 class EInvoice:
-    """An issued invoice (380) or credit note (381), as plain values.
+    """An issued invoice (380), deposit invoice (386) or credit note (381), as plain values.
 
     `seller` and `buyer` have the shape of `services.sellers.seller_identity` and `client_identity`;
     `issuer`, when a third party issues the invoice under a billing mandate (model B, R-6.2), the shape
