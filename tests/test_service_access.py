@@ -333,6 +333,7 @@ READ_ONLY = {
     "billing.services.reports.portal_report": "read, limited to the contact's own client",
     "billing.services.sellers.client_billing_address_missing": "pure",
     "billing.services.sellers.client_identity": "pure: the snapshot of a client",
+    "billing.services.sellers.client_email": "read: the email a client's snapshot carries as its address",
     "billing.services.sellers.member_checklist": "pure",
     "billing.services.sellers.name_initials": "pure: the initials in a member's series prefixes",
     "billing.services.sellers.seller_checklist": "pure",
@@ -340,6 +341,7 @@ READ_ONLY = {
     "billing.services.sellers.seller_missing": "pure",
     "billing.services.invoices.active_mandate": "read",
     "billing.services.invoices.credited_excl_tax": "read",
+    "billing.services.invoices.deposit_deduction": "pure: what an invoice deducts of a deposit",
     "billing.services.invoices.due_date": "pure",
     "billing.services.invoices.invoice_filename": "pure",
     "billing.services.invoices.invoice_missing_mentions": "pure: the mentions an invoice would lack",
@@ -364,6 +366,7 @@ READ_ONLY = {
     "billing.services.splits.split_preview": "computes shares and saves nothing (any member of the mission)",
     "billing.services.splits.split_source_for": "read, for a mission a page already checked",
     "billing.services.splits.split_sources": "read, for a mission a page already checked",
+    "billing.services.splits.deposit_title": "pure",
 }
 
 # Named system paths: periodic jobs (no user acts) and steps that only checked services call.

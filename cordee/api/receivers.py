@@ -140,7 +140,7 @@ def invoice_payment_refreshed(sender, invoice: Invoice, **kwargs):
     the covering payment was reversed is a new event."""
     if invoice.is_draft or invoice.payment_status not in PAID_IN_FULL:
         return
-    due = invoice.total_incl_tax - invoice.amount_credited
+    due = invoice.amount_due - invoice.amount_credited
     covered_by, paid = None, Decimal("0")
     for payment_id, amount in (
         Payment.objects.filter(invoice_id=invoice.pk, reversed_at__isnull=True)

@@ -46,6 +46,7 @@ NAMESPACES = {
 EN16931_GUIDELINE = "urn:cen.eu:en16931:2017"
 INVOICE = "380"
 CREDIT_NOTE = "381"
+PREPAYMENT_INVOICE = "386"  # a deposit invoice (facture d'acompte)
 # UNTDID 4461: SEPA credit transfer to the seller's IBAN (R-3.2).
 SEPA_CREDIT_TRANSFER = "58"
 # UNTDID 2475: VAT due on the invoice date, the code of the "option pour les débits" in CII (R-1.17).
@@ -113,7 +114,7 @@ class VatGroup:
 
 @dataclass(frozen=True)
 class EInvoice:
-    """An issued invoice (380) or credit note (381), as plain values.
+    """An issued invoice (380), deposit invoice (386) or credit note (381), as plain values.
 
     `seller` and `buyer` have the shape of `services.sellers.seller_identity` and `client_identity`;
     `issuer`, when a third party issues the invoice under a billing mandate (model B, R-6.2), the shape
@@ -141,12 +142,22 @@ class EInvoice:
     corrected_number: str = ""
     corrected_issued_on: date | None = None
     notes: list[str] = field(default_factory=list)
+    # A deposit invoice's percentage of the quote; a final invoice's deducted deposit (BT-113, BT-25).
+    deposit_percent: Decimal | None = None
+    quote_number: str = ""
+    prepaid_amount: Decimal = ZERO
+    deposit_number: str = ""
+    deposit_issued_on: date | None = None
     # The VAT breakdown frozen on an issued invoice; otherwise computed from the lines.
     frozen_breakdown: tuple[VatGroup, ...] | None = None
 
     @property
     def is_credit_note(self) -> bool:
         return self.document_type == CREDIT_NOTE
+
+    @property
+    def is_deposit(self) -> bool:
+        return self.document_type == PREPAYMENT_INVOICE
 
     @property
     def is_business_buyer(self) -> bool:
@@ -182,6 +193,11 @@ class EInvoice:
     def total_incl_vat(self) -> Decimal:
         return self.total_excl_vat + self.vat_amount
 
+    @property
+    def amount_due(self) -> Decimal:
+        """BT-115: the total less the deposit already invoiced (BT-113)."""
+        return self.total_incl_vat - self.prepaid_amount
+
 
 def einvoice_from_invoice(invoice) -> EInvoice:
     """The values of an issued `Invoice`: its snapshots, frozen lines and frozen VAT breakdown.
@@ -214,14 +230,17 @@ def einvoice_from_invoice(invoice) -> EInvoice:
         for group in invoice.tax_breakdown
     )
     corrected = invoice.corrects if invoice.corrects_id else None
+    deposit = invoice.deposit_invoice if invoice.deposit_invoice_id else None
+    is_deposit = invoice.kind == "deposit"
+    quote = invoice.plan.quotes.filter(status="accepted").order_by("pk").first() if is_deposit else None
     return EInvoice(
         number=invoice.number,
         issued_on=invoice.issued_on,
         seller=invoice.seller_snapshot,
-        buyer=_buyer_with_address(invoice),
+        buyer=invoice.buyer_snapshot,
         issuer=invoice.issuer_snapshot or None,
         lines=lines,
-        document_type=invoice.document_type,
+        document_type=PREPAYMENT_INVOICE if is_deposit else invoice.document_type,
         due_on=invoice.due_on,
         flow=invoice.flow,
         business_process=_business_process(invoice),
@@ -235,6 +254,11 @@ def einvoice_from_invoice(invoice) -> EInvoice:
         corrected_number=corrected.number if corrected else "",
         corrected_issued_on=corrected.issued_on if corrected else None,
         notes=[invoice.note] if invoice.note else [],
+        deposit_percent=invoice.plan.deposit_percent if is_deposit else None,
+        quote_number=quote.number if quote else "",
+        prepaid_amount=invoice.prepaid_amount,
+        deposit_number=deposit.number if deposit else "",
+        deposit_issued_on=deposit.issued_on if deposit else None,
         frozen_breakdown=breakdown or None,
     )
 
@@ -243,19 +267,6 @@ def _business_process(invoice) -> str:
     """BT-23: the nature of the operation (B, S or M, R-2.3) followed by the frame's number (R-2.4)."""
     frame = invoice.invoicing_frame or "S1"
     return f"{invoice.operation_nature or frame[0]}{frame[1:]}"
-
-
-def _buyer_with_address(invoice) -> dict:
-    """The buyer snapshot, with an email as electronic address (BT-49, mandatory: BR-FR-12) when the buyer
-    has no SIREN to serve as one: a consumer or a foreign business. The client's finance contact first."""
-    buyer = dict(invoice.buyer_snapshot)
-    if buyer.get("siren") or buyer.get("email") or not invoice.client_id:
-        return buyer
-    contacts = list(invoice.client.contacts.filter(archived_at__isnull=True).order_by("pk"))
-    finance = [contact for contact in contacts if contact.role == "finance"]
-    chosen = (finance or contacts or [None])[0]
-    buyer["email"] = chosen.email if chosen else ""
-    return buyer
 
 
 def franchise_line_values(on: date) -> dict:
@@ -483,12 +494,20 @@ def _header_settlement(parent, document: EInvoice) -> None:
     _element(totals, "ram:TaxBasisTotalAmount", _amount(document.total_excl_vat))
     _element(totals, "ram:TaxTotalAmount", _amount(document.vat_amount), currencyID=CURRENCY)
     _element(totals, "ram:GrandTotalAmount", _amount(document.total_incl_vat))
-    _element(totals, "ram:DuePayableAmount", _amount(document.total_incl_vat))
-    if document.corrected_number:
+    if document.prepaid_amount:
+        _element(totals, "ram:TotalPrepaidAmount", _amount(document.prepaid_amount))
+    _element(totals, "ram:DuePayableAmount", _amount(document.amount_due))
+    # BT-25/26: the invoice a credit note corrects, or the deposit invoice a final invoice deducts.
+    referenced = (
+        (document.corrected_number, document.corrected_issued_on)
+        if document.corrected_number
+        else (document.deposit_number, document.deposit_issued_on)
+    )
+    if referenced[0]:
         reference = _element(settlement, "ram:InvoiceReferencedDocument")
-        _element(reference, "ram:IssuerAssignedID", document.corrected_number)
-        if document.corrected_issued_on:
-            _date(reference, "ram:FormattedIssueDateTime", document.corrected_issued_on, qualified=True)
+        _element(reference, "ram:IssuerAssignedID", referenced[0])
+        if referenced[1]:
+            _date(reference, "ram:FormattedIssueDateTime", referenced[1], qualified=True)
 
 
 def cii_xml(document: EInvoice) -> bytes:
@@ -569,6 +588,8 @@ def pdf_context(document: EInvoice) -> dict:
 def pdf_metadata(document: EInvoice) -> dict:
     if document.is_credit_note:
         title = pgettext("document title", "Credit note %(number)s")
+    elif document.is_deposit:
+        title = pgettext("document title", "Deposit invoice %(number)s")
     else:
         title = pgettext("document title", "Invoice %(number)s")
     return {

@@ -114,7 +114,7 @@ class AgeingRow:
 def receivables_ageing(membership, today: date) -> list[AgeingRow]:
     """What each client still owes on the invoices the member reads, by how late it is: one aggregate
     query."""
-    balance = F("total_incl_tax") - F("amount_credited") - F("amount_paid")
+    balance = F("total_incl_tax") - F("prepaid_amount") - F("amount_credited") - F("amount_paid")
     aggregates = {}
     for key, _label, low, high in AGEING_BUCKETS:
         if low is None:

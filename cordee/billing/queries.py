@@ -16,11 +16,12 @@ from cordee.billing.models import (
     PlanDeliverable,
     PlanMemberRate,
     Quote,
+    RevenueSplit,
 )
 from cordee.billing.services.plans import EPOCH, NOT_BILLABLE, bonus_amount
 from cordee.billing.services.sellers import ChecklistItem, member_checklist, seller_checklist
 from cordee.collectives.models import Membership
-from cordee.core.money import line_amount, money_sum, round_quantity
+from cordee.core.money import line_amount, money_sum, percent_of, round_quantity
 from cordee.missions.models import Mission
 from cordee.timesheets.models import TimeEntry
 
@@ -350,3 +351,35 @@ def invoiceable_deliverables(plan: BillingPlan) -> list[PlanDeliverable]:
     return list(
         plan.deliverable_prices.select_related("deliverable").filter(deliverable__status__in=from_statuses)
     )
+
+
+@dataclass(frozen=True)
+class Deposit:
+    """The deposit an accepted quote promised: its percentage of the quote's total excl. VAT."""
+
+    plan: BillingPlan
+    quote: Quote
+    amount: Decimal
+
+    @property
+    def percent(self) -> Decimal:
+        return self.plan.deposit_percent
+
+
+def plan_deposit(plan: BillingPlan) -> Deposit | None:
+    """The deposit of a milestone plan whose quote the client accepted, the amount the quote printed
+    ("A deposit of X% is invoiced on acceptance of this quote"); once per mission: None when the plan has
+    no deposit, was not accepted through a quote, or an earlier plan of the mission carries the deposit."""
+    if plan.is_pay_as_you_go or not plan.deposit_percent or plan.status != BillingPlan.Status.ACTIVE:
+        return None
+    quote = Quote.objects.filter(plan=plan, status=Quote.Status.ACCEPTED).order_by("pk").first()
+    if quote is None or quote.total_excl_vat <= 0:
+        return None
+    earlier = (
+        RevenueSplit.objects.filter(mission_id=plan.mission_id, source=RevenueSplit.Source.DEPOSIT)
+        .exclude(plan=plan)
+        .exclude(status=RevenueSplit.Status.SUPERSEDED)
+    )
+    if earlier.exists():
+        return None
+    return Deposit(plan=plan, quote=quote, amount=percent_of(quote.total_excl_vat, plan.deposit_percent))

@@ -9,10 +9,12 @@ from django.utils.formats import date_format
 from cordee.billing.access import readable_invoices
 from cordee.billing.models import ActivityReport, BillingPlan, Invoice, InvoiceBatch
 from cordee.billing.queries import invoiceable_deliverables
+from cordee.billing.services.splits import split_sources
 from cordee.billing.templatetags.billing import euros
 from cordee.missions.models import Mission
 
 RECENT_BATCHES = 20
+PLAN_AMOUNTS = (Invoice.Kind.DEPOSIT, Invoice.Kind.BONUS)
 
 
 @dataclass
@@ -32,19 +34,21 @@ def _invoices_prefetch(membership) -> Prefetch:
     return Prefetch("invoices", queryset=invoices, to_attr="invoice_list")
 
 
-def _live_sources(mission: Mission) -> tuple[set[int], set[int]]:
+def _live_sources(mission: Mission) -> tuple[set[int], set[int], set[tuple[int, str]]]:
     rows = (
         Invoice.objects.filter(mission=mission, document_type=Invoice.DocumentType.INVOICE)
         .exclude(status=Invoice.Status.CANCELLED)
-        .values_list("deliverable_id", "activity_report_id")
+        .values_list("deliverable_id", "activity_report_id", "plan_id", "kind")
     )
-    deliverables, reports = set(), set()
-    for deliverable_id, report_id in rows:
+    deliverables, reports, plan_amounts = set(), set(), set()
+    for deliverable_id, report_id, plan_id, kind in rows:
         if deliverable_id:
             deliverables.add(deliverable_id)
         if report_id:
             reports.add(report_id)
-    return deliverables, reports
+        if kind != Invoice.Kind.SERVICES:
+            plan_amounts.add((plan_id, kind))
+    return deliverables, reports, plan_amounts
 
 
 def mission_invoicing(mission: Mission, plan: BillingPlan | None, membership) -> Invoicing:
@@ -56,7 +60,10 @@ def mission_invoicing(mission: Mission, plan: BillingPlan | None, membership) ->
     )
     sources = []
     if plan is not None:
-        invoiced_deliverables, invoiced_reports = _live_sources(mission)
+        invoiced_deliverables, invoiced_reports, invoiced_plan_amounts = _live_sources(mission)
+        for source in split_sources(mission):
+            if source.kind in PLAN_AMOUNTS and (plan.pk, source.kind) not in invoiced_plan_amounts:
+                sources.append((f"{source.kind}:{plan.pk}", f"{source.title} — {euros(source.amount)}"))
         for item in invoiceable_deliverables(plan):
             if item.deliverable_id not in invoiced_deliverables:
                 sources.append(

@@ -66,6 +66,7 @@ urlpatterns = [
     ),
     path(mission + "splits/reports/<int:report_pk>/", views_splits.split_report, name="split_report"),
     path(mission + "splits/bonus/<int:billing_plan_pk>/", views_splits.split_bonus, name="split_bonus"),
+    path(mission + "splits/deposit/<int:billing_plan_pk>/", views_splits.split_deposit, name="split_deposit"),
     path(mission + "splits/<int:split_pk>/decide/", views_splits.split_decide, name="split_decide"),
     path(area + "payouts/", views_payouts.payouts_page, name="payouts"),
     path(area + "payouts/<int:payout_batch_pk>/", views_payouts.payout_batch, name="payout_batch"),

@@ -59,9 +59,16 @@ def _invoice(request, invoice_pk) -> Invoice:
     outside the team), else a 404: the invoice pages follow the invoice's rule, not the mission's."""
     return get_object_or_404(
         Invoice.objects.select_related(
-            "seller__user", "issuer__user", "buyer_seller__user", "client", "corrects", "batch", "mandate"
+            "seller__user",
+            "issuer__user",
+            "buyer_seller__user",
+            "client",
+            "corrects",
+            "batch",
+            "mandate",
+            "deposit_invoice",
         )
-        .defer("pdf", "xml")
+        .defer("pdf", "xml", "deposit_invoice__pdf", "deposit_invoice__xml")
         .filter(readable_invoices(request.membership)),
         collective=request.collective,
         mission=request.mission,
@@ -76,6 +83,9 @@ def invoice_batch_create(request):
     source = {"deliverable_id": int(pk)} if kind == "deliverable" and pk.isdigit() else {}
     if kind == "report" and pk.isdigit():
         source = {"activity_report_id": int(pk)}
+    if kind in (Invoice.Kind.DEPOSIT, Invoice.Kind.BONUS):
+        # The active plan's deposit or bonus: the service reads it from the mission's active plan.
+        source = {"kind": kind}
     if not source:
         messages.error(request, _("Choose a milestone or an activity report to invoice."))
         return redirect(_billing_url(request))

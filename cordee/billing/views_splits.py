@@ -31,6 +31,7 @@ URL_NAMES = {
     Source.DELIVERABLE: "billing:split_deliverable",
     Source.ACTIVITY_REPORT: "billing:split_report",
     Source.BONUS: "billing:split_bonus",
+    Source.DEPOSIT: "billing:split_deposit",
 }
 
 
@@ -54,6 +55,12 @@ def split_report(request, report_pk):
 @require_http_methods(["GET", "POST"])
 def split_bonus(request, billing_plan_pk):
     return _split_page(request, Source.BONUS, billing_plan_pk)
+
+
+@mission_billing_view
+@require_http_methods(["GET", "POST"])
+def split_deposit(request, billing_plan_pk):
+    return _split_page(request, Source.DEPOSIT, billing_plan_pk)
 
 
 def _initial(source, basis) -> dict:

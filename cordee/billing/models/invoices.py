@@ -144,6 +144,13 @@ class Invoice(models.Model):
         PAID = "paid", pgettext_lazy("invoice payment", "Paid")
         OVERPAID = "overpaid", pgettext_lazy("invoice payment", "Overpaid")
 
+    # What the invoice is for. A deposit invoice (facture d'acompte) is a prepayment invoice, BT-3 386 in
+    # its XML; the later invoices of its seller to the same buyer deduct it (BT-113).
+    class Kind(models.TextChoices):
+        SERVICES = "services", _("Services: a milestone or a period")
+        DEPOSIT = "deposit", _("Deposit invoice")
+        BONUS = "bonus", _("Performance bonus")
+
     # R-2.1: the "BAR" note of the CII (BR-FR-20).
     class Flow(models.TextChoices):
         B2B = "B2B", _("Business in France (e-invoice)")
@@ -199,6 +206,9 @@ class Invoice(models.Model):
     document_type = models.CharField(
         _("document"), max_length=3, choices=DocumentType, default=DocumentType.INVOICE
     )
+    kind = models.CharField(
+        pgettext_lazy("invoice", "kind"), max_length=10, choices=Kind, default=Kind.SERVICES
+    )
     corrects = models.ForeignKey(
         "self",
         verbose_name=_("corrects"),
@@ -233,6 +243,17 @@ class Invoice(models.Model):
     total_incl_tax = amount_field(_("total incl. VAT"), default=Decimal("0.00"))
     # Per VAT category and rate: [{"category", "rate", "base", "tax", "exemption_reason", "exemption_code"}].
     tax_breakdown = models.JSONField(_("VAT per rate"), default=list, blank=True)
+    # The deposit invoice this invoice deducts (BT-25) and how much of it (incl. VAT, BT-113): the amount
+    # due is the total less it (BT-115).
+    deposit_invoice = models.ForeignKey(
+        "self",
+        verbose_name=_("deposit deducted"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deducted_by",
+    )
+    prepaid_amount = amount_field(_("deposit deducted (incl. VAT)"), default=Decimal("0.00"))
     # What credit notes took off this invoice (incl. VAT); a full credit note cancels it (R-1.8).
     amount_credited = amount_field(_("credited"), default=Decimal("0.00"))
     # Payments (kept up to date by the payments area).
@@ -324,6 +345,25 @@ class Invoice(models.Model):
                 & ~Q(status="cancelled"),
                 name="billing_invoice_once_per_period_to_seller",
             ),
+            # The deposit and the bonus of a plan: once per seller and buyer too.
+            models.UniqueConstraint(
+                fields=["seller", "plan", "kind"],
+                condition=Q(document_type="380", kind__in=["deposit", "bonus"], buyer_seller__isnull=True)
+                & ~Q(status="cancelled"),
+                name="billing_invoice_once_per_plan_amount",
+            ),
+            models.UniqueConstraint(
+                fields=["seller", "plan", "kind", "buyer_seller"],
+                condition=Q(document_type="380", kind__in=["deposit", "bonus"], buyer_seller__isnull=False)
+                & ~Q(status="cancelled"),
+                name="billing_invoice_once_per_plan_amount_to_seller",
+            ),
+            models.CheckConstraint(
+                condition=Q(prepaid_amount__gte=0)
+                & (Q(deposit_invoice__isnull=False) | Q(prepaid_amount=0))
+                & ~Q(kind="deposit", deposit_invoice__isnull=False),
+                name="billing_invoice_prepaid_from_a_deposit",
+            ),
         ]
         indexes = [
             models.Index(fields=["collective", "mission", "status"]),
@@ -383,9 +423,18 @@ class Invoice(models.Model):
         return self.client_id is not None
 
     @property
+    def is_deposit(self) -> bool:
+        return self.kind == self.Kind.DEPOSIT
+
+    @property
+    def amount_due(self) -> Decimal:
+        """The total less the deposit it deducts (BT-115): what the buyer pays for it."""
+        return self.total_incl_tax - self.prepaid_amount
+
+    @property
     def balance_due(self) -> Decimal:
-        """What the buyer still owes: the total, less credit notes and payments."""
-        return self.total_incl_tax - self.amount_credited - self.amount_paid
+        """What the buyer still owes: the amount due, less credit notes and payments."""
+        return self.amount_due - self.amount_credited - self.amount_paid
 
 
 class InvoiceLine(models.Model):

@@ -1,6 +1,7 @@
 """Revenue splits (seed, "Répartir les revenus entre les membres"; DESIGN.md journey F).
 
-Every invoiceable amount (a delivered milestone, a validated activity period, a bonus) is split between the
+Every invoiceable amount (a delivered milestone, a validated activity period, a bonus, the deposit of an
+accepted quote) is split between the
 members concerned, and optionally the collective's common fund and a business referrer, before it can be
 invoiced. A split is a version: once proposed it is never edited, a change is a new version that supersedes
 it and needs everyone's approval again. Shares always add up to the split's amount, to the cent.
@@ -38,6 +39,7 @@ class RevenueSplit(models.Model):
         DELIVERABLE = "deliverable", _("A delivered milestone")
         ACTIVITY_REPORT = "activity_report", _("A validated activity period")
         BONUS = "bonus", _("The performance bonus")
+        DEPOSIT = "deposit", _("The deposit invoiced on acceptance of the quote")
 
     class Method(models.TextChoices):
         TIME_RATE = "time_rate", _("Time logged × day rate (project management included)")
@@ -92,7 +94,7 @@ class RevenueSplit(models.Model):
                     Q(source="deliverable", deliverable__isnull=False, activity_report__isnull=True)
                     | Q(source="activity_report", activity_report__isnull=False, deliverable__isnull=True)
                     | Q(
-                        source="bonus",
+                        source__in=["bonus", "deposit"],
                         plan__isnull=False,
                         deliverable__isnull=True,
                         activity_report__isnull=True,
@@ -123,6 +125,11 @@ class RevenueSplit(models.Model):
                 condition=Q(source="bonus", status="approved"),
                 name="billing_split_one_approved_bonus",
             ),
+            models.UniqueConstraint(
+                fields=["plan"],
+                condition=Q(source="deposit", status="approved"),
+                name="billing_split_one_approved_deposit",
+            ),
             # And one current version (draft, proposed or approved): a change supersedes the previous one.
             models.UniqueConstraint(
                 fields=["deliverable"],
@@ -138,6 +145,11 @@ class RevenueSplit(models.Model):
                 fields=["plan"],
                 condition=Q(source="bonus") & ~Q(status="superseded"),
                 name="billing_split_one_current_bonus",
+            ),
+            models.UniqueConstraint(
+                fields=["plan"],
+                condition=Q(source="deposit") & ~Q(status="superseded"),
+                name="billing_split_one_current_deposit",
             ),
         ]
         indexes = [models.Index(fields=["collective", "mission", "status"])]

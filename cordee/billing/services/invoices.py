@@ -3,6 +3,10 @@ for every mandatory mention (R-1.1), numbered and frozen when issued (R-1.2 to R
 credit notes (R-1.7, R-1.8), sent to the client together (one email, one portal page), and billing mandates
 (R-6.2).
 
+What is invoiced: a delivered milestone, a validated activity period, the performance bonus, or the deposit
+an accepted quote promised (a deposit invoice, CII 386). Each seller's later milestone or period invoices to
+the same buyer deduct what is left of their deposit invoice (BT-113, BT-25, BT-23 S4).
+
 Who issues an invoice: its seller (a member for their own business; the mission's lead or an admin for the
 collective's entity), or under a billing mandate the mandated issuer. Drafting and sending to the client are
 the mission's lead's or an admin's.
@@ -38,7 +42,7 @@ from cordee.billing.models import (
     Quote,
 )
 from cordee.billing.pdf import sha256_hex
-from cordee.billing.queries import invoiceable_deliverables
+from cordee.billing.queries import invoiceable_deliverables, plan_deposit
 from cordee.billing.services.links import client_email_enqueue, portal_link_to
 from cordee.billing.services.payments import invoice_paid_refresh
 from cordee.billing.services.sellers import (
@@ -51,12 +55,13 @@ from cordee.billing.services.sellers import (
     seller_identity,
     seller_missing,
 )
-from cordee.billing.services.splits import approved_split_for
+from cordee.billing.services.splits import approved_split_for, split_source_for
 from cordee.billing.signals import invoice_issued, invoices_sent
+from cordee.billing.templatetags.billing import quantity
 from cordee.clients.models import ClientContact
 from cordee.collectives.access import membership_for
 from cordee.core.access import AccessDenied
-from cordee.core.money import ZERO, line_amount, money_sum, percent_of, round_cents
+from cordee.core.money import ZERO, line_amount, money_sum, percent_of, round_cents, to_decimal
 from cordee.missions.access import mission_for
 from cordee.missions.models import Deliverable
 from cordee.timesheets.models import TimeEntry
@@ -71,6 +76,7 @@ SERIAL_RE = re.compile(r"(\d+)$")
 BUSINESS_FLOWS = (Invoice.Flow.B2B, Invoice.Flow.B2BINT)
 CONSUMER_FLOWS = (Invoice.Flow.B2C, Invoice.Flow.B2CINT)
 MAX_PURCHASE_ORDER = 50
+FINAL_AFTER_DEPOSIT_FRAME = "S4"  # R-2.4: BT-23 of a final invoice after a deposit
 SERIES_OF = {
     Invoice.DocumentType.INVOICE: NumberSeries.DocumentType.INVOICE,
     Invoice.DocumentType.CREDIT_NOTE: NumberSeries.DocumentType.CREDIT_NOTE,
@@ -86,13 +92,16 @@ class InvoiceTampered(Exception):
 
 @dataclass(frozen=True)
 class Source:
-    """A milestone or an activity period, its amount and what the invoices say of it."""
+    """A milestone, an activity period, or a plan's deposit or bonus: its amount and what the invoices say
+    of it."""
 
     amount: Decimal
     label: str
     supplied_on: date | None
     deliverable: Deliverable | None = None
     activity_report: ActivityReport | None = None
+    plan: BillingPlan | None = None
+    kind: str = Invoice.Kind.SERVICES
 
     @property
     def period_start(self) -> date | None:
@@ -105,7 +114,9 @@ class Source:
     def filter(self) -> dict:
         if self.deliverable is not None:
             return {"deliverable": self.deliverable}
-        return {"activity_report": self.activity_report}
+        if self.activity_report is not None:
+            return {"activity_report": self.activity_report}
+        return {"plan": self.plan, "kind": self.kind}
 
 
 def _day(value: date) -> str:
@@ -118,7 +129,41 @@ def _document_text(message: str, **values) -> str:
         return _(message) % {name: value() if callable(value) else value for name, value in values.items()}
 
 
-def _source(plan: BillingPlan, *, deliverable_id: int | None, activity_report_id: int | None) -> Source:
+def _plan_amount_source(plan: BillingPlan, kind: str) -> Source:
+    """The deposit the accepted quote promised, or the bonus whose target was reached, as its split page
+    shows it (the same amount, which the approved split must match)."""
+    try:
+        split_source = split_source_for(plan.mission, kind, plan.pk)
+    except ValidationError as error:
+        if kind == Invoice.Kind.DEPOSIT:
+            raise ValidationError(
+                _("There is no deposit to invoice: the client has not accepted a quote with a deposit.")
+            ) from error
+        raise ValidationError(_("There is no bonus to invoice: its target is not reached yet.")) from error
+    if kind == Invoice.Kind.DEPOSIT:
+        deposit = plan_deposit(plan)
+        label = _document_text(
+            gettext_noop("Deposit of %(percent)s%% of quote %(number)s accepted on %(date)s"),
+            percent=lambda: quantity(deposit.percent),
+            number=deposit.quote.number,
+            date=lambda: _day(timezone.localdate(deposit.quote.accepted_at)),
+        )
+        supplied_on = timezone.localdate(deposit.quote.accepted_at)
+    else:
+        label = _document_text(
+            gettext_noop("Performance bonus: %(kpi)s reached %(target)s"),
+            kpi=plan.bonus_kpi,
+            target=plan.bonus_target,
+        )
+        supplied_on = timezone.localdate(plan.bonus_measured_at) if plan.bonus_measured_at else None
+    return Source(amount=split_source.amount, label=label, supplied_on=supplied_on, plan=plan, kind=kind)
+
+
+def _source(
+    plan: BillingPlan, *, deliverable_id: int | None, activity_report_id: int | None, kind: str = ""
+) -> Source:
+    if kind in (Invoice.Kind.DEPOSIT, Invoice.Kind.BONUS):
+        return _plan_amount_source(plan, kind)
     if deliverable_id:
         price = next(
             (item for item in invoiceable_deliverables(plan) if item.deliverable_id == deliverable_id),
@@ -159,7 +204,8 @@ class Share:
 
 
 def _shares(mission, plan: BillingPlan, source: Source) -> tuple[object, list[Share]]:
-    split = approved_split_for(source.deliverable or source.activity_report)
+    target = source.deliverable or source.activity_report
+    split = approved_split_for(target) if target else approved_split_for(plan, source.kind)
     if split is None:
         raise ValidationError(_("The revenue split of this amount is not approved by every member yet."))
     if split.amount != source.amount:
@@ -296,13 +342,19 @@ def _draft_line(invoice: Invoice, description: str, amount: Decimal, user_id) ->
 
 @transaction.atomic
 def invoice_batch_draft(
-    *, by, mission_id: int, deliverable_id: int | None = None, activity_report_id: int | None = None
+    *,
+    by,
+    mission_id: int,
+    deliverable_id: int | None = None,
+    activity_report_id: int | None = None,
+    kind: str = "",
 ) -> InvoiceBatch:
-    """The draft invoices of a delivered milestone or a validated activity period, from its approved split,
-    in the plan's invoicing mode; none is numbered until issued."""
+    """The draft invoices of a delivered milestone, a validated activity period, or (`kind`) the active
+    plan's deposit or bonus, from its approved split, in the plan's invoicing mode; none is numbered until
+    issued. Each amount is drafted once: again, it is refused while its invoices live."""
     mission = mission_for(by, mission_id, manage=True)
     plan = _active_plan(mission)
-    source = _source(plan, deliverable_id=deliverable_id, activity_report_id=activity_report_id)
+    source = _source(plan, deliverable_id=deliverable_id, activity_report_id=activity_report_id, kind=kind)
     _not_invoiced_yet(mission, source)
     split, shares = _shares(mission, plan, source)
     planned = _planned_invoices(by=by, mission=mission, plan=plan, shares=shares)
@@ -346,6 +398,7 @@ def invoice_batch_draft(
             period_start=source.period_start,
             period_end=source.period_end,
             flow=Invoice.Flow.B2B if item.buyer_seller else flow,
+            kind=source.kind,
             language=DOCUMENT_LANGUAGE,
             total_excl_tax=item.amount,
             created_by=by,
@@ -743,6 +796,15 @@ def _freeze(invoice: Invoice, lines: list[InvoiceLine], *, by, today: date) -> I
     invoice.issued_on = today
     invoice.seller_snapshot = _seller_snapshot(seller)
     invoice.buyer_snapshot = _buyer_snapshot(invoice)
+    if invoice.client_id and not (invoice.buyer_snapshot.get("siren") or invoice.buyer_snapshot.get("email")):
+        raise ValidationError(
+            _(
+                "%(client)s has no electronic address for the e-invoice: without a SIREN it is the email of "
+                "a contact of the client (the finance contact first). Add a contact with an email on the "
+                "client's page."
+            )
+            % {"client": invoice.client.name}
+        )
     for line in lines:
         category, rate, reason, code = line_vat(
             invoice.seller_snapshot, invoice.buyer_snapshot, flow=invoice.flow, on=today
@@ -759,6 +821,8 @@ def _freeze(invoice: Invoice, lines: list[InvoiceLine], *, by, today: date) -> I
     invoice.total_tax = money_sum(Decimal(row["tax"]) for row in invoice.tax_breakdown)
     invoice.total_incl_tax = round_cents(invoice.total_excl_tax + invoice.total_tax)
     invoice.due_on = due_date(invoice.seller_snapshot, today) if not invoice.is_credit_note else today
+    if invoice.kind == Invoice.Kind.SERVICES and not invoice.is_credit_note:
+        _deposit_deduct(invoice)
     # Numbered before the check of every mention: a refusal rolls the number back with the transaction.
     invoice.number = number_issue(
         seller=seller, document_type=SERIES_OF[invoice.document_type], issued_on=today
@@ -785,6 +849,65 @@ def _freeze(invoice: Invoice, lines: list[InvoiceLine], *, by, today: date) -> I
     _lock_covered_time(invoice, invoice.issued_at)
     invoice_issued.send(sender=Invoice, invoice=invoice)
     return invoice
+
+
+# --- Deposits (factures d'acompte) -------------------------------------------------------------------
+
+
+def _deposits_of(invoice: Invoice):
+    """The deposit invoices of the invoice's seller to the same buyer in the mission."""
+    return Invoice.objects.filter(
+        mission_id=invoice.mission_id,
+        seller_id=invoice.seller_id,
+        client_id=invoice.client_id,
+        buyer_seller_id=invoice.buyer_seller_id,
+        kind=Invoice.Kind.DEPOSIT,
+        document_type=Invoice.DocumentType.INVOICE,
+    )
+
+
+def deposit_deduction(*, deposit: Decimal, already_deducted: Decimal, invoice_total: Decimal) -> Decimal:
+    """What an invoice deducts of a deposit (incl. VAT): what is left of the deposit, never more than the
+    invoice's total, never less than 0."""
+    left = max(round_cents(to_decimal(deposit) - to_decimal(already_deducted)), ZERO)
+    return min(left, round_cents(invoice_total))
+
+
+def _deducted_from(deposit: Invoice) -> Decimal:
+    """What the live invoices deducting a deposit invoice took of it."""
+    taken = (
+        Invoice.objects.filter(deposit_invoice=deposit)
+        .exclude(status__in=(Invoice.Status.DRAFT, Invoice.Status.CANCELLED))
+        .aggregate(total=Sum("prepaid_amount"))["total"]
+    )
+    return round_cents(taken or ZERO)
+
+
+def _deposit_deduct(invoice: Invoice) -> None:
+    """Deduct from the invoice being issued what is left of its seller's deposit invoice to the same buyer,
+    never more than the invoice's total nor than the deposit (BT-113, BT-115 reduced, BT-25 the deposit's
+    number, BT-23 S4: a final invoice after a deposit, R-2.4). The deposit's row is locked, so two invoices
+    issued at once cannot both take the same part of it."""
+    deposits = _deposits_of(invoice)
+    if deposits.filter(status=Invoice.Status.DRAFT).exists():
+        raise ValidationError(
+            _("Issue the deposit invoice to this buyer first: this invoice then deducts it.")
+        )
+    deposit = (
+        deposits.select_for_update().filter(status=Invoice.Status.ISSUED).order_by("issued_on", "pk").first()
+    )
+    if deposit is None:
+        return
+    prepaid = deposit_deduction(
+        deposit=deposit.total_incl_tax - deposit.amount_credited,
+        already_deducted=_deducted_from(deposit),
+        invoice_total=invoice.total_incl_tax,
+    )
+    if prepaid <= ZERO:
+        return
+    invoice.deposit_invoice = deposit
+    invoice.prepaid_amount = prepaid
+    invoice.invoicing_frame = FINAL_AFTER_DEPOSIT_FRAME
 
 
 @transaction.atomic
@@ -974,7 +1097,7 @@ def invoice_batch_send(*, by, batch_id: int) -> InvoiceBatch:
             context={
                 "batch": batch,
                 "invoices": invoices,
-                "total": money_sum(invoice.total_incl_tax for invoice in invoices),
+                "total": money_sum(invoice.amount_due for invoice in invoices),
                 "portal_url": portal_link_to(contact, "billing_portal:batch", batch.pk),
             },
             attachments=attachments,

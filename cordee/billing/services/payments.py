@@ -94,7 +94,7 @@ def invoice_paid_refresh(invoice: Invoice) -> None:
     credit = CreditAllocation.objects.filter(invoice=invoice).aggregate(total=Sum("amount"))
     invoice.amount_paid = round_cents((paid["total"] or ZERO) + (credit["total"] or ZERO))
     invoice.payment_status = payment_status_for(
-        invoice.total_incl_tax - invoice.amount_credited, invoice.amount_paid
+        invoice.amount_due - invoice.amount_credited, invoice.amount_paid
     )
     invoice.save(update_fields=["amount_paid", "payment_status"])
     invoice_payment_refreshed.send(sender=Invoice, invoice=invoice)

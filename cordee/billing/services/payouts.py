@@ -170,9 +170,7 @@ def owed_by_seller(seller: LegalSeller, *, mission_id: int | None = None) -> lis
     for invoice in member_invoices:
         member = invoice.seller.user
         # What the invoice's own payments left due; the payouts' payments are counted as paid out.
-        due = round_cents(
-            invoice.total_incl_tax - invoice.amount_credited - invoice.amount_paid + recorded[invoice.pk]
-        )
+        due = round_cents(invoice.balance_due + recorded[invoice.pk])
         item = OwedInvoice(
             invoice=invoice,
             client_invoice_number=paid_numbers[invoice.batch_id],
@@ -466,7 +464,7 @@ def member_statement(*, by, collective_id: int, member_id: int) -> list[Statemen
             StatementRow(
                 invoice=invoice,
                 buyer=buyer,
-                invoiced=round_cents(invoice.total_incl_tax - invoice.amount_credited),
+                invoiced=round_cents(invoice.amount_due - invoice.amount_credited),
                 received=invoice.amount_paid
                 + (ZERO if invoice.client_id else paid[invoice.pk] - recorded[invoice.pk]),
                 paid_out=paid[invoice.pk],

@@ -160,7 +160,7 @@ def _preview_invoices(mission: Mission, contact, params: dict) -> tuple[str, dic
         **_base(mission, contact),
         "batch": batch,
         "invoices": invoices,
-        "total": sum((invoice.total_incl_tax for invoice in invoices), Decimal("0.00")),
+        "total": sum((invoice.amount_due for invoice in invoices), Decimal("0.00")),
         "lead": mission.lead,
     }
 

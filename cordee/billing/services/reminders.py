@@ -239,7 +239,9 @@ def invoice_dispute_set(*, by, invoice_id: int, disputed: bool) -> Invoice:
 
 def _remindable(queryset):
     """Issued client invoices still owed (after credit notes and payments), not disputed nor paused."""
-    return queryset.annotate(owed=F("total_incl_tax") - F("amount_credited") - F("amount_paid")).filter(
+    return queryset.annotate(
+        owed=F("total_incl_tax") - F("prepaid_amount") - F("amount_credited") - F("amount_paid")
+    ).filter(
         owed__gt=0,
         status=Invoice.Status.ISSUED,
         document_type="380",

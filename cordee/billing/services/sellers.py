@@ -95,6 +95,15 @@ def seller_identity(seller: LegalSeller) -> dict:
     return identity
 
 
+def client_email(client) -> str:
+    """The email a client's invoices carry as its electronic address when it has no SIREN (BT-49,
+    BR-FR-12): its finance contact's, else its first contact's; empty when it has no contact."""
+    contacts = list(client.contacts.filter(archived_at__isnull=True).order_by("pk"))
+    finance = [contact for contact in contacts if contact.role == contact.Role.FINANCE]
+    chosen = (finance or contacts or [None])[0]
+    return chosen.email if chosen else ""
+
+
 def client_identity(client) -> dict:
     return {
         "client_id": client.pk,
@@ -106,6 +115,7 @@ def client_identity(client) -> dict:
         "postal_code": client.postal_code,
         "city": client.city,
         "country": client.country,
+        "email": client_email(client),
     }
 
 

@@ -28,11 +28,12 @@ from cordee.billing.models import (
     SplitApproval,
     SplitShare,
 )
-from cordee.billing.queries import invoiceable_deliverables
+from cordee.billing.queries import invoiceable_deliverables, plan_deposit
 from cordee.billing.services.plans import NOT_BILLABLE, bonus_amount
 from cordee.billing.services.reports import period_label
 from cordee.billing.services.revenue import split_threshold_warnings
 from cordee.billing.splitting import ComputedShare, MemberBasis, percents_from_time, split_compute
+from cordee.billing.templatetags.billing import quantity
 from cordee.collectives.models import Membership
 from cordee.collectives.time import collective_zone
 from cordee.core.access import AccessDenied
@@ -70,10 +71,13 @@ class SplitSource:
             return {"source": Source.DELIVERABLE, "deliverable_id": self.pk}
         if self.kind == Source.ACTIVITY_REPORT:
             return {"source": Source.ACTIVITY_REPORT, "activity_report_id": self.pk}
-        return {"source": Source.BONUS, "plan_id": self.pk}
+        return {"source": self.kind, "plan_id": self.pk}
 
     @property
     def methods(self) -> list[tuple[str, str]]:
+        if self.kind == Source.DEPOSIT:
+            # Nothing is done yet when the quote is accepted: the shares are agreed before the work.
+            return [(Method.AGREED_BEFORE, Method.AGREED_BEFORE.label)]
         if self.kind == Source.BONUS:
             return [(Method.BONUS_WEIGHTS, Method.BONUS_WEIGHTS.label), *_SHARE_METHODS]
         return [(Method.TIME_RATE, Method.TIME_RATE.label), *_SHARE_METHODS]
@@ -113,6 +117,17 @@ def split_sources(mission: Mission) -> list[SplitSource]:
     if plan is None:
         return []
     sources = []
+    deposit = plan_deposit(plan)
+    if deposit is not None:
+        sources.append(
+            SplitSource(
+                kind=Source.DEPOSIT,
+                pk=plan.pk,
+                title=deposit_title(deposit),
+                amount=deposit.amount,
+                plan=plan,
+            )
+        )
     if not plan.is_pay_as_you_go:
         for item in invoiceable_deliverables(plan):
             sources.append(
@@ -159,6 +174,13 @@ def split_sources(mission: Mission) -> list[SplitSource]:
         )
         source.current = next((split for split in source.versions if split.is_current), None)
     return sources
+
+
+def deposit_title(deposit) -> str:
+    return _("Deposit: %(percent)s%% of quote %(number)s") % {
+        "percent": quantity(deposit.percent),
+        "number": deposit.quote.number,
+    }
 
 
 def _matches(split: RevenueSplit, source: SplitSource) -> bool:
@@ -351,16 +373,17 @@ def _compute(mission: Mission, source: SplitSource, choice: SplitChoice) -> list
     )
 
 
-def approved_split_for(source) -> RevenueSplit | None:
+def approved_split_for(source, plan_amount: str = Source.BONUS) -> RevenueSplit | None:
     """The approved split of an invoiceable source (a `Deliverable`, an `ActivityReport`, or the
-    `BillingPlan` whose bonus is invoiced), with its shares; None when there is none. An invoice is issued
-    from this split only: its member shares (`split.shares`, kind member) give each member's amount."""
+    `BillingPlan` whose bonus or, with `plan_amount=Source.DEPOSIT`, deposit is invoiced), with its shares;
+    None when there is none. An invoice is issued from this split only: its member shares (`split.shares`,
+    kind member) give each member's amount."""
     if isinstance(source, Deliverable):
         filters = {"source": Source.DELIVERABLE, "deliverable_id": source.pk}
     elif isinstance(source, ActivityReport):
         filters = {"source": Source.ACTIVITY_REPORT, "activity_report_id": source.pk}
-    elif isinstance(source, BillingPlan):
-        filters = {"source": Source.BONUS, "plan_id": source.pk}
+    elif isinstance(source, BillingPlan) and plan_amount in (Source.BONUS, Source.DEPOSIT):
+        filters = {"source": plan_amount, "plan_id": source.pk}
     else:
         raise TypeError(f"{type(source).__name__} is not an invoiceable source")
     return (
@@ -503,7 +526,11 @@ def _split_url(split: RevenueSplit, mission: Mission) -> str:
         Source.DELIVERABLE: split.deliverable_id,
         Source.ACTIVITY_REPORT: split.activity_report_id,
     }.get(split.source, split.plan_id)
-    name = {Source.DELIVERABLE: "deliverable", Source.ACTIVITY_REPORT: "report"}.get(split.source, "bonus")
+    name = {
+        Source.DELIVERABLE: "deliverable",
+        Source.ACTIVITY_REPORT: "report",
+        Source.DEPOSIT: "deposit",
+    }.get(split.source, "bonus")
     return settings.BASE_URL + reverse(
         f"billing:split_{name}", args=[mission.collective.slug, mission.pk, source_id]
     )
@@ -537,7 +564,7 @@ def _source_title(split: RevenueSplit) -> str:
         return split.deliverable.title
     if split.source == Source.ACTIVITY_REPORT:
         return period_label(split.activity_report)
-    return str(Source.BONUS.label)
+    return str(Source(split.source).label)
 
 
 def _ask_for_approval(split: RevenueSplit, mission: Mission, user_ids: list[int]) -> None:

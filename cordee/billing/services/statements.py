@@ -129,7 +129,7 @@ def open_invoices(seller_id: int, collective_id: int) -> list[Invoice]:
             status=Invoice.Status.ISSUED,
             document_type="380",
             payment_status__in=OPEN_PAYMENT_STATUSES,
-        ).only("pk", "number", "total_incl_tax", "amount_credited", "amount_paid")
+        ).only("pk", "number", "total_incl_tax", "prepaid_amount", "amount_credited", "amount_paid")
     )
 
 
