@@ -18,3 +18,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - keeps WhiteNoise quiet before collectstatic
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # SQLite has one writer: the tests that issue invoices from 20 threads at once queue behind a lock that
+    # each holds for a PDF render; on a loaded machine the last one waits longer than production's 20 s.
+    DATABASES["default"]["OPTIONS"]["timeout"] = 90  # noqa: F405
