@@ -37,8 +37,8 @@ def _example_invoices(mission: Mission, today) -> list[Invoice]:
             amount_paid=Decimal("0.00"),
         )
         for number, name, total in (
-            ("CM-2026-00012", "Claire Martin EI", "3600.00"),
-            ("PD-2026-00007", "Paul Durand EI", "2400.00"),
+            ("FAC-CM-2026-00012", "Claire Martin EI", "3600.00"),
+            ("FAC-PD-2026-00007", "Paul Durand EI", "2400.00"),
         )
     ]
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from cordee.billing.models import ActivityReport, BillingPlan, Invoice, InvoiceBatch, OverageRequest, Quote
+from cordee.billing.services.sellers import name_initials
 from cordee.communication.services.kickoff import portal_login_url
 from cordee.communication.services.previews import PreviewKind
 from cordee.missions.models import Mission
@@ -56,7 +57,7 @@ def _preview_quote(mission: Mission, contact, params: dict) -> tuple[str, dict]:
         quote = Quote(
             collective_id=mission.collective_id,
             mission=mission,
-            number=f"DEV-{today.year}-00001",
+            number=f"DEV-{name_initials(mission.lead.display_name) or 'M'}-{today.year}-00001",
             issued_on=today,
             valid_until=today + timedelta(days=30),
             total_excl_vat=Decimal("12000.00"),
@@ -122,7 +123,7 @@ def _example_invoice(mission: Mission, seller_name: str, serial: int, amount: st
     return Invoice(
         collective_id=mission.collective_id,
         mission=mission,
-        number=f"FAC-{today.year}-{serial:05d}",
+        number=f"FAC-{name_initials(str(seller_name)) or 'M'}-{today.year}-{serial:05d}",
         issued_on=today,
         due_on=today + timedelta(days=30),
         seller_snapshot={"name": seller_name},

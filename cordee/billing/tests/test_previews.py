@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cordee.billing.models import ActivityReport, BillingPlan, OverageRequest, Quote
+from cordee.billing.services.sellers import name_initials
 from cordee.billing.tests.conftest import sent_quote
 from cordee.core.models import OutboundEmail
 from cordee.portal.models import PortalAccess
@@ -42,7 +43,9 @@ def test_without_a_billing_document_each_email_shows_an_example_and_nothing_is_w
     overage_subject, overage_text = preview(client, world, "overage_request")
 
     assert counts() == before
-    assert quote_subject == f"Quote DEV-{timezone.localdate().year}-00001 for {title}"
+    initials = name_initials(world.mission.lead.display_name)
+    assert initials
+    assert quote_subject == f"Quote DEV-{initials}-{timezone.localdate().year}-00001 for {title}"
     assert "Total excl. VAT: 12,000.00\xa0€." in quote_text
     assert report_subject == f"Activity report of {title} to validate"
     assert "is ready: 8.5 days." in report_text
