@@ -332,6 +332,25 @@ def test_the_nature_of_the_operation_is_the_first_letter_of_bt_23(schematrons, w
 # --- Through the issuing service (`services.invoices`) --------------------------------------------------
 
 
+def test_a_member_company_prints_its_legal_form_capital_and_rcs_city(schematrons, world):
+    invoicing = ready_to_invoice(world)
+    member = invoicing.member
+    member.legal_form, member.share_capital, member.rcs_city = "sasu", Decimal("1000"), "Lyon"
+    member.save()
+    batch = invoicing.draft()
+
+    invoice = issue_all(batch, {"manager": world.lead})
+    invoice = next(issued for issued in invoice if issued.seller.user_id == member.pk)
+
+    xml, pdf = bytes(invoice.xml), bytes(invoice.pdf)
+    assert xml_text(xml, "//ram:SellerTradeParty/ram:Description") == [
+        "SASU au capital de 1\xa0000,00 €, RCS Lyon 552081317"
+    ]
+    assert [str(failure) for failure in einvoice_check.xml_failures(xml) if failure.blocking] == []
+    text = pdf_text(pdf)
+    assert "SASU au capital de 1 000,00 €, RCS Lyon 552081317" in text
+
+
 @pytest.mark.parametrize("mode", list(BillingPlan.InvoicingMode))
 def test_every_invoice_the_service_issues_passes_every_check(schematrons, world, mode):
     """Each invoicing mode, and a credit note: the files `invoice_issue` and `credit_note_issue` store pass
