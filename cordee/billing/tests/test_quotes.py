@@ -22,7 +22,7 @@ from cordee.core.access import AccessDenied
 from cordee.core.models import OutboundEmail
 from cordee.core.outbox import attachment_content
 from cordee.core.tests.factories import MembershipFactory
-from cordee.missions.tests.factories import ClientContactFactory, MissionFactory
+from cordee.missions.tests.factories import ClientContactFactory, MissionFactory, MissionMemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +149,46 @@ def test_a_vat_registered_seller_charges_vat_on_the_total(world):
     assert "293 B" not in text
     assert "Claire Martin Design EI" not in text
     assert "RCS Paris 732829320" in text
+
+
+def test_a_time_and_materials_quote_gives_day_rates_and_no_zero_total(world):
+    designer = MissionMemberFactory(mission=world.mission).user
+    make_ready(designer, full_name="Paul Durand")
+    plan_input = payg_input(
+        rate_mode=BillingPlan.RateMode.PER_MEMBER,
+        mission_day_rate=None,
+        cap_days=Decimal("20"),
+        derisk_scope="",
+        derisk_price=None,
+        derisk_end_date=None,
+        member_rates=[(world.lead.pk, Decimal("650")), (designer.pk, Decimal("550"))],
+    )
+
+    quote = sent_quote(world, plan_input)
+
+    assert (quote.total_excl_vat, quote.has_total) == (Decimal("0.00"), False)
+    text = pdf_text(bytes(quote.pdf))
+    assert " 0,00 €" not in text
+    assert "Total TTC" not in text
+    for mention in (
+        "Temps passé : jour de Claire Martin",
+        "650,00 €",
+        "Temps passé : jour de Paul Durand",
+        "550,00 €",
+        "Plafond : 20 jours",
+        "Au temps passé : pas de total fixe.",
+    ):
+        assert mention in text, mention
+    email = OutboundEmail.objects.get(to_email=world.contact.email)
+    assert " 0,00 €" not in email.body_text and "sans total fixe" in email.body_text
+
+
+def test_a_time_and_materials_quote_with_a_fixed_part_says_days_come_on_top(world):
+    quote = sent_quote(world, payg_input(cap_days=None))
+
+    assert quote.total_excl_vat == Decimal("3000.00")
+    text = pdf_text(bytes(quote.pdf))
+    assert "S'y ajoutent les jours consommés, aux tarifs journaliers ci-dessus." in text
 
 
 def test_quote_numbers_follow_each_sellers_series(world):
