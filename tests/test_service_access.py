@@ -330,6 +330,7 @@ READ_ONLY = {
     "billing.services.quotes.quote_pdf_context": "pure",
     "billing.services.quotes.quote_totals": "pure",
     "billing.services.reports.period_label": "pure",
+    "billing.services.reports.report_days_and_rate": "pure",
     "billing.services.reports.portal_report": "read, limited to the contact's own client",
     "billing.services.sellers.client_billing_address_missing": "pure",
     "billing.services.sellers.client_identity": "pure: the snapshot of a client",

@@ -25,6 +25,8 @@ class UserAdmin(DjangoUserAdmin):
                     "legal_form",
                     "business_name",
                     "siret",
+                    "share_capital",
+                    "rcs_city",
                     "vat_regime",
                     "vat_number",
                     "address_line",

@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from cordee.accounts.models import User
-from cordee.accounts.services import PROFILE_FIELDS, profile_values_clean
+from cordee.accounts.services import PROFILE_FIELDS, SHARE_CAPITAL_MESSAGE, profile_values_clean
 from cordee.core.fields import CommaSeparatedListField
 
 
@@ -69,6 +69,18 @@ class ProfileForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         help_text=_("14 digits, as on your INSEE registration notice. Spaces are fine."),
     )
+    share_capital = forms.DecimalField(
+        label=_("Share capital (€)"),
+        required=False,
+        min_value=0,
+        max_value=User.SHARE_CAPITAL_MAX,
+        max_digits=12,
+        decimal_places=2,
+        error_messages={"min_value": SHARE_CAPITAL_MESSAGE, "max_value": SHARE_CAPITAL_MESSAGE},
+        help_text=_(
+            "For an EURL, SASU or SAS: as in your articles of association. It goes on every invoice."
+        ),
+    )
     vat_number = forms.CharField(
         label=_("Intra-EU VAT number"),
         required=False,
@@ -102,6 +114,7 @@ class ProfileForm(forms.ModelForm):
             "headline": _("Headline"),
             "legal_form": _("Legal form"),
             "business_name": _("Business name"),
+            "rcs_city": _("RCS city"),
             "vat_regime": _("VAT regime"),
             "address_line": _("Address"),
             "postal_code": _("Postal code"),
@@ -112,6 +125,7 @@ class ProfileForm(forms.ModelForm):
             "full_name": _("As it will appear to your collective, to clients and on invoices."),
             "headline": _("One line under your name, for example: Product designer, 10 years in e-commerce."),
             "business_name": _("Only if you trade under a name other than your own."),
+            "rcs_city": _("For an EURL, SASU or SAS: the city of the trade register on your Kbis."),
             "vat_regime": _(
                 "Under the franchise (art. 293 B du CGI), your invoices carry no VAT and say so. "
                 "Choose “VAT-registered” if you charge VAT."
@@ -138,6 +152,8 @@ class ProfileForm(forms.ModelForm):
                 "legal_form",
                 "business_name",
                 "siret",
+                "share_capital",
+                "rcs_city",
                 "vat_regime",
                 "vat_number",
                 "address_line",

@@ -2,10 +2,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cordee.core.money import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS
 
 
 class UserManager(BaseUserManager):
@@ -40,6 +42,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         SASU = "sasu", _("SASU")
         SAS = "sas", _("SAS")
         OTHER = "other", _("Other")
+
+    # Forms whose invoices must also print the share capital and the RCS city (INVOICING_FR.md row 5).
+    COMPANY_FORMS = (LegalForm.EURL, LegalForm.SASU, LegalForm.SAS)
+    SHARE_CAPITAL_MAX = Decimal("9999999999.99")
 
     class VatRegime(models.TextChoices):
         FRANCHISE = "franchise", _("VAT exemption (franchise, art. 293 B du CGI)")
@@ -78,6 +84,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     legal_form = models.CharField(_("legal form"), max_length=10, choices=LegalForm, blank=True)
     business_name = models.CharField(_("business name"), max_length=150, blank=True)
     siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    share_capital = models.DecimalField(
+        _("share capital (€)"),
+        max_digits=AMOUNT_MAX_DIGITS,
+        decimal_places=AMOUNT_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(SHARE_CAPITAL_MAX)],
+    )
+    rcs_city = models.CharField(_("RCS city"), max_length=100, blank=True)
     vat_regime = models.CharField(_("VAT regime"), max_length=12, choices=VatRegime, blank=True)
     vat_number = models.CharField(_("intra-EU VAT number"), max_length=20, blank=True)
     address_line = models.CharField(_("address"), max_length=200, blank=True)
@@ -120,8 +135,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         required = list(self.LEGAL_IDENTITY_FIELDS)
         if self.vat_regime == self.VatRegime.REGISTERED:
             required.insert(required.index("vat_regime") + 1, "vat_number")
+        if self.legal_form in self.COMPANY_FORMS:
+            required[required.index("siret") + 1 : required.index("siret") + 1] = [
+                "share_capital",
+                "rcs_city",
+            ]
         return [
-            (str(self._meta.get_field(name).verbose_name), bool(getattr(self, name))) for name in required
+            (str(self._meta.get_field(name).verbose_name), getattr(self, name) not in (None, ""))
+            for name in required
         ]
 
     def missing_legal_identity(self) -> list[str]:

@@ -8,12 +8,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cordee.accounts import validators
 from cordee.accounts.models import User
 from cordee.core.uploads import image_reencode, validate_image_upload
 
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
+SHARE_CAPITAL_MESSAGE = gettext_lazy("Enter a share capital of 0 or more, in euros, under 10 billion.")
 
 # What the profile page edits; the photo is handled on its own (a file, or False to remove it).
 PROFILE_FIELDS = (
@@ -25,6 +27,8 @@ PROFILE_FIELDS = (
     "legal_form",
     "business_name",
     "siret",
+    "share_capital",
+    "rcs_city",
     "vat_regime",
     "vat_number",
     "address_line",
@@ -35,7 +39,7 @@ PROFILE_FIELDS = (
     "bic",
     "account_holder",
 )
-TEXT_FIELDS = ("full_name", "headline", "business_name", "address_line", "city", "account_holder")
+TEXT_FIELDS = ("full_name", "headline", "business_name", "rcs_city", "address_line", "city", "account_holder")
 
 
 def country_codes() -> set[str]:
@@ -103,6 +107,21 @@ def profile_values_clean(*, user: User, data: dict) -> dict:
             values["default_day_rate"] = rate.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     else:
         values["default_day_rate"] = None
+
+    capital = values["share_capital"]
+    if capital not in (None, ""):
+        try:
+            capital = Decimal(str(capital))
+        except InvalidOperation:
+            capital = Decimal("-1")
+        if not capital.is_finite() or not 0 <= capital <= User.SHARE_CAPITAL_MAX:
+            errors.setdefault("share_capital", []).append(
+                ValidationError(SHARE_CAPITAL_MESSAGE, code="share_capital")
+            )
+        else:
+            values["share_capital"] = capital.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    else:
+        values["share_capital"] = None
 
     check("siret", validators.siret_normalize)
     check("vat_number", validators.vat_number_normalize)

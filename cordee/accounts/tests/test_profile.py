@@ -134,6 +134,22 @@ def test_valid_update_saves_compact_values(user_client, user):
     )
 
 
+def test_a_company_saves_its_share_capital_and_rcs_city(user_client, user):
+    user_client.post(PROFILE_URL, form_data(legal_form="sasu", share_capital="1000", rcs_city=" Paris "))
+
+    user.refresh_from_db()
+    assert (user.share_capital, user.rcs_city) == (Decimal("1000.00"), "Paris")
+    assert user.missing_legal_identity() == []
+
+
+def test_a_company_without_share_capital_nor_rcs_city_is_not_ready_to_invoice(user_client, user):
+    user_client.post(PROFILE_URL, form_data(legal_form="eurl"))
+
+    user.refresh_from_db()
+    with translation.override("en"):
+        assert user.missing_legal_identity() == ["share capital (€)", "RCS city"]
+
+
 def test_a_typed_bic_is_kept_in_compact_form(user_client, user):
     # When
     user_client.post(PROFILE_URL, form_data(bic="bnpa fr pp"))
@@ -245,6 +261,12 @@ def test_profile_can_be_saved_incomplete(user_client, user):
             "Enter a day rate of 0 or more, in euros.",
             "-10",
         ),
+        (
+            {"legal_form": "sasu", "share_capital": "-1", "rcs_city": "Paris"},
+            "share_capital",
+            "Enter a share capital of 0 or more, in euros, under 10 billion.",
+            "-1",
+        ),
     ],
     ids=[
         "siret-checksum",
@@ -258,6 +280,7 @@ def test_profile_can_be_saved_incomplete(user_client, user):
         "bic",
         "postal-code",
         "negative-rate",
+        "negative-share-capital",
     ],
 )
 def test_invalid_value_is_refused_with_its_message_and_nothing_saved(

@@ -435,6 +435,17 @@ class Quote(models.Model):
     def is_open(self) -> bool:
         return self.status == self.Status.SENT
 
+    @property
+    def has_total(self) -> bool:
+        """False for time and materials with nothing fixed: the quote gives day rates, never a zero total."""
+        return self.total_excl_vat > 0
+
+    @property
+    def bills_days_as_consumed(self) -> bool:
+        """Whether some lines are day rates invoiced as consumed, outside the total."""
+        items = self.lines.get("items", []) if isinstance(self.lines, dict) else []
+        return any(not line["amount"] for line in items)
+
 
 class ActivityReport(models.Model):
     """The monthly activity report (CRA) of a pay-as-you-go mission: days per member for one period."""

@@ -45,6 +45,7 @@ from cordee.billing.pdf import sha256_hex
 from cordee.billing.queries import invoiceable_deliverables, plan_deposit
 from cordee.billing.services.links import client_email_enqueue, portal_link_to
 from cordee.billing.services.payments import invoice_paid_refresh
+from cordee.billing.services.reports import report_days_and_rate
 from cordee.billing.services.sellers import (
     COMPANY_FORMS,
     SOLE_TRADER_FORMS,
@@ -324,18 +325,26 @@ def _planned_invoices(*, by, mission, plan: BillingPlan, shares: list[Share]) ->
     return planned
 
 
-def _draft_line(invoice: Invoice, description: str, amount: Decimal, user_id) -> InvoiceLine:
+def _draft_line(
+    invoice: Invoice, description: str, amount: Decimal, user_id, days_and_rate=None
+) -> InvoiceLine:
+    quantity, unit_code, unit_price = Decimal("1"), einvoice.UNIT_ONE, amount
+    # A member's share of an activity period is their days × their day rate. When that does not give the
+    # share to the cent (the split divides by minutes with largest-remainder rounding, a common fund or a
+    # referrer takes part, the shares were agreed), the line stays one amount so the total never moves.
+    if days_and_rate is not None and line_amount(*days_and_rate) == amount:
+        (quantity, unit_price), unit_code = days_and_rate, einvoice.UNIT_DAY
     return InvoiceLine(
         collective_id=invoice.collective_id,
         invoice=invoice,
         position=1,
         description=description[:300],
-        quantity=Decimal("1"),
-        unit_code="C62",
-        unit_price=amount,
+        quantity=quantity,
+        unit_code=unit_code,
+        unit_price=unit_price,
         vat_category=InvoiceLine.VatCategory.STANDARD,
         vat_rate=ZERO,
-        net_amount=line_amount(1, amount),
+        net_amount=line_amount(quantity, unit_price),
         user_id=user_id,
     )
 
@@ -415,7 +424,8 @@ def invoice_batch_draft(
                 mission=mission.title,
                 what=source.label,
             )
-        lines.append(_draft_line(invoice, description, item.amount, item.user_id))
+        days_and_rate = report_days_and_rate(source.activity_report, item.user_id)
+        lines.append(_draft_line(invoice, description, item.amount, item.user_id, days_and_rate))
     InvoiceLine.objects.bulk_create(lines)
     return batch
 

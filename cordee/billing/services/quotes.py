@@ -41,6 +41,9 @@ DOCUMENT_LANGUAGE = "fr"  # French legal documents are written in French.
 MAX_VALIDITY_DAYS = 180
 
 
+PAID_TO_EACH_MEMBER = (BillingPlan.InvoicingMode.PER_MEMBER, BillingPlan.InvoicingMode.MANDATE)
+
+
 def _latest_plan(mission) -> BillingPlan | None:
     return BillingPlan.objects.filter(mission=mission).order_by("-version").first()
 
@@ -244,6 +247,9 @@ def quote_pdf_context(quote: Quote) -> dict:
         "franchise_mention": values.franchise_mention,
         "recovery_indemnity": values.recovery_indemnity,
         "payment_terms": _payment_terms_text(seller),
+        # Each member's invoice (their own, or issued under a mandate in their name) carries their own bank
+        # details: the quote names no single account to pay everything to.
+        "bank_details_per_member": quote.plan.invoicing_mode in PAID_TO_EACH_MEMBER,
         "mission": quote.mission,
     }
 

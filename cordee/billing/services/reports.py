@@ -70,6 +70,16 @@ def _lines(plan: BillingPlan, entries) -> list[dict]:
     return lines
 
 
+def report_days_and_rate(
+    report: ActivityReport | None, user_id: int | None
+) -> tuple[Decimal, Decimal] | None:
+    """The days a member worked in a report's period and their day rate, as the client validated them."""
+    for line in report.lines if report is not None else []:
+        if line.get("day_rate") and int(line["user_id"]) == user_id:
+            return Decimal(line["days"]), Decimal(line["day_rate"])
+    return None
+
+
 def _days_before(plan: BillingPlan, start: date) -> Decimal:
     """Days already reported (sent or validated) before this period, under the plan."""
     total = ActivityReport.objects.filter(

@@ -28,7 +28,13 @@ DEFAULT_PREFIXES = {
 # A member's series add the member's initials ("FAC-CM"): a client of two members never gets two "FAC-2026-00001".
 MAX_INITIALS = 4
 SOLE_TRADER_FORMS = (User.LegalForm.MICRO, User.LegalForm.EI)
-COMPANY_FORMS = (LegalSeller.EntityForm.SAS, LegalSeller.EntityForm.SARL, LegalSeller.EntityForm.SCOP)
+# Entity and member company forms: their documents print the legal form, share capital and RCS city.
+COMPANY_FORMS = (
+    LegalSeller.EntityForm.SAS,
+    LegalSeller.EntityForm.SARL,
+    LegalSeller.EntityForm.SCOP,
+    *User.COMPANY_FORMS,
+)
 NUMBER_RE = re.compile(DOCUMENT_NUMBER_PATTERN)
 
 
@@ -47,8 +53,8 @@ def _member_identity(user: User) -> dict:
         "siret": user.siret,
         "vat_regime": user.vat_regime,
         "vat_number": user.vat_number if user.vat_regime == User.VatRegime.REGISTERED else "",
-        "rcs_city": "",
-        "share_capital": "",
+        "rcs_city": user.rcs_city,
+        "share_capital": str(user.share_capital) if user.share_capital is not None else "",
         "address_line": user.address_line,
         "postal_code": user.postal_code,
         "city": user.city,

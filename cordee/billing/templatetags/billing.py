@@ -21,6 +21,13 @@ def euros(value) -> str:
 
 
 @register.filter
+def plural_count(value) -> int:
+    """The count that picks the plural form for a number of days that may have decimals: "0,5 jour",
+    "1 jour", "1,5 jours" (the rule of the invoices' units)."""
+    return 2 if to_decimal(value or 0) > 1 else 1
+
+
+@register.filter
 def quantity(value) -> str:
     """Days or hours without trailing zeros: 2.5000 → "2,5", 3.0000 → "3"."""
     if value in (None, ""):

@@ -7,6 +7,7 @@ from django import template
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cordee.billing.payment_queries import AGEING_BUCKETS
 from cordee.billing.templatetags.billing import euros
@@ -86,7 +87,11 @@ def ageing_chart(rows, *, chart_id="ageing-chart"):
             x = round(x + width(amount), 1)
     height = TOP * 2 + max(1, len(rows)) * (BAR + GAP)
     late = sum((row.total - row.amounts["not_due"] for row in rows), Decimal(0))
-    description = _("%(count)s clients owe %(total)s, of which %(late)s is late.") % {
+    description = ngettext(
+        "%(count)s client owes %(total)s, of which %(late)s is late.",
+        "%(count)s clients owe %(total)s, of which %(late)s is late.",
+        len(rows),
+    ) % {
         "count": len(rows),
         "total": euros(sum((row.total for row in rows), Decimal(0))),
         "late": euros(late),
@@ -149,7 +154,11 @@ def receipts_chart(months, series, *, chart_id="receipts-chart"):
             TOP + plot_height,
         )
     )
-    description = _("Money received per month by %(count)s members' businesses, %(total)s in all.") % {
+    description = ngettext(
+        "Money received per month by %(count)s member's business, %(total)s in all.",
+        "Money received per month by %(count)s members' businesses, %(total)s in all.",
+        len(series),
+    ) % {
         "count": len(series),
         "total": euros(sum((item.total for item in series), Decimal(0))),
     }

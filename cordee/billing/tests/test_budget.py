@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.template import Context, Template
 from django.utils import translation
 
 from cordee.billing.models import BillingPlan
@@ -61,3 +62,18 @@ def test_no_forecast_without_time(world):
     budget = mission_budget(plan, today=date(2026, 3, 16))
     assert (budget.consumed_days, budget.forecast, budget.forecast_cap_date) == (Decimal("0"), [], None)
     assert "<svg" in str(burn_chart(budget))
+
+
+DAYS = Template(
+    "{% load i18n billing %}{% blocktranslate with days=value|quantity count counter=value|plural_count %}"
+    "{{ days }} day{% plural %}{{ days }} days{% endblocktranslate %}"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "french"),
+    [("0.5", "0,5 jour"), ("1.0000", "1 jour"), ("1.5", "1,5 jours"), ("3", "3 jours")],
+)
+def test_days_take_the_plural_of_their_number(value, french):
+    with translation.override("fr"):
+        assert DAYS.render(Context({"value": Decimal(value)})) == french

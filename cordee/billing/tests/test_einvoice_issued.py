@@ -14,7 +14,17 @@ from django.db import transaction
 from cordee.billing import einvoice, einvoice_check
 from cordee.billing.einvoice import franchise_line_values
 from cordee.billing.einvoice_check import EInvoiceInvalid
-from cordee.billing.models import BillingMandate, BillingPlan, Invoice, InvoiceLine, LegalSeller, NumberSeries
+from cordee.billing.models import (
+    ActivityReport,
+    BillingMandate,
+    BillingPlan,
+    Invoice,
+    InvoiceLine,
+    LegalSeller,
+    NumberSeries,
+    RevenueSplit,
+    SplitShare,
+)
 from cordee.billing.services.invoices import credit_note_issue
 from cordee.billing.services.plans import plan_save
 from cordee.billing.services.sellers import (
@@ -27,7 +37,7 @@ from cordee.billing.services.sellers import (
 from cordee.billing.tests.conftest import make_ready, payg_input
 from cordee.billing.tests.invoicing import issue_all, mandate, ready_to_invoice
 from cordee.billing.tests.test_einvoice import GOLDEN_DIR, ISSUED_ON, french_euros, pdf_text, xml_text
-from cordee.core.money import line_amount, percent_of
+from cordee.core.money import line_amount, money_sum, percent_of
 from cordee.core.tests.factories import MembershipFactory
 
 
@@ -331,6 +341,94 @@ def test_the_nature_of_the_operation_is_the_first_letter_of_bt_23(schematrons, w
 
 
 # --- Through the issuing service (`services.invoices`) --------------------------------------------------
+
+
+def test_a_member_company_prints_its_legal_form_capital_and_rcs_city(schematrons, world):
+    invoicing = ready_to_invoice(world)
+    member = invoicing.member
+    member.legal_form, member.share_capital, member.rcs_city = "sasu", Decimal("1000"), "Lyon"
+    member.save()
+    batch = invoicing.draft()
+
+    invoice = issue_all(batch, {"manager": world.lead})
+    invoice = next(issued for issued in invoice if issued.seller.user_id == member.pk)
+
+    xml, pdf = bytes(invoice.xml), bytes(invoice.pdf)
+    assert xml_text(xml, "//ram:SellerTradeParty/ram:Description") == [
+        "SASU au capital de 1\xa0000,00 €, RCS Lyon 552081317"
+    ]
+    assert [str(failure) for failure in einvoice_check.xml_failures(xml) if failure.blocking] == []
+    text = pdf_text(pdf)
+    assert "SASU au capital de 1 000,00 €, RCS Lyon 552081317" in text
+
+
+def test_an_activity_period_is_invoiced_in_days_at_the_members_day_rate(schematrons, world):
+    """2.5 days × 600 € give the member's share to the cent: a line in days. The lead's 1.1429 days × 650 €
+    make 742.89 € but the split's rounding gave them 742.88 €: one line of the amount, the total unchanged."""
+    invoicing = ready_to_invoice(world)
+    report = ActivityReport.objects.create(
+        collective=world.collective,
+        mission=world.mission,
+        plan=invoicing.plan,
+        period_start=date(2026, 3, 1),
+        period_end=date(2026, 3, 31),
+        status=ActivityReport.Status.VALIDATED,
+        lines=[
+            {
+                "user_id": invoicing.member.pk,
+                "name": "Paul Durand",
+                "hours": "20.00",
+                "days": "2.5000",
+                "day_rate": "600.00",
+                "amount": "1500.00",
+            },
+            {
+                "user_id": world.lead.pk,
+                "name": "Claire Martin",
+                "hours": "8.00",
+                "days": "1.1429",
+                "day_rate": "650.00",
+                "amount": "742.89",
+            },
+        ],
+        total_amount=Decimal("2242.88"),
+    )
+    split = RevenueSplit.objects.create(
+        collective=world.collective,
+        mission=world.mission,
+        plan=invoicing.plan,
+        source=RevenueSplit.Source.ACTIVITY_REPORT,
+        activity_report=report,
+        amount=Decimal("2242.88"),
+        method=RevenueSplit.Method.TIME_RATE,
+        status=RevenueSplit.Status.APPROVED,
+    )
+    for user, amount in ((invoicing.member, "1500.00"), (world.lead, "742.88")):
+        SplitShare.objects.create(collective=world.collective, split=split, user=user, amount=Decimal(amount))
+
+    issued = issue_all(invoicing.draft(activity_report_id=report.pk), {"manager": world.lead})
+
+    by_member = {invoice.seller.user_id: invoice for invoice in issued}
+    in_days = InvoiceLine.objects.get(invoice=by_member[invoicing.member.pk])
+    assert (in_days.quantity, in_days.unit_code, in_days.unit_price, in_days.net_amount) == (
+        Decimal("2.5"),
+        "DAY",
+        Decimal("600"),
+        Decimal("1500.00"),
+    )
+    rounded = InvoiceLine.objects.get(invoice=by_member[world.lead.pk])
+    assert (rounded.quantity, rounded.unit_code, rounded.unit_price, rounded.net_amount) == (
+        Decimal("1"),
+        "C62",
+        Decimal("742.88"),
+        Decimal("742.88"),
+    )
+    xml = bytes(by_member[invoicing.member.pk].xml)
+    assert [str(failure) for failure in einvoice_check.xml_failures(xml) if failure.blocking] == []
+    assert xml_text(xml, "//ram:BilledQuantity") == ["2.50"]
+    assert b'unitCode="DAY"' in xml
+    assert "2,5 jours 600,00 € 20 %" in pdf_text(bytes(by_member[invoicing.member.pk].pdf))
+    assert money_sum(invoice.total_excl_tax for invoice in issued) == Decimal("2242.88")
 
 
 @pytest.mark.parametrize("mode", list(BillingPlan.InvoicingMode))

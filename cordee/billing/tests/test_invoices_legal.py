@@ -109,6 +109,20 @@ def _company_without(key):
     return change
 
 
+def _member_company_without(key):
+    def change(invoice, lines):
+        company = {
+            "kind": "member",
+            "legal_form_code": "sasu",
+            "legal_form": "SASU",
+            "share_capital": "1000.00",
+            "rcs_city": "Lyon",
+        }
+        invoice.seller_snapshot.update({**company, key: ""})
+
+    return change
+
+
 def _reverse_charge_missing_vat(invoice, lines):
     lines[0].vat_category, lines[0].vat_rate = "AE", Decimal("0")
     lines[0].exemption_reason = "Autoliquidation"
@@ -134,6 +148,8 @@ ROWS = [
     ("5 EI mention", _seller("name", "Paul Durand Conseil"), "the mention “EI”"),
     ("5 company capital", _company_without("share_capital"), "share capital"),
     ("5 company RCS", _company_without("rcs_city"), "RCS city"),
+    ("5 member company capital", _member_company_without("share_capital"), "the seller's share capital"),
+    ("5 member company RCS", _member_company_without("rcs_city"), "the seller's RCS city"),
     ("5 VAT regime", _seller("vat_regime", ""), "the seller's VAT regime"),
     ("6 seller VAT number", _seller("vat_number", ""), "the seller's VAT number"),
     ("7 buyer name", _buyer("name", ""), "the buyer's name"),
@@ -254,6 +270,20 @@ def test_a_seller_missing_part_of_their_identity_issues_nothing(world, field, la
     _refused(
         invoicing, invoicing.member, invoicing.invoice_of(batch, invoicing.member), f"missing: .*{label}"
     )
+
+
+@pytest.mark.parametrize("legal_form", ["eurl", "sasu", "sas"])
+@pytest.mark.parametrize(("field", "named"), [("share_capital", "share capital"), ("rcs_city", "RCS city")])
+def test_a_member_company_without_capital_or_rcs_issues_nothing(world, legal_form, field, named):
+    invoicing = ready_to_invoice(world)
+    member = invoicing.member
+    member.legal_form, member.share_capital, member.rcs_city = legal_form, Decimal("1000"), "Lyon"
+    member.save()
+    batch = invoicing.draft()
+    setattr(member, field, None if field == "share_capital" else "")
+    member.save()
+
+    _refused(invoicing, member, invoicing.invoice_of(batch, member), f"missing: .*{named}")
 
 
 def test_a_seller_missing_an_identity_cannot_even_be_drafted(world):

@@ -206,6 +206,26 @@ def test_charts_are_svg_with_their_data_table(client, world, invoices):
     assert "600.00\xa0€" in page
 
 
+@pytest.mark.parametrize(
+    ("language", "one_client", "one_member"),
+    [
+        ("en", "1 client owes", "by 1 member&#x27;s business,"),
+        ("fr", "1 client doit", "de 1 activité de membre,"),
+    ],
+)
+def test_the_chart_descriptions_count_in_the_singular(
+    client, world, invoices, language, one_client, one_member
+):
+    payment_record(by=world.lead, invoice_id=invoices[0].pk, paid_on=date(2026, 4, 2), amount="600.00")
+    client.force_login(world.lead)
+
+    url = reverse("billing:payment_charts", args=[world.collective.slug])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert one_client in page
+    assert one_member in page
+
+
 def test_the_ladder_is_for_admins(client, world):
     client.force_login(MembershipFactory(collective=world.collective).user)
     assert client.get(reverse("billing:reminder_ladder", args=[world.collective.slug])).status_code == 403

@@ -22,7 +22,7 @@ from cordee.core.access import AccessDenied
 from cordee.core.models import OutboundEmail
 from cordee.core.outbox import attachment_content
 from cordee.core.tests.factories import MembershipFactory
-from cordee.missions.tests.factories import ClientContactFactory, MissionFactory
+from cordee.missions.tests.factories import ClientContactFactory, MissionFactory, MissionMemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -92,9 +92,34 @@ def test_the_pdf_carries_the_mandatory_mentions_in_french(world):
         "40,00 €",
         "10,15 %",
         "Pas d'escompte pour paiement anticipé.",
-        "FR7630006000011234567890189",
     ):
         assert mention in text, mention
+
+
+def test_a_per_member_quote_gives_no_account_to_pay_everything_to(world):
+    quote = sent_quote(world)
+
+    assert quote.plan.invoicing_mode == BillingPlan.InvoicingMode.PER_MEMBER
+    text = pdf_text(bytes(quote.pdf))
+    assert "FR7630006000011234567890189" not in text
+    assert "IBAN" not in text
+    assert "Chaque membre envoie sa propre facture pour sa part, avec ses coordonnées bancaires" in text
+
+
+def test_a_quote_with_a_single_seller_gives_its_bank_details(world):
+    plan_save(by=world.lead, mission_id=world.mission.pk, plan_input=payg_input())
+    BillingPlan.objects.filter(mission=world.mission).update(
+        invoicing_mode=BillingPlan.InvoicingMode.LEAD_REINVOICES
+    )
+    quote = quote_draft(
+        by=world.lead, mission_id=world.mission.pk, valid_until=date.today() + timedelta(days=30)
+    )
+
+    quote = quote_send(by=world.lead, quote_id=quote.pk)
+
+    text = pdf_text(bytes(quote.pdf))
+    assert "IBAN : FR7630006000011234567890189" in text
+    assert "Chaque membre" not in text
 
 
 def test_fonts_are_embedded_in_the_pdf(world):
@@ -112,13 +137,61 @@ def test_fonts_are_embedded_in_the_pdf(world):
 
 
 def test_a_vat_registered_seller_charges_vat_on_the_total(world):
-    make_ready(world.lead, legal_form="sasu", vat_regime="registered", vat_number="FR40303265045")
+    make_ready(
+        world.lead,
+        legal_form="sasu",
+        share_capital=Decimal("1000"),
+        rcs_city="Paris",
+        vat_regime="registered",
+        vat_number="FR40303265045",
+    )
     quote = sent_quote(world)
     assert (quote.vat_amount, quote.total_incl_vat) == (Decimal("3000.00"), Decimal("18000.00"))
     text = pdf_text(bytes(quote.pdf))
     assert "TVA 20 %" in text
     assert "293 B" not in text
     assert "Claire Martin Design EI" not in text
+    assert "RCS Paris 732829320" in text
+
+
+def test_a_time_and_materials_quote_gives_day_rates_and_no_zero_total(world):
+    designer = MissionMemberFactory(mission=world.mission).user
+    make_ready(designer, full_name="Paul Durand")
+    plan_input = payg_input(
+        rate_mode=BillingPlan.RateMode.PER_MEMBER,
+        mission_day_rate=None,
+        cap_days=Decimal("20"),
+        derisk_scope="",
+        derisk_price=None,
+        derisk_end_date=None,
+        member_rates=[(world.lead.pk, Decimal("650")), (designer.pk, Decimal("550"))],
+    )
+
+    quote = sent_quote(world, plan_input)
+
+    assert (quote.total_excl_vat, quote.has_total) == (Decimal("0.00"), False)
+    text = pdf_text(bytes(quote.pdf))
+    assert " 0,00 €" not in text
+    assert "Total TTC" not in text
+    for mention in (
+        "Temps passé : jour de Claire Martin",
+        "650,00 €",
+        "Temps passé : jour de Paul Durand",
+        "550,00 €",
+        "Plafond : 20 jours",
+        "Au temps passé : pas de total fixe.",
+    ):
+        assert mention in text, mention
+    email = OutboundEmail.objects.get(to_email=world.contact.email)
+    assert " 0,00 €" not in email.body_text and "sans total fixe" in email.body_text
+
+
+def test_a_time_and_materials_quote_with_a_fixed_part_says_days_come_on_top(world):
+    quote = sent_quote(world, payg_input(cap_days=None))
+
+    assert quote.total_excl_vat == Decimal("3000.00")
+    text = pdf_text(bytes(quote.pdf))
+    assert "S'y ajoutent les jours consommés, aux tarifs journaliers ci-dessus." in text
 
 
 def test_quote_numbers_follow_each_sellers_series(world):

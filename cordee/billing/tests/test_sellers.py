@@ -69,6 +69,20 @@ def test_the_checklist_says_what_is_missing_in_words(world):
     assert seller_missing(LegalSeller.objects.get(pk=seller.pk)) == ["intra-EU VAT number"]
 
 
+@pytest.mark.parametrize("legal_form", ["eurl", "sasu", "sas"])
+def test_a_member_company_is_asked_its_share_capital_and_rcs_city(world, legal_form):
+    member = MembershipFactory(collective=world.collective).user
+    seller = member_seller_for(by=world.lead, collective_id=world.collective.pk, user_id=member.pk)
+    make_ready(member, legal_form=legal_form)
+    assert seller_missing(LegalSeller.objects.get(pk=seller.pk)) == ["share capital (€)", "RCS city"]
+
+    make_ready(member, legal_form=legal_form, share_capital=Decimal("0"), rcs_city="Lyon")
+    seller = LegalSeller.objects.get(pk=seller.pk)
+    assert seller_missing(seller) == []
+    identity = seller_identity(seller)
+    assert (identity["share_capital"], identity["rcs_city"]) == ("0.00", "Lyon")
+
+
 def test_the_entity_is_saved_by_an_admin_only_and_its_checklist_asks_rcs_and_capital(world):
     member = MembershipFactory(collective=world.collective).user
     with pytest.raises(AccessDenied):
