@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "install-system-packages.sh"
 PACKAGES = [
     "chromium",
+    "chromium-l10n",
     "poppler-utils",
     "libpango-1.0-0",
     "libpangoft2-1.0-0",
@@ -80,18 +81,19 @@ def test_without_root_the_script_stops_at_once_with_the_command_to_run(fake_syst
     assert result.returncode == 1
     assert result.apt == []
     assert (
-        "sudo apt-get update && sudo apt-get install -y chromium poppler-utils libpangoft2-1.0-0 "
+        "sudo apt-get update && sudo apt-get install -y chromium chromium-l10n poppler-utils libpangoft2-1.0-0 "
         "libharfbuzz-subset0" in result.stderr
     )
 
 
 def test_as_root_the_script_installs_only_what_is_missing(fake_system):
     result = fake_system(
-        present=[name for name in PACKAGES if name not in {"chromium", "poppler-utils"}], uid=0
+        present=[name for name in PACKAGES if name not in {"chromium", "chromium-l10n", "poppler-utils"}],
+        uid=0,
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.apt == ["update -qq", "install -y -qq chromium poppler-utils"]
+    assert result.apt == ["update -qq", "install -y -qq chromium chromium-l10n poppler-utils"]
 
 
 def test_the_machine_has_what_the_script_installs():
