@@ -179,20 +179,20 @@ def receipt_entry(
     )
 
 
+def _bank_outflow(*, on: date, reference: str, label: str, paid_to: Line) -> Entry:
+    """Money leaving the bank in the bank journal: `paid_to` debited, 512 credited."""
+    return entry_checked(
+        Entry(BANK, on, reference, on, label, (paid_to, Line(BANK_ACCOUNT, credit=paid_to.debit)))
+    )
+
+
 def refund_entry(*, on: date, reference: str, client_number: str, client_name: str, amount: Decimal) -> Entry:
     """A client's credit paid back in the bank journal: 411 debited, 512 credited."""
-    return entry_checked(
-        Entry(
-            BANK,
-            on,
-            reference,
-            on,
-            f"Remboursement {client_name}",
-            (
-                Line(CUSTOMERS, debit=amount, aux_number=client_number, aux_label=client_name),
-                Line(BANK_ACCOUNT, credit=amount),
-            ),
-        )
+    return _bank_outflow(
+        on=on,
+        reference=reference,
+        label=f"Remboursement {client_name}",
+        paid_to=Line(CUSTOMERS, debit=amount, aux_number=client_number, aux_label=client_name),
     )
 
 
@@ -206,18 +206,11 @@ def payout_entry(
     member_account: Account,
 ) -> Entry:
     """A payout to a member in the bank journal: the member's account (401 or 467) debited, 512 credited."""
-    return entry_checked(
-        Entry(
-            BANK,
-            on,
-            reference,
-            on,
-            f"Reversement {member_name}",
-            (
-                Line(member_account, debit=amount, aux_number=member_number, aux_label=member_name),
-                Line(BANK_ACCOUNT, credit=amount),
-            ),
-        )
+    return _bank_outflow(
+        on=on,
+        reference=reference,
+        label=f"Reversement {member_name}",
+        paid_to=Line(member_account, debit=amount, aux_number=member_number, aux_label=member_name),
     )
 
 
