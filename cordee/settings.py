@@ -310,6 +310,8 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         # factur-x logs each XSD check and PDF it makes at INFO; only its warnings matter.
         "factur-x": {"level": "WARNING"},
+        # pikepdf announces its logger bridge at INFO in every process that opens a PDF.
+        "pikepdf": {"level": "WARNING"},
     },
 }
 
